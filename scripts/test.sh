@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The test command: restores, builds, starts a private PostgreSQL and Azurite (installing them
+# when missing), runs every test project of the solution, stops what it started, and closes with
+# one line "tests: N passed, N failed".
+set -euo pipefail
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO_ROOT"
+# shellcheck source=services.sh
+source "$REPO_ROOT/scripts/services.sh"
+trap stop_services EXIT
+
+dotnet restore DrainFunctions.sln --nologo -v q
+dotnet build DrainFunctions.sln --no-restore --nologo -v q -c Release -clp:ErrorsOnly
+
+start_postgres
+start_azurite
+
+results="$(mktemp -d /tmp/drainfunctions-results.XXXXXX)"
+set +e
+dotnet test DrainFunctions.sln --no-build -c Release --nologo -v q \
+  --logger "trx" --results-directory "$results" -- RunConfiguration.TestSessionTimeout=3000000 2>&1 | tee "$results/console.log"
+status=${PIPESTATUS[0]}
+set -e
+
+passed=0; failed=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+done
+rm -rf "$results"
+if [ "$passed" -eq 0 ] && [ "$status" -eq 0 ]; then echo "no tests ran" >&2; status=1; fi
+echo "tests: $passed passed, $failed failed"
+exit "$status"
