@@ -1,0 +1,215 @@
+using DrainFunctions.Core.Options;
+using DrainFunctions.Core.Sessions;
+
+namespace DrainFunctions.Core.Selection;
+
+/// <summary>A candidate passed over, with the Python tool's reason text.</summary>
+public sealed record SkipNotice(PhaseCandidate Candidate, string Reason, bool FromLedger = false)
+{
+    /// <summary>The progress line: <c>  [SKIP] run/phase: REASON</c>.</summary>
+    public string Line => $"  [SKIP] {Candidate.RunId}/{Candidate.PhaseId}: {Reason}{(FromLedger ? " (ledger)" : string.Empty)}";
+}
+
+public enum NoPickReason
+{
+    None = 0,
+
+    /// <summary>No FAILED phase is left to consider at all.</summary>
+    BacklogEmpty,
+
+    /// <summary>FAILED phases remain but every one is ruled out by a stop condition.</summary>
+    AllSkipped,
+}
+
+/// <summary>The answer to "what next?": a phase, or why there is none, plus the skip lines.</summary>
+public sealed record SelectionOutcome(PhaseCandidate? Selected, IReadOnlyList<SkipNotice> Skips, NoPickReason NoPick)
+{
+    public const string BacklogEmptyLine = "  No more failed phases to process";
+    public const string AllSkippedLine = "  No eligible phases remaining after applying stop conditions";
+
+    public IEnumerable<string> Lines =>
+        Skips.Select(s => s.Line).Concat(NoPick switch
+        {
+            NoPickReason.BacklogEmpty => [BacklogEmptyLine],
+            NoPickReason.AllSkipped => [AllSkippedLine],
+            _ => [],
+        });
+}
+
+/// <summary>
+/// Limits remembered across sessions (the ledger); a phase or run ruled out by them is skipped
+/// with the same reason text plus <c>(ledger)</c>.
+/// </summary>
+public interface ICrossSessionLimits
+{
+    int AttemptsOf(string phaseKey);
+
+    int TimeoutsOf(string runId);
+
+    bool IsRunStopped(string runId);
+}
+
+/// <summary>
+/// Picks the next phase. Candidates must already exclude the keys processed in this session
+/// and honour the run filter and skip prefixes (the stores do it in SQL; <see cref="Prefilter"/>
+/// does it in memory). The selector applies the stop conditions and the order.
+/// </summary>
+public static class PhaseSelector
+{
+    /// <summary>
+    /// Why <paramref name="candidate"/> must be skipped, or null when it is eligible. The checks
+    /// and their order are the Python tool's, with the in-flight rule (which it meant but never
+    /// applied) first.
+    /// </summary>
+    public static SkipNotice? Evaluate(PhaseCandidate candidate, PolicyState state, DrainOptions options, ICrossSessionLimits? ledger = null)
+    {
+        ArgumentNullException.ThrowIfNull(candidate);
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(options);
+        var run = candidate.RunId;
+        if (options.SkipRunsWithQueued && candidate.RunInFlightState is { } inFlight)
+        {
+            return new SkipNotice(candidate, $"run {run} has a phase in flight ({inFlight})");
+        }
+
+        if (state.StoppedRuns.Contains(run))
+        {
+            return new SkipNotice(candidate, $"run {run} deprioritized (too many repeat failures)");
+        }
+
+        var timeouts = state.TimeoutsOf(run);
+        if (timeouts >= options.MaxTimeoutsPerRun)
+        {
+            return new SkipNotice(candidate, $"run {run} has {timeouts} timeouts (limit: {options.MaxTimeoutsPerRun})");
+        }
+
+        var attempts = state.AttemptsOf(candidate.Key);
+        if (attempts >= options.MaxAttemptsPerPhase)
+        {
+            return new SkipNotice(candidate, $"phase already attempted {attempts} times (limit: {options.MaxAttemptsPerPhase})");
+        }
+
+        if (ledger is null)
+        {
+            return null;
+        }
+
+        if (ledger.IsRunStopped(run))
+        {
+            return new SkipNotice(candidate, $"run {run} deprioritized (too many repeat failures)", FromLedger: true);
+        }
+
+        var ledgerTimeouts = timeouts + ledger.TimeoutsOf(run);
+        if (ledgerTimeouts >= options.MaxTimeoutsPerRun)
+        {
+            return new SkipNotice(candidate, $"run {run} has {ledgerTimeouts} timeouts (limit: {options.MaxTimeoutsPerRun})", FromLedger: true);
+        }
+
+        var ledgerAttempts = attempts + ledger.AttemptsOf(candidate.Key);
+        return ledgerAttempts >= options.MaxAttemptsPerPhase
+            ? new SkipNotice(candidate, $"phase already attempted {ledgerAttempts} times (limit: {options.MaxAttemptsPerPhase})", FromLedger: true)
+            : null;
+    }
+
+    /// <summary>Whether a candidate passes the filters a store applies in SQL.</summary>
+    public static bool Prefilter(PhaseCandidate candidate, PolicyState state, DrainOptions options) =>
+        !state.ProcessedKeys.Contains(candidate.Key)
+        && (options.RunId is null || candidate.RunId == options.RunId)
+        && !options.SkipRunPrefixes.Any(prefix => candidate.RunId.StartsWith(prefix, StringComparison.Ordinal));
+
+    /// <summary>Selects from an unordered, unfiltered in-memory backlog.</summary>
+    public static SelectionOutcome SelectNext(IEnumerable<PhaseCandidate> candidates, PolicyState state, DrainOptions options, ICrossSessionLimits? ledger = null)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        var ordered = candidates.Where(c => Prefilter(c, state, options)).Order(PhaseOrder.Instance);
+        var walker = new SelectionWalker(state, options, ledger);
+        foreach (var candidate in ordered)
+        {
+            if (walker.Offer(candidate))
+            {
+                break;
+            }
+        }
+
+        return walker.Finish();
+    }
+
+    /// <summary>
+    /// Selects from candidates a store streams in policy order, reading no further than needed:
+    /// the first eligible phase ends the walk (unless sample-first triage must look on for an
+    /// unsampled run).
+    /// </summary>
+    public static async Task<SelectionOutcome> SelectNextAsync(IAsyncEnumerable<PhaseCandidate> orderedCandidates, PolicyState state, DrainOptions options, ICrossSessionLimits? ledger = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(orderedCandidates);
+        var walker = new SelectionWalker(state, options, ledger);
+        await foreach (var candidate in orderedCandidates.WithCancellation(cancellationToken))
+        {
+            if (walker.Offer(candidate))
+            {
+                break;
+            }
+        }
+
+        return walker.Finish();
+    }
+
+    /// <summary>Consumes candidates in policy order and decides; shared by both entry points.</summary>
+    private sealed class SelectionWalker(PolicyState state, DrainOptions options, ICrossSessionLimits? ledger)
+    {
+        private readonly List<SkipNotice> skips = [];
+        private int seen;
+        private PhaseCandidate? firstEligible;
+        private PhaseCandidate? firstNotDeprioritized;
+        private PhaseCandidate? firstUnsampled;
+
+        /// <summary>Returns true when the walk can stop.</summary>
+        public bool Offer(PhaseCandidate candidate)
+        {
+            seen++;
+            var skip = Evaluate(candidate, state, options, ledger);
+            if (skip is not null)
+            {
+                // Skip lines stop once a pick is certain: later candidates would not have been drained anyway.
+                if (firstEligible is null)
+                {
+                    skips.Add(skip);
+                }
+
+                return false;
+            }
+
+            firstEligible ??= candidate;
+            if (!options.SampleFirst)
+            {
+                return true;
+            }
+
+            // Sample-first triage: one phase of every not-yet-sampled run before going deeper, and
+            // deprioritized runs only when nothing else is eligible.
+            if (!state.SampledRuns.Contains(candidate.RunId))
+            {
+                firstUnsampled = candidate;
+                return true;
+            }
+
+            if (!state.DeprioritizedRuns.Contains(candidate.RunId))
+            {
+                firstNotDeprioritized ??= candidate;
+            }
+
+            return false;
+        }
+
+        public SelectionOutcome Finish()
+        {
+            var selected = firstUnsampled ?? firstNotDeprioritized ?? firstEligible;
+            if (selected is not null)
+            {
+                return new SelectionOutcome(selected, skips, NoPickReason.None);
+            }
+
+            return new SelectionOutcome(null, skips, seen == 0 ? NoPickReason.BacklogEmpty : NoPickReason.AllSkipped);
+        }
+    }
+}
