@@ -1,0 +1,66 @@
+using DrainFunctions.Core.Options;
+using DrainFunctions.Core.Selection;
+using DrainFunctions.Core.Sessions;
+
+namespace DrainFunctions.Simulation;
+
+/// <summary>
+/// The cross-session ledger on the simulated clock: attempts per phase (with their fingerprint),
+/// timeouts per run and stopped runs, each remembered for <see cref="WindowHours"/>. Sessions are
+/// committed when they end, so that the selector never counts an attempt of the running session
+/// twice (once in its PolicyState, once here). A run is also stopped when one fingerprint of it
+/// reached max_fingerprint_repeats over the sessions in the window: the in-session rule, carried
+/// across sessions.
+/// </summary>
+public sealed class SimulatedLedger(int maxFingerprintRepeats, int windowHours = DrainOptions.DefaultLedgerWindowHours) : ICrossSessionLimits
+{
+    private readonly List<Entry> attempts = [];
+    private readonly List<(string RunId, DateTimeOffset At)> stoppedRuns = [];
+
+    public int WindowHours { get; } = windowHours;
+
+    public int MaxFingerprintRepeats { get; } = maxFingerprintRepeats;
+
+    /// <summary>The instant the window is measured from (the start of the session that asks).</summary>
+    public DateTimeOffset Now { get; set; }
+
+    private DateTimeOffset Since => Now - TimeSpan.FromHours(WindowHours);
+
+    public int AttemptsOf(string phaseKey) => Live().Count(e => e.Key == phaseKey);
+
+    public int TimeoutsOf(string runId) => Live().Count(e => e.RunId == runId && e.Timeout);
+
+    public bool IsRunStopped(string runId) =>
+        stoppedRuns.Any(s => s.RunId == runId && s.At >= Since)
+        || Live().Where(e => e.RunId == runId && e.Fingerprint is not null)
+            .GroupBy(e => e.Fingerprint, StringComparer.Ordinal)
+            .Any(g => g.Count() >= MaxFingerprintRepeats);
+
+    /// <summary>The fingerprint of the phase's last attempt in the window, if it failed.</summary>
+    public string? LastFingerprintOf(string phaseKey) => Live().LastOrDefault(e => e.Key == phaseKey)?.Fingerprint;
+
+    /// <summary>Remembers a finished session's attempts and stopped runs.</summary>
+    public void Commit(IEnumerable<DrainResult> results, PolicyState state, DateTimeOffset endedAt)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        ArgumentNullException.ThrowIfNull(state);
+        foreach (var r in results.Where(r => r.InterruptedBy is null))
+        {
+            var at = Iso8601.TryParse(r.Timestamp, out var t) ? t : endedAt;
+            attempts.Add(new Entry(r.Key, r.RunId, at, r.FailureFingerprint, r.IsTimeout));
+        }
+
+        foreach (var run in state.StoppedRuns)
+        {
+            stoppedRuns.Add((run, endedAt));
+        }
+    }
+
+    private IEnumerable<Entry> Live()
+    {
+        var since = Since;
+        return attempts.Where(e => e.At >= since);
+    }
+
+    private sealed record Entry(string Key, string RunId, DateTimeOffset At, string? Fingerprint, bool Timeout);
+}
