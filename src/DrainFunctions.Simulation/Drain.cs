@@ -66,7 +66,10 @@ public sealed class DrainRun
     public SessionStop Stop { get; set; }
 
     /// <summary>Skip lines the selector produced (not printed, only counted).</summary>
-    public int SkipLines { get; set; }
+    public int SkipLines => Skips.Count;
+
+    /// <summary>The skip lines themselves (<c>  [SKIP] run/phase: REASON</c>), for tests and debugging.</summary>
+    public List<string> Skips { get; } = [];
 
     /// <summary>Skip lines that came from the cross-session ledger.</summary>
     public int LedgerSkipLines { get; set; }
@@ -104,7 +107,7 @@ public static class SimulatedDrain
             }
 
             var selection = environment.SelectNext(state, options, ledger);
-            run.SkipLines += selection.Skips.Count;
+            run.Skips.AddRange(selection.Skips.Select(s => s.Line));
             run.LedgerSkipLines += selection.Skips.Count(s => s.FromLedger);
             if (selection.Selected is not { } phase)
             {

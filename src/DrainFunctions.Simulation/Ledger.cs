@@ -8,14 +8,23 @@ namespace DrainFunctions.Simulation;
 /// The cross-session ledger on the simulated clock: attempts per phase (with their fingerprint),
 /// timeouts per run and stopped runs, each remembered for <see cref="WindowHours"/>. Sessions are
 /// committed when they end, so that the selector never counts an attempt of the running session
-/// twice (once in its PolicyState, once here). A run is also stopped when one fingerprint of it
-/// reached max_fingerprint_repeats over the sessions in the window: the in-session rule, carried
-/// across sessions.
+/// twice (once in its PolicyState, once here).
+/// A run is also stopped (within the window) when one of its failure fingerprints
+/// <list type="bullet">
+/// <item>reached max_fingerprint_repeats over the sessions in the window (the in-session rule,
+/// carried across sessions), or</item>
+/// <item>came back in a later session (<see cref="StopOnCrossSessionRepeat"/>): the same failure
+/// after a fresh start is taken as deterministic. Timeout fingerprints are left to
+/// max_timeouts_per_run, since they are the same text in every run.</item>
+/// </list>
 /// </summary>
-public sealed class SimulatedLedger(int maxFingerprintRepeats, int windowHours = DrainOptions.DefaultLedgerWindowHours) : ICrossSessionLimits
+public sealed class SimulatedLedger(int maxFingerprintRepeats, int windowHours = DrainOptions.DefaultLedgerWindowHours, bool stopOnCrossSessionRepeat = true) : ICrossSessionLimits
 {
     private readonly List<Entry> attempts = [];
     private readonly List<(string RunId, DateTimeOffset At)> stoppedRuns = [];
+    private int sessions;
+
+    public bool StopOnCrossSessionRepeat { get; } = stopOnCrossSessionRepeat;
 
     public int WindowHours { get; } = windowHours;
 
@@ -34,7 +43,8 @@ public sealed class SimulatedLedger(int maxFingerprintRepeats, int windowHours =
         stoppedRuns.Any(s => s.RunId == runId && s.At >= Since)
         || Live().Where(e => e.RunId == runId && e.Fingerprint is not null)
             .GroupBy(e => e.Fingerprint, StringComparer.Ordinal)
-            .Any(g => g.Count() >= MaxFingerprintRepeats);
+            .Any(g => g.Count() >= MaxFingerprintRepeats
+                || (StopOnCrossSessionRepeat && !g.First().Timeout && g.Select(e => e.Session).Distinct().Count() >= 2));
 
     /// <summary>The fingerprint of the phase's last attempt in the window, if it failed.</summary>
     public string? LastFingerprintOf(string phaseKey) => Live().LastOrDefault(e => e.Key == phaseKey)?.Fingerprint;
@@ -44,10 +54,11 @@ public sealed class SimulatedLedger(int maxFingerprintRepeats, int windowHours =
     {
         ArgumentNullException.ThrowIfNull(results);
         ArgumentNullException.ThrowIfNull(state);
+        sessions++;
         foreach (var r in results.Where(r => r.InterruptedBy is null))
         {
             var at = Iso8601.TryParse(r.Timestamp, out var t) ? t : endedAt;
-            attempts.Add(new Entry(r.Key, r.RunId, at, r.FailureFingerprint, r.IsTimeout));
+            attempts.Add(new Entry(r.Key, r.RunId, at, r.FailureFingerprint, r.IsTimeout, sessions));
         }
 
         foreach (var run in state.StoppedRuns)
@@ -62,5 +73,5 @@ public sealed class SimulatedLedger(int maxFingerprintRepeats, int windowHours =
         return attempts.Where(e => e.At >= since);
     }
 
-    private sealed record Entry(string Key, string RunId, DateTimeOffset At, string? Fingerprint, bool Timeout);
+    private sealed record Entry(string Key, string RunId, DateTimeOffset At, string? Fingerprint, bool Timeout, int Session);
 }

@@ -29,6 +29,9 @@ public sealed record SimulateArguments
     /// <summary>on, off or both.</summary>
     public string Ledger { get; init; } = "both";
 
+    /// <summary>Whether the ledger stops a run whose failure came back in a later session.</summary>
+    public bool LedgerRepeatStop { get; init; } = true;
+
     public PolicyOverrides Overrides { get; init; } = new();
 
     public bool Json { get; init; }
@@ -64,7 +67,7 @@ public static class SimulateCommand
 
     private static readonly string[] OtherFlags =
     [
-        "--from-sessions", "--policy", "--ledger", "--scenario", "--skip-run-prefix", "--sample-first", "--json",
+        "--from-sessions", "--policy", "--ledger", "--ledger-repeat-stop", "--scenario", "--skip-run-prefix", "--sample-first", "--json",
         "--chart", "--help", "-h",
     ];
 
@@ -80,6 +83,7 @@ public static class SimulateCommand
                      (policy flags override every policy but the v1 baseline)
           scenarios: --scenario single|schedule|both (both) --schedule K (24 drains; implies schedule)
                      --interval-minutes N (60) --ledger on|off|both (both) --ledger-window-hours N (72)
+                     --ledger-repeat-stop on|off (on: a failure that comes back in a later drain stops its run)
           output:    --json --chart FILE.svg
         """;
 
@@ -181,7 +185,7 @@ public static class SimulateCommand
                 }
             }
 
-            report.Schedule.AddRange(Simulator.CompareSchedule(model, variants, a.Overrides, a.ScheduleDrains, batch, a.IntervalMinutes));
+            report.Schedule.AddRange(Simulator.CompareSchedule(model, variants, a.Overrides, a.ScheduleDrains, batch, a.IntervalMinutes, a.LedgerRepeatStop));
         }
 
         return report;
@@ -296,6 +300,15 @@ public static class SimulateCommand
                     }
 
                     a = a with { Ledger = ledger };
+                    break;
+                case "--ledger-repeat-stop":
+                    var repeatStop = Value();
+                    if (repeatStop is not ("on" or "off"))
+                    {
+                        throw new FlagException($"--ledger-repeat-stop must be one of on, off (got '{repeatStop}')");
+                    }
+
+                    a = a with { LedgerRepeatStop = repeatStop == "on" };
                     break;
                 case "--ledger-window-hours": o = o with { LedgerWindowHours = Int(1) }; break;
                 case "--batch-size": o = o with { BatchSize = Int(1) }; break;

@@ -137,12 +137,15 @@ public static class Simulator
     /// window rules phases and runs out; with it off every drain starts from a fresh state, as the
     /// Python tool did.
     /// </summary>
-    public static PolicyRunReport RunSchedule(BacklogModel model, PolicyPreset preset, DrainOptions options, int drains, int intervalMinutes, bool ledgerOn)
+    public static PolicyRunReport RunSchedule(BacklogModel model, PolicyPreset preset, DrainOptions options, int drains, int intervalMinutes, bool ledgerOn, bool crossSessionRepeatStop = true)
     {
         ArgumentNullException.ThrowIfNull(preset);
         ArgumentNullException.ThrowIfNull(options);
         var environment = new SimulatedEnvironment(model, preset.DeprioritizeTimeouts);
-        var ledger = ledgerOn ? new SimulatedLedger(options.MaxFingerprintRepeats, options.LedgerWindowHours) : null;
+
+        // A policy without fingerprint stops (v1) gets none from the ledger either.
+        var repeatStop = crossSessionRepeatStop && options.MaxFingerprintRepeats != int.MaxValue;
+        var ledger = ledgerOn ? new SimulatedLedger(options.MaxFingerprintRepeats, options.LedgerWindowHours, repeatStop) : null;
         var start = environment.Now;
         var runs = new List<DrainRun>(drains);
         for (var i = 0; i < drains; i++)
@@ -175,7 +178,7 @@ public static class Simulator
     }
 
     /// <summary>Runs the schedule for each (policy, ledger) pair; v1 (ledger off) is the baseline.</summary>
-    public static List<PolicyRunReport> CompareSchedule(BacklogModel model, IReadOnlyList<(PolicyPreset Preset, bool Ledger)> variants, PolicyOverrides overrides, int drains, int batchSize, int intervalMinutes)
+    public static List<PolicyRunReport> CompareSchedule(BacklogModel model, IReadOnlyList<(PolicyPreset Preset, bool Ledger)> variants, PolicyOverrides overrides, int drains, int batchSize, int intervalMinutes, bool crossSessionRepeatStop = true)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(variants);
@@ -184,7 +187,7 @@ public static class Simulator
         var baseline = RunSchedule(model, PolicyPreset.V1Preset, scheduleOverrides.Apply(PolicyPreset.V1Preset, batchSize), drains, intervalMinutes, false);
         var reports = variants.Select(v => v.Preset.Name == PolicyPreset.V1 && !v.Ledger
             ? baseline
-            : RunSchedule(model, v.Preset, scheduleOverrides.Apply(v.Preset, batchSize), drains, intervalMinutes, v.Ledger)).ToList();
+            : RunSchedule(model, v.Preset, scheduleOverrides.Apply(v.Preset, batchSize), drains, intervalMinutes, v.Ledger, crossSessionRepeatStop)).ToList();
         SetReductions(reports, baseline.Metrics);
         return reports;
     }

@@ -1,0 +1,130 @@
+using DrainFunctions.Core.Options;
+using DrainFunctions.Core.Results;
+using DrainFunctions.Core.Selection;
+using DrainFunctions.Core.Sessions;
+using DrainFunctions.Simulation;
+
+namespace DrainFunctions.Simulation.Tests;
+
+public class FromSessionsTests
+{
+    private static readonly DateTimeOffset At = new(2025, 12, 28, 6, 0, 7, TimeSpan.Zero);
+
+    private static DrainSession ObservedSession()
+    {
+        var session = DrainSession.Start(At, 10);
+        var ok = new PhaseCandidate("build130", "schema", 1, null);
+        var broken = new PhaseCandidate("research-v4", "integration", 0, "ImportError before");
+        var stuck = new PhaseCandidate("research-v6", "meta", 2, "timed out before");
+        session.Results.Add(DrainResults.Completed(ok, "FAILED", new PhaseOutcome { FinalState = "COMPLETE", ReturnCode = 0, DurationSeconds = 240, TelemetryDelta = 15 }, At));
+        session.Results.Add(DrainResults.Completed(broken, "FAILED", new PhaseOutcome { FinalState = "FAILED", ReturnCode = 1, DurationSeconds = 75, TelemetryDelta = 0, LastFailureReason = "ImportError at line 12: cannot import 'x' from /app/run-1/mod.py at 2025-12-28 06:04:00" }, At));
+        session.Results.Add(DrainResults.TimedOut(stuck, "FAILED", 900, new PhaseOutcome { FinalState = "FAILED", DurationSeconds = 900, TelemetryDelta = 0 }, At));
+        session.State.RebuildDerived(session.Results);
+        return session;
+    }
+
+    [Fact]
+    public void FromSessions_SessionFileRoundTrip_ReplaysObservedBehaviour()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"batch-drain-{Guid.NewGuid():N}.json");
+        var observed = ObservedSession();
+        File.WriteAllText(path, SessionJson.Serialize(observed));
+        try
+        {
+            var model = SessionModelBuilder.FromFiles([path]);
+            var report = Simulator.RunSingle(model, PolicyPreset.V1Preset, PolicyPreset.V1Preset.Options with { BatchSize = 10 });
+            var results = report.Drains[0].Results.ToDictionary(r => r.Key);
+
+            Assert.Equal(3, model.Phases.Count);
+            Assert.All(model.Phases, p => Assert.Equal(PhaseNature.Observed, p.Nature));
+            var ok = results["build130:schema"];
+            Assert.True(ok.Success);
+            Assert.Equal(240, ok.SubprocessDurationSeconds);
+            Assert.Equal(15, ok.TelemetryEventsCollected);
+            var broken = results["research-v4:integration"];
+            Assert.False(broken.Success);
+            Assert.Equal(observed.Results[1].FailureFingerprint, broken.FailureFingerprint);
+            Assert.Equal(75, broken.SubprocessDurationSeconds);
+            var stuck = results["research-v6:meta"];
+            Assert.Equal(PhaseStates.Timeout, stuck.FinalState);
+            Assert.Equal(1800, stuck.SubprocessDurationSeconds);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Run_FromSessionsFlag_WhatIfShorterTimeout()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"batch-drain-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, SessionJson.Serialize(ObservedSession()));
+        try
+        {
+            var json = TestModels.Json("--from-sessions", path, "--policy", "v2", "--phase-timeout-seconds", "600", "--scenario", "single", "--json");
+
+            Assert.Contains("\"phases\": 3", json, StringComparison.Ordinal);
+            Assert.Contains("\"phase_timeout_seconds\": 600", json, StringComparison.Ordinal);
+            Assert.Contains("\"executor_minutes\": 15.25", json, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Run_FromSessionsTruncatedFile_ExitsOneWithFileNamed()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"batch-drain-{Guid.NewGuid():N}.json");
+        var text = SessionJson.Serialize(ObservedSession());
+        File.WriteAllText(path, text[..(text.Length / 2)]);
+        try
+        {
+            using var stdout = new StringWriter();
+            using var stderr = new StringWriter();
+
+            var code = SimulateCommand.Run(["--from-sessions", path], stdout, stderr);
+
+            Assert.Equal(1, code);
+            Assert.Contains(Path.GetFileName(path), stderr.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
+
+public class DrainLoopTests
+{
+    /// <summary>Any environment can sit behind the loop: here a scripted one where every phase fails the same way.</summary>
+    private sealed class ScriptedEnvironment(IReadOnlyList<PhaseCandidate> backlog) : IDrainEnvironment
+    {
+        public DateTimeOffset Now { get; private set; } = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+        public SelectionOutcome SelectNext(PolicyState state, DrainOptions options, ICrossSessionLimits? ledger) =>
+            PhaseSelector.SelectNext(backlog, state, options, ledger);
+
+        public DrainResult RunPhase(PhaseCandidate phase, DrainOptions options, DateTimeOffset? budgetDeadline)
+        {
+            var result = DrainResults.Completed(phase, "FAILED", new PhaseOutcome { FinalState = "FAILED", ReturnCode = 1, DurationSeconds = 60, LastFailureReason = "same error" }, Now);
+            Now += TimeSpan.FromMinutes(1);
+            return result;
+        }
+    }
+
+    [Fact]
+    public void Run_ScriptedEnvironment_SameCoreStopsApply()
+    {
+        var backlog = Enumerable.Range(0, 5).Select(i => new PhaseCandidate(i < 3 ? "a" : "b", $"p{i}", i, "error")).ToList();
+
+        var run = SimulatedDrain.Run(new DrainOptions { BatchSize = 10, MaxFingerprintRepeats = 2 }, new ScriptedEnvironment(backlog));
+
+        // Two repeats stop run a, the next repeat (in b) stops b: the fingerprint is session-wide.
+        Assert.Equal(["a:p0", "a:p1", "b:p3"], run.Picks);
+        Assert.Equal(["a", "b"], run.State.StoppedRuns);
+        Assert.Equal(SessionStop.NoEligiblePhases, run.Stop);
+    }
+}
