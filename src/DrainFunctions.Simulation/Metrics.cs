@@ -48,6 +48,30 @@ public sealed record DrainMetrics
         };
     }
 
+    /// <summary>
+    /// Wasted minutes within the first <paramref name="minutes"/> executor-minutes of
+    /// <paramref name="results"/> (the attempt that crosses the mark counts pro rata).
+    /// </summary>
+    public static double WastedWithin(IEnumerable<DrainResult> results, double minutes)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        double elapsed = 0, wasted = 0;
+        foreach (var r in results)
+        {
+            var length = (r.SubprocessDurationSeconds ?? 0) / 60;
+            var counted = Math.Min(length, minutes - elapsed);
+            if (counted <= 0)
+            {
+                break;
+            }
+
+            wasted += IsWasted(r) ? counted : 0;
+            elapsed += counted;
+        }
+
+        return wasted;
+    }
+
     /// <summary>Percent less waste than <paramref name="baseline"/> (positive = less waste).</summary>
     public double WasteReductionVs(DrainMetrics baseline)
     {

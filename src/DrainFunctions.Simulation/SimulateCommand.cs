@@ -159,7 +159,8 @@ public static class SimulateCommand
         var presets = (a.Policies.Count > 0 ? a.Policies : PolicyPreset.Names).Select(n => PolicyPreset.Find(n)!).ToList();
         if (a.RunSingle)
         {
-            report.SingleDrains.AddRange(Simulator.CompareSingle(model, presets, a.Overrides));
+            report.SingleDrains.AddRange(Simulator.CompareSingle(model, presets, a.Overrides, out var baseline));
+            report.SingleBaseline = baseline;
         }
 
         if (a.RunSchedule)
@@ -185,7 +186,8 @@ public static class SimulateCommand
                 }
             }
 
-            report.Schedule.AddRange(Simulator.CompareSchedule(model, variants, a.Overrides, a.ScheduleDrains, batch, a.IntervalMinutes, a.LedgerRepeatStop));
+            report.Schedule.AddRange(Simulator.CompareSchedule(model, variants, a.Overrides, a.ScheduleDrains, batch, a.IntervalMinutes, a.LedgerRepeatStop, out var baseline));
+            report.ScheduleBaseline = baseline;
         }
 
         return report;

@@ -76,6 +76,12 @@ public sealed class PolicyRunReport
     /// <summary>Percent less wasted executor-minutes than the v1 baseline of the same scenario.</summary>
     public double WasteReductionVsV1 { get; set; }
 
+    /// <summary>
+    /// Percent less waste than the v1 baseline spent in its first N executor-minutes, N being
+    /// this policy's executor-minutes: the comparison at equal executor time.
+    /// </summary>
+    public double WasteReductionVsV1SameTime { get; set; }
+
     /// <summary>Percent lower waste share than the v1 baseline.</summary>
     public double WasteShareReductionVsV1 { get; set; }
 
@@ -108,6 +114,12 @@ public sealed class SimulationReport
     public List<PolicyRunReport> SingleDrains { get; } = [];
 
     public List<PolicyRunReport> Schedule { get; } = [];
+
+    /// <summary>The v1 baseline of the single-drain comparison (also when v1 is not shown).</summary>
+    public PolicyRunReport? SingleBaseline { get; set; }
+
+    /// <summary>The v1 baseline of the schedule comparison.</summary>
+    public PolicyRunReport? ScheduleBaseline { get; set; }
 
     public int ScheduleDrains { get; init; }
 
@@ -165,40 +177,52 @@ public static class Simulator
     }
 
     /// <summary>Runs the single-drain comparison over <paramref name="presets"/> (v1 always computed as the baseline).</summary>
-    public static List<PolicyRunReport> CompareSingle(BacklogModel model, IReadOnlyList<PolicyPreset> presets, PolicyOverrides overrides)
+    public static List<PolicyRunReport> CompareSingle(BacklogModel model, IReadOnlyList<PolicyPreset> presets, PolicyOverrides overrides) =>
+        CompareSingle(model, presets, overrides, out _);
+
+    public static List<PolicyRunReport> CompareSingle(BacklogModel model, IReadOnlyList<PolicyPreset> presets, PolicyOverrides overrides, out PolicyRunReport baseline)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(presets);
         ArgumentNullException.ThrowIfNull(overrides);
         var wholeBacklog = Math.Max(1, model.Phases.Count);
-        var baseline = RunSingle(model, PolicyPreset.V1Preset, overrides.Apply(PolicyPreset.V1Preset, wholeBacklog));
-        var reports = presets.Select(p => p.Name == PolicyPreset.V1 ? baseline : RunSingle(model, p, overrides.Apply(p, wholeBacklog))).ToList();
-        SetReductions(reports, baseline.Metrics);
+        var v1 = RunSingle(model, PolicyPreset.V1Preset, overrides.Apply(PolicyPreset.V1Preset, wholeBacklog));
+        baseline = v1;
+        var reports = presets.Select(p => p.Name == PolicyPreset.V1 ? v1 : RunSingle(model, p, overrides.Apply(p, wholeBacklog))).ToList();
+        SetReductions(reports, v1);
         return reports;
     }
 
     /// <summary>Runs the schedule for each (policy, ledger) pair; v1 (ledger off) is the baseline.</summary>
-    public static List<PolicyRunReport> CompareSchedule(BacklogModel model, IReadOnlyList<(PolicyPreset Preset, bool Ledger)> variants, PolicyOverrides overrides, int drains, int batchSize, int intervalMinutes, bool crossSessionRepeatStop = true)
+    public static List<PolicyRunReport> CompareSchedule(BacklogModel model, IReadOnlyList<(PolicyPreset Preset, bool Ledger)> variants, PolicyOverrides overrides, int drains, int batchSize, int intervalMinutes, bool crossSessionRepeatStop = true) =>
+        CompareSchedule(model, variants, overrides, drains, batchSize, intervalMinutes, crossSessionRepeatStop, out _);
+
+    public static List<PolicyRunReport> CompareSchedule(BacklogModel model, IReadOnlyList<(PolicyPreset Preset, bool Ledger)> variants, PolicyOverrides overrides, int drains, int batchSize, int intervalMinutes, bool crossSessionRepeatStop, out PolicyRunReport baseline)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(variants);
         ArgumentNullException.ThrowIfNull(overrides);
         var scheduleOverrides = overrides with { BatchSize = batchSize };
-        var baseline = RunSchedule(model, PolicyPreset.V1Preset, scheduleOverrides.Apply(PolicyPreset.V1Preset, batchSize), drains, intervalMinutes, false);
+        var v1 = RunSchedule(model, PolicyPreset.V1Preset, scheduleOverrides.Apply(PolicyPreset.V1Preset, batchSize), drains, intervalMinutes, false);
+        baseline = v1;
         var reports = variants.Select(v => v.Preset.Name == PolicyPreset.V1 && !v.Ledger
-            ? baseline
+            ? v1
             : RunSchedule(model, v.Preset, scheduleOverrides.Apply(v.Preset, batchSize), drains, intervalMinutes, v.Ledger, crossSessionRepeatStop)).ToList();
-        SetReductions(reports, baseline.Metrics);
+        SetReductions(reports, v1);
         return reports;
     }
 
-    private static void SetReductions(List<PolicyRunReport> reports, DrainMetrics baseline)
+    private static void SetReductions(List<PolicyRunReport> reports, PolicyRunReport v1)
     {
+        var baseline = v1.Metrics;
+        var baselineResults = v1.Drains.SelectMany(d => d.Results).ToList();
         foreach (var report in reports)
         {
             var m = report.Metrics;
             report.WasteReductionVsV1 = m.WasteReductionVs(baseline);
             report.WasteShareReductionVsV1 = m.WasteShareReductionVs(baseline);
+            var sameTime = DrainMetrics.WastedWithin(baselineResults, m.ExecutorMinutes);
+            report.WasteReductionVsV1SameTime = sameTime > 0 ? (sameTime - m.WastedMinutes) / sameTime * 100 : 0;
         }
     }
 }

@@ -348,3 +348,25 @@ public class OutputTests
         Assert.Contains("Schedule: 24 drains of 10 phases", text, StringComparison.Ordinal);
     }
 }
+
+public class MetricsTests
+{
+    [Fact]
+    public void WastedWithin_CrossingAttempt_CountsProRata()
+    {
+        DrainResult[] results =
+        [
+            new() { Success = false, SubprocessDurationSeconds = 600, TelemetryEventsCollected = 0 },
+            new() { Success = true, SubprocessDurationSeconds = 600, TelemetryEventsCollected = 0 },
+            new() { Success = false, SubprocessDurationSeconds = 600, TelemetryEventsCollected = 4 },
+            new() { Success = false, SubprocessDurationSeconds = 1200, TelemetryEventsCollected = null },
+        ];
+
+        Assert.Equal(10, DrainMetrics.WastedWithin(results, 25));
+        Assert.Equal(15, DrainMetrics.WastedWithin(results, 35));
+        var all = DrainMetrics.Of(results);
+        Assert.Equal(30, all.WastedMinutes);
+        Assert.Equal(50, all.ExecutorMinutes);
+        Assert.Equal(60, all.WastePercent);
+    }
+}
