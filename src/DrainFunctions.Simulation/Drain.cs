@@ -174,6 +174,10 @@ public sealed class SimulatedEnvironment : IDrainEnvironment
         return task.GetAwaiter().GetResult();
     }
 
+    /// <summary>The reason the durable drain writes when it puts a timed-out phase back to FAILED.</summary>
+    public static string TimeoutRestoreReason(int seconds) =>
+        string.Create(CultureInfo.InvariantCulture, $"Phase execution timed out after {seconds} seconds (batch drain)");
+
     public DrainResult RunPhase(PhaseCandidate phase, DrainOptions options, DateTimeOffset? budgetDeadline)
     {
         ArgumentNullException.ThrowIfNull(phase);
@@ -200,7 +204,7 @@ public sealed class SimulatedEnvironment : IDrainEnvironment
             Clock.Advance(TimeSpan.FromSeconds(budgetLeft));
             Store.RestoreToFailed(phase.RunId, phase.PhaseId, phase.LastFailureReason ?? string.Empty);
 
-            var message = string.Create(CultureInfo.InvariantCulture, $"Interrupted: total time budget of {options.MaxTotalMinutes:0.##} minutes reached");
+            var message = string.Create(CultureInfo.InvariantCulture, $"Interrupted: total time budget of {options.MaxTotalMinutes:0.##} minutes reached; phase stopped and restored to FAILED");
             return DrainResults.Interrupted(phase, PhaseStates.Failed, InterruptedByBudget, message, budgetLeft, started);
         }
 
@@ -215,7 +219,7 @@ public sealed class SimulatedEnvironment : IDrainEnvironment
                 StderrPath = logs + ".stderr.txt",
             };
             result = DrainResults.TimedOut(phase, PhaseStates.Failed, options.PhaseTimeoutSeconds, partial, started);
-            Store.RestoreToFailed(phase.RunId, phase.PhaseId, result.ErrorMessage!);
+            Store.RestoreToFailed(phase.RunId, phase.PhaseId, TimeoutRestoreReason(options.PhaseTimeoutSeconds));
             Clock.Advance(TimeSpan.FromSeconds(timeout));
         }
         else

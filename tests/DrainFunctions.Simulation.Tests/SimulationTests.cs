@@ -113,7 +113,7 @@ public class PolicyTests
         Assert.Contains("  [SKIP] r/phase-02: run r has 2 timeouts (limit: 2)", run.Skips);
         Assert.Equal(SessionStop.NoEligiblePhases, run.Stop);
         Assert.Equal(PhaseStates.Failed, env.Store.GetPhase("r", "phase-00")!.State);
-        Assert.Contains("timed out", env.Store.GetPhase("r", "phase-00")!.LastFailureReason, StringComparison.Ordinal);
+        Assert.Equal("Phase execution timed out after 900 seconds (batch drain)", env.Store.GetPhase("r", "phase-00")!.LastFailureReason);
     }
 
     [Fact]
