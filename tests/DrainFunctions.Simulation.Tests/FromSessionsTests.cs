@@ -128,3 +128,100 @@ public class DrainLoopTests
         Assert.Equal(SessionStop.NoEligiblePhases, run.Stop);
     }
 }
+
+public class EquivalenceTests
+{
+    /// <summary>
+    /// A second environment over the same model that selects with <see cref="PhaseSelector.SelectNext"/>
+    /// over the unordered rows (Prefilter and order in memory) instead of the store's ordered
+    /// stream: the pattern of the simulator-vs-durable-drain comparison.
+    /// </summary>
+    private sealed class ListSelectingEnvironment(BacklogModel model) : IDrainEnvironment
+    {
+        private readonly SimulatedEnvironment inner = new(model);
+
+        public DateTimeOffset Now => inner.Now;
+
+        public SelectionOutcome SelectNext(PolicyState state, DrainOptions options, ICrossSessionLimits? ledger)
+        {
+            var rows = model.Phases.Select(p => inner.Store.GetPhase(p.RunId, p.PhaseId)!)
+                .Where(r => r.State == PhaseStates.Failed)
+                .Reverse()
+                .Select(r => new PhaseCandidate(r.RunId, r.PhaseId, r.PhaseIndex, r.LastFailureReason));
+            return PhaseSelector.SelectNext(rows, state, options, ledger);
+        }
+
+        public DrainResult RunPhase(PhaseCandidate phase, DrainOptions options, DateTimeOffset? budgetDeadline) =>
+            inner.RunPhase(phase, options, budgetDeadline);
+    }
+
+    [Fact]
+    public void Run_StreamAndListSelection_SamePicksAndTotals()
+    {
+        var model = BacklogGenerator.Generate(11, 120, 8);
+        var options = new DrainOptions { BatchSize = 120, MaxTotalMinutes = 600 };
+
+        var streamed = SimulatedDrain.Run(options, new SimulatedEnvironment(model));
+        var listed = SimulatedDrain.Run(options, new ListSelectingEnvironment(model));
+
+        Assert.True(streamed.Picks.Count > 10);
+        Assert.Equal(streamed.Picks, listed.Picks);
+        Assert.Equal(streamed.Stop, listed.Stop);
+        Assert.Equal(streamed.State.TotalSuccess, listed.State.TotalSuccess);
+        Assert.Equal(streamed.State.TotalTimeouts, listed.State.TotalTimeouts);
+        Assert.Equal(streamed.State.TotalTelemetryEvents, listed.State.TotalTelemetryEvents);
+        Assert.Equal(streamed.State.StoppedRuns, listed.State.StoppedRuns);
+        Assert.Equal(streamed.State.FingerprintCounts.ToList(), listed.State.FingerprintCounts.ToList());
+    }
+
+    [Fact]
+    public void Run_SampleFirst_DrainsOnePhaseOfEveryRunFirst()
+    {
+        var model = BacklogGenerator.Generate(42, 100, 6);
+        var runs = model.Phases.Select(p => p.RunId).Distinct().Count();
+
+        var sampled = SimulatedDrain.Run(new DrainOptions { BatchSize = runs, SampleFirst = true, MaxFingerprintRepeats = 100, MaxTimeoutsPerRun = 100 }, new SimulatedEnvironment(model));
+        var plain = SimulatedDrain.Run(new DrainOptions { BatchSize = runs, MaxFingerprintRepeats = 100, MaxTimeoutsPerRun = 100 }, new SimulatedEnvironment(model));
+
+        Assert.Equal(runs, sampled.Picks.Select(p => p.Split(':')[0]).Distinct().Count());
+        Assert.True(plain.Picks.Select(p => p.Split(':')[0]).Distinct().Count() < runs);
+    }
+
+    [Fact]
+    public void FromSessions_PythonToolFileWithOldFields_Loads()
+    {
+        // An older Python file: no triage sets, no telemetry fields, results with few fields.
+        const string json = """
+            {
+              "session_id": "batch-drain-20251228-060007",
+              "started_at": "2025-12-28T06:00:07+00:00",
+              "completed_at": "2025-12-28T06:15:32+00:00",
+              "batch_size": 2,
+              "total_processed": 2,
+              "total_success": 1,
+              "total_failed": 1,
+              "fingerprint_counts": {"FAILED|rc1|ci collectionpath error": 1},
+              "stopped_fingerprints": [],
+              "stopped_runs": [],
+              "results": [
+                {"run_id": "research-system-v6", "phase_id": "research-foundation-orchestrator", "phase_index": 0,
+                 "initial_state": "FAILED", "final_state": "FAILED", "success": false,
+                 "error_message": "CI collection/import error", "timestamp": "2025-12-28T06:03:00+00:00",
+                 "subprocess_returncode": 1, "subprocess_duration_seconds": 95.5},
+                {"run_id": "build130-schema-validation", "phase_id": "schema-validation-phase", "phase_index": 1,
+                 "initial_state": "FAILED", "final_state": "COMPLETE", "success": true, "error_message": null,
+                 "timestamp": "2025-12-28T06:07:00+00:00", "subprocess_returncode": 0, "subprocess_duration_seconds": 240.0,
+                 "telemetry_events_collected": 15}
+              ]
+            }
+            """;
+        var model = SessionModelBuilder.FromSessions([SessionJson.Parse(json, "old.json")], "old.json");
+
+        var report = Simulator.RunSingle(model, PolicyPreset.V1Preset, PolicyPreset.V1Preset.Options with { BatchSize = 10 });
+
+        Assert.Equal(2, report.Metrics.Attempted);
+        Assert.Equal(1, report.Metrics.Successes);
+        Assert.Equal(15, report.Metrics.TelemetryEvents);
+        Assert.Contains(report.Drains[0].Results, r => r.FailureFingerprint == "FAILED|rc1|ci collectionpath error");
+    }
+}
