@@ -12,19 +12,26 @@ namespace DrainFunctions.Simulation;
 /// </summary>
 public sealed class InMemoryBacklogStore : IBacklogStore
 {
-    private readonly List<Row> rows = [];
+    // Rows kept sorted by Order over their candidate projection; a row whose reason changes is
+    // moved (binary search with the same comparer), so that a pick streams in order without
+    // sorting the backlog again and stops at the first eligible row.
+    private readonly List<Row> sorted = [];
     private readonly Dictionary<string, Row> byKey = new(StringComparer.Ordinal);
+    private readonly Comparer<Row> rowOrder;
 
     public InMemoryBacklogStore(IEnumerable<PhaseRecord> phases, IComparer<PhaseCandidate>? order = null)
     {
         ArgumentNullException.ThrowIfNull(phases);
         Order = order ?? PhaseOrder.Instance;
+        rowOrder = Comparer<Row>.Create((a, b) => Order.Compare(a.Candidate, b.Candidate));
         foreach (var phase in phases)
         {
-            var row = new Row(phase.RunId, phase.PhaseId, phase.PhaseIndex) { State = phase.State, Reason = phase.LastFailureReason };
-            rows.Add(row);
-            byKey[PhaseKey.Of(phase.RunId, phase.PhaseId)] = row;
+            var row = new Row(phase.RunId, phase.PhaseId, phase.PhaseIndex, phase.State, phase.LastFailureReason);
+            byKey.Add(row.Candidate.Key, row);
+            sorted.Add(row);
         }
+
+        sorted.Sort(rowOrder);
     }
 
     public IComparer<PhaseCandidate> Order { get; }
@@ -37,26 +44,36 @@ public sealed class InMemoryBacklogStore : IBacklogStore
     public Task<BacklogSummary> DescribeAsync(CancellationToken cancellationToken = default) =>
         Task.FromResult(new BacklogSummary(
             DisplayName,
-            rows.Select(r => r.RunId).Distinct(StringComparer.Ordinal).LongCount(),
-            rows.Count,
-            rows.LongCount(r => r.State == PhaseStates.Failed),
-            rows.LongCount(r => PhaseStates.IsInFlight(r.State))));
+            sorted.Select(r => r.Candidate.RunId).Distinct(StringComparer.Ordinal).LongCount(),
+            sorted.Count,
+            sorted.LongCount(r => r.State == PhaseStates.Failed),
+            sorted.LongCount(r => PhaseStates.IsInFlight(r.State))));
 
-    /// <summary>The FAILED candidates, filtered as a store filters them in SQL, in <see cref="Order"/>.</summary>
-    public IReadOnlyList<PhaseCandidate> Candidates(CandidateQuery query)
+    /// <summary>The FAILED candidates, filtered as a store filters them in SQL, lazily in <see cref="Order"/>.</summary>
+    public IEnumerable<PhaseCandidate> Candidates(CandidateQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var inFlight = rows.Where(r => PhaseStates.IsInFlight(r.State))
-            .GroupBy(r => r.RunId, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.First().State, StringComparer.Ordinal);
-        return rows
-            .Where(r => r.State == PhaseStates.Failed)
-            .Where(r => query.RunId is null || r.RunId == query.RunId)
-            .Where(r => !query.SkipRunPrefixes.Any(p => r.RunId.StartsWith(p, StringComparison.Ordinal)))
-            .Where(r => !query.ExcludedKeys.Contains(PhaseKey.Of(r.RunId, r.PhaseId)))
-            .Select(r => new PhaseCandidate(r.RunId, r.PhaseId, r.PhaseIndex, r.Reason, inFlight.GetValueOrDefault(r.RunId)))
-            .Order(Order)
-            .ToList();
+        Dictionary<string, string>? inFlight = null;
+        if (sorted.Exists(r => PhaseStates.IsInFlight(r.State)))
+        {
+            inFlight = sorted.Where(r => PhaseStates.IsInFlight(r.State))
+                .GroupBy(r => r.Candidate.RunId, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.First().State, StringComparer.Ordinal);
+        }
+
+        foreach (var row in sorted)
+        {
+            var c = row.Candidate;
+            if (row.State != PhaseStates.Failed
+                || (query.RunId is not null && c.RunId != query.RunId)
+                || query.SkipRunPrefixes.Any(p => c.RunId.StartsWith(p, StringComparison.Ordinal))
+                || query.ExcludedKeys.Contains(c.Key))
+            {
+                continue;
+            }
+
+            yield return inFlight?.GetValueOrDefault(c.RunId) is { } state ? c with { RunInFlightState = state } : c;
+        }
     }
 
     public async IAsyncEnumerable<PhaseCandidate> StreamCandidatesAsync(CandidateQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -71,7 +88,9 @@ public sealed class InMemoryBacklogStore : IBacklogStore
     }
 
     public PhaseRecord? GetPhase(string runId, string phaseId) =>
-        byKey.TryGetValue(PhaseKey.Of(runId, phaseId), out var r) ? new PhaseRecord(r.RunId, r.PhaseId, r.PhaseIndex, r.State, r.Reason) : null;
+        byKey.TryGetValue(PhaseKey.Of(runId, phaseId), out var r)
+            ? new PhaseRecord(r.Candidate.RunId, r.Candidate.PhaseId, r.Candidate.PhaseIndex, r.State, r.Candidate.LastFailureReason)
+            : null;
 
     public Task<PhaseRecord?> GetPhaseAsync(string runId, string phaseId, CancellationToken cancellationToken = default) =>
         Task.FromResult(GetPhase(runId, phaseId));
@@ -103,7 +122,7 @@ public sealed class InMemoryBacklogStore : IBacklogStore
         }
 
         row.State = PhaseStates.Failed;
-        row.Reason = reason;
+        SetReason(row, reason);
         return true;
     }
 
@@ -117,7 +136,7 @@ public sealed class InMemoryBacklogStore : IBacklogStore
         row.State = state;
         if (reason is not null)
         {
-            row.Reason = reason;
+            SetReason(row, reason);
         }
     }
 
@@ -129,17 +148,24 @@ public sealed class InMemoryBacklogStore : IBacklogStore
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private sealed class Row(string runId, string phaseId, int phaseIndex)
+    private void SetReason(Row row, string reason)
     {
-        public string RunId { get; } = runId;
+        if (row.Candidate.LastFailureReason == reason)
+        {
+            return;
+        }
 
-        public string PhaseId { get; } = phaseId;
+        sorted.Remove(row);
+        row.Candidate = row.Candidate with { LastFailureReason = reason };
+        var at = sorted.BinarySearch(row, rowOrder);
+        sorted.Insert(at < 0 ? ~at : at, row);
+    }
 
-        public int PhaseIndex { get; } = phaseIndex;
+    private sealed class Row(string runId, string phaseId, int phaseIndex, string state, string? reason)
+    {
+        public PhaseCandidate Candidate { get; set; } = new(runId, phaseId, phaseIndex, reason);
 
-        public string State { get; set; } = PhaseStates.Failed;
-
-        public string? Reason { get; set; }
+        public string State { get; set; } = state;
     }
 }
 

@@ -20,7 +20,8 @@ namespace DrainFunctions.Simulation;
 /// </summary>
 public sealed class SimulatedLedger(int maxFingerprintRepeats, int windowHours = DrainOptions.DefaultLedgerWindowHours, bool stopOnCrossSessionRepeat = true) : ICrossSessionLimits
 {
-    private readonly List<Entry> attempts = [];
+    private readonly Dictionary<string, List<Entry>> byPhase = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<Entry>> byRun = new(StringComparer.Ordinal);
     private readonly List<(string RunId, DateTimeOffset At)> stoppedRuns = [];
     private int sessions;
 
@@ -35,19 +36,19 @@ public sealed class SimulatedLedger(int maxFingerprintRepeats, int windowHours =
 
     private DateTimeOffset Since => Now - TimeSpan.FromHours(WindowHours);
 
-    public int AttemptsOf(string phaseKey) => Live().Count(e => e.Key == phaseKey);
+    public int AttemptsOf(string phaseKey) => Live(byPhase, phaseKey).Count();
 
-    public int TimeoutsOf(string runId) => Live().Count(e => e.RunId == runId && e.Timeout);
+    public int TimeoutsOf(string runId) => Live(byRun, runId).Count(e => e.Timeout);
 
     public bool IsRunStopped(string runId) =>
         stoppedRuns.Any(s => s.RunId == runId && s.At >= Since)
-        || Live().Where(e => e.RunId == runId && e.Fingerprint is not null)
+        || Live(byRun, runId).Where(e => e.Fingerprint is not null)
             .GroupBy(e => e.Fingerprint, StringComparer.Ordinal)
             .Any(g => g.Count() >= MaxFingerprintRepeats
                 || (StopOnCrossSessionRepeat && !g.First().Timeout && g.Select(e => e.Session).Distinct().Count() >= 2));
 
     /// <summary>The fingerprint of the phase's last attempt in the window, if it failed.</summary>
-    public string? LastFingerprintOf(string phaseKey) => Live().LastOrDefault(e => e.Key == phaseKey)?.Fingerprint;
+    public string? LastFingerprintOf(string phaseKey) => Live(byPhase, phaseKey).LastOrDefault()?.Fingerprint;
 
     /// <summary>Remembers a finished session's attempts and stopped runs.</summary>
     public void Commit(IEnumerable<DrainResult> results, PolicyState state, DateTimeOffset endedAt)
@@ -58,7 +59,9 @@ public sealed class SimulatedLedger(int maxFingerprintRepeats, int windowHours =
         foreach (var r in results.Where(r => r.InterruptedBy is null))
         {
             var at = Iso8601.TryParse(r.Timestamp, out var t) ? t : endedAt;
-            attempts.Add(new Entry(r.Key, r.RunId, at, r.FailureFingerprint, r.IsTimeout, sessions));
+            var entry = new Entry(r.Key, r.RunId, at, r.FailureFingerprint, r.IsTimeout, sessions);
+            Add(byPhase, r.Key, entry);
+            Add(byRun, r.RunId, entry);
         }
 
         foreach (var run in state.StoppedRuns)
@@ -67,10 +70,21 @@ public sealed class SimulatedLedger(int maxFingerprintRepeats, int windowHours =
         }
     }
 
-    private IEnumerable<Entry> Live()
+    private static void Add(Dictionary<string, List<Entry>> index, string key, Entry entry)
+    {
+        if (!index.TryGetValue(key, out var list))
+        {
+            list = [];
+            index[key] = list;
+        }
+
+        list.Add(entry);
+    }
+
+    private IEnumerable<Entry> Live(Dictionary<string, List<Entry>> index, string key)
     {
         var since = Since;
-        return attempts.Where(e => e.At >= since);
+        return index.TryGetValue(key, out var list) ? list.Where(e => e.At >= since) : [];
     }
 
     private sealed record Entry(string Key, string RunId, DateTimeOffset At, string? Fingerprint, bool Timeout, int Session);
