@@ -155,6 +155,13 @@ public static class ReportJson
         }
 
         w.WriteEndArray();
+        w.WriteStartArray("stopped_runs");
+        foreach (var run in r.Drains.SelectMany(d => d.State.StoppedRuns).Distinct(StringComparer.Ordinal))
+        {
+            w.WriteStringValue(run);
+        }
+
+        w.WriteEndArray();
         if (perDrain)
         {
             w.WriteStartArray("drains");
