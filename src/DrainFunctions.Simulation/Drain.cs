@@ -184,9 +184,15 @@ public sealed class SimulatedEnvironment : IDrainEnvironment
         ArgumentNullException.ThrowIfNull(options);
         var started = Clock.Now;
         var requeue = Store.TryRequeue(phase.RunId, phase.PhaseId);
-        if (requeue.Status != RequeueStatus.Requeued)
+        if (requeue.Status == RequeueStatus.NotFound)
         {
             return DrainResults.NotFound(phase, started);
+        }
+
+        if (requeue.Status == RequeueStatus.NotFailed)
+        {
+            return DrainResults.Interrupted(phase, requeue.CurrentState ?? string.Empty, "requeue_conflict",
+                $"Phase was {requeue.CurrentState} (not FAILED) when the drain tried to re-queue it; not run", null, started);
         }
 
         var model = phases[phase.Key];
