@@ -225,3 +225,32 @@ public class EquivalenceTests
         Assert.Contains(report.Drains[0].Results, r => r.FailureFingerprint == "FAILED|rc1|ci collectionpath error");
     }
 }
+
+public class EnvironmentEdgeTests
+{
+    [Fact]
+    public void RunPhase_PhaseNoLongerFailed_RequeueConflictNotRun()
+    {
+        var model = TestModels.Of(TestModels.Phase("r", 0, PhaseNature.QuickSuccess));
+        var env = new SimulatedEnvironment(model);
+        var candidate = env.SelectNext(new PolicyState(), new DrainOptions(), null).Selected!;
+        env.Store.TryRequeue("r", "phase-00");
+
+        var result = env.RunPhase(candidate, new DrainOptions(), null);
+
+        Assert.Equal("requeue_conflict", result.InterruptedBy);
+        Assert.Equal(0, env.AttemptsMade(candidate.Key));
+        Assert.Equal(SimulatedClock.DefaultStart, env.Now);
+    }
+
+    [Fact]
+    public void Run_MaxConsecutiveZeroYield_StopsSession()
+    {
+        var model = TestModels.Of(Enumerable.Range(0, 6).Select(i => TestModels.Phase($"run{i}", 0, PhaseNature.Deterministic, "ImportError earlier")).ToArray());
+
+        var run = SimulatedDrain.Run(new DrainOptions { BatchSize = 10, MaxConsecutiveZeroYield = 4 }, new SimulatedEnvironment(model));
+
+        Assert.Equal(SessionStop.ZeroYieldLimit, run.Stop);
+        Assert.Equal(4, run.Picks.Count);
+    }
+}
