@@ -20,6 +20,12 @@ public sealed record BacklogStoreOptions
 
     /// <summary>Rows of the first page: most picks stop at its first rows.</summary>
     public int FirstPageSize { get; init; } = 16;
+
+    /// <summary>SQLite: how long a statement waits on a lock held by another connection before it fails (and is retried).</summary>
+    public TimeSpan SqliteBusyTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>SQLite: the command timeout (Microsoft.Data.Sqlite also retries SQLITE_BUSY until it ends).</summary>
+    public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>
@@ -342,7 +348,7 @@ public sealed class PostgresBacklogStore : SqlBacklogStore
 public sealed class SqliteBacklogStore : SqlBacklogStore
 {
     public SqliteBacklogStore(DatabaseUrl url, BacklogStoreOptions? options = null)
-        : base(new SqliteDatabase(PostgresBacklogStore.Check(url, DatabaseKind.Sqlite), (options ?? BacklogStoreOptions.Default).Retry), options, ownsDatabase: true)
+        : base(new SqliteDatabase(PostgresBacklogStore.Check(url, DatabaseKind.Sqlite), options ?? BacklogStoreOptions.Default), options, ownsDatabase: true)
     {
     }
 }

@@ -51,10 +51,10 @@ internal abstract class SqlDatabase : IAsyncDisposable
     /// <summary>SQL for "now" in a timestamp column.</summary>
     public abstract string Now { get; }
 
-    public static SqlDatabase Create(DatabaseUrl url, RetryPolicy? retry = null) => url.Kind switch
+    public static SqlDatabase Create(DatabaseUrl url, BacklogStoreOptions? options = null) => url.Kind switch
     {
-        DatabaseKind.PostgreSql => new PostgresDatabase(url, retry ?? RetryPolicy.Default),
-        _ => new SqliteDatabase(url, retry ?? RetryPolicy.Default),
+        DatabaseKind.PostgreSql => new PostgresDatabase(url, (options ?? BacklogStoreOptions.Default).Retry),
+        _ => new SqliteDatabase(url, options ?? BacklogStoreOptions.Default),
     };
 
     /// <summary>Opens a connection; <paramref name="create"/> lets SQLite create a missing file.</summary>
@@ -75,6 +75,9 @@ internal abstract class SqlDatabase : IAsyncDisposable
     public abstract string KeyNotIn(string alias, string parameter);
 
     public abstract void AddKeys(DbCommand command, string parameter, IEnumerable<string> keys);
+
+    /// <summary>A parameter value for a timestamp column.</summary>
+    public abstract object Timestamp(DateTime utc);
 
     /// <summary>The SQL list of in-flight states this database's state column can hold.</summary>
     public virtual Task<string> StateListAsync(IEnumerable<string> states, CancellationToken cancellationToken) =>
@@ -180,6 +183,8 @@ internal sealed class PostgresDatabase(DatabaseUrl url, RetryPolicy retry) : Sql
     public override void AddKeys(DbCommand command, string parameter, IEnumerable<string> keys) =>
         command.Parameters.Add(new NpgsqlParameter(parameter, NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = keys.ToArray() });
 
+    public override object Timestamp(DateTime utc) => DateTime.SpecifyKind(utc, DateTimeKind.Utc);
+
     /// <summary>
     /// When <c>phases.state</c> is a native enum, a literal the enum lacks would be an error: keep
     /// only the labels it has (text columns take every state).
@@ -229,17 +234,19 @@ internal sealed class SqliteDatabase : SqlDatabase
 {
     private readonly string connectionString;
     private readonly string createConnectionString;
+    private readonly int busyTimeoutMilliseconds;
     private bool walChecked;
 
-    public SqliteDatabase(DatabaseUrl url, RetryPolicy retry)
-        : base(url, retry)
+    public SqliteDatabase(DatabaseUrl url, BacklogStoreOptions options)
+        : base(url, options.Retry)
     {
+        busyTimeoutMilliseconds = (int)options.SqliteBusyTimeout.TotalMilliseconds;
         var builder = new SqliteConnectionStringBuilder
         {
             DataSource = url.SqlitePath,
             Mode = SqliteOpenMode.ReadWrite,
             Pooling = true,
-            DefaultTimeout = 30,
+            DefaultTimeout = Math.Max(1, (int)Math.Ceiling(options.CommandTimeout.TotalSeconds)),
         };
         connectionString = builder.ConnectionString;
         builder.Mode = SqliteOpenMode.ReadWriteCreate;
@@ -250,9 +257,6 @@ internal sealed class SqliteDatabase : SqlDatabase
 
     /// <summary>The text form SQLAlchemy stores in SQLite DATETIME columns.</summary>
     public override string Now => "strftime('%Y-%m-%d %H:%M:%f', 'now')";
-
-    /// <summary>The busy timeout every connection gets; a retry follows when it runs out.</summary>
-    public static int BusyTimeoutMilliseconds { get; set; } = 5000;
 
     public override async Task<DbConnection> OpenAsync(bool create, CancellationToken cancellationToken)
     {
@@ -265,7 +269,7 @@ internal sealed class SqliteDatabase : SqlDatabase
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(connection, $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds.ToString(CultureInfo.InvariantCulture)}", cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, $"PRAGMA busy_timeout = {busyTimeoutMilliseconds.ToString(CultureInfo.InvariantCulture)}", cancellationToken).ConfigureAwait(false);
             if (!walChecked)
             {
                 // WAL lets the drain read while the executor writes; the mode is stored in the file.
@@ -297,6 +301,8 @@ internal sealed class SqliteDatabase : SqlDatabase
 
     public override void AddKeys(DbCommand command, string parameter, IEnumerable<string> keys) =>
         command.Parameters.Add(new SqliteParameter(parameter, JsonSerializer.Serialize(keys.ToArray())));
+
+    public override object Timestamp(DateTime utc) => utc.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture);
 
     public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
