@@ -437,6 +437,7 @@ public abstract class BacklogStoreContract : IAsyncLifetime
         Assert.Contains(candidates, c => c.RunId == "autopack-telemetry-v2" && c.RunInFlightState == "EXECUTING");
         Assert.Contains(candidates.GroupBy(c => c.PhaseId), g => g.Count() > 1);
         Assert.True(await store.CountTelemetryAsync() > 0);
+        await ExecAsync("INSERT INTO tiers (tier_id, run_id, tier_index, name, state, created_at, updated_at) VALUES ('T9', 'docs-refresh-v1', 9, 'Extra', 'PENDING', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)");
     }
 
     [Fact]
