@@ -9,6 +9,8 @@ public static class CommandLine
         usage: drain [drain flags]            run a batch drain (see README)
                drain fingerprint [...]        normalize errors and compute failure fingerprints
                drain report FILE              print the summary report of a session file
+               drain db init|seed-demo        create Autopack's tables / a demo backlog on DATABASE_URL
+               drain simulate [...]           run the policy on a simulated backlog (see docs/simulation.md)
         """;
 
     public static int Run(IReadOnlyList<string> args, TextReader stdin, TextWriter stdout, TextWriter stderr)
@@ -21,6 +23,8 @@ public static class CommandLine
             {
                 "fingerprint" => FingerprintCommand.Run(rest, stdin, stdout, stderr),
                 "report" => ReportCommand.Run(rest, stdout),
+                "db" => DbCommand.RunAsync(rest, stdout, stderr, CancellationToken.None).GetAwaiter().GetResult(),
+                "simulate" => DrainFunctions.Simulation.SimulateCommand.Run([.. rest], stdout, stderr),
                 "help" or "--help" or "-h" => Help(stdout),
                 _ => Unavailable(stderr),
             };
