@@ -84,7 +84,7 @@ start_azurite() {
   blob=$(free_port); queue=$(free_port); table=$(free_port)
   while [ "$queue" = "$blob" ]; do queue=$(free_port); done
   while [ "$table" = "$blob" ] || [ "$table" = "$queue" ]; do table=$(free_port); done
-  "$REPO_ROOT/node_modules/.bin/azurite" --silent --skipApiVersionCheck --loose --inMemoryPersistence \
+  "$REPO_ROOT/node_modules/.bin/azurite" --silent --skipApiVersionCheck --loose \
     --location "$dir" --blobHost 127.0.0.1 --blobPort "$blob" --queueHost 127.0.0.1 --queuePort "$queue" \
     --tableHost 127.0.0.1 --tablePort "$table" >"$dir.log" 2>&1 &
   STARTED_AZURITE_PID=$!
@@ -98,14 +98,18 @@ start_azurite() {
   _log "Azurite on 127.0.0.1 blob:$blob queue:$queue table:$table"
 }
 
+# Every step may fail (a service that already died); none of them may stop the others, even
+# under `set -e` in the caller's EXIT trap.
 stop_services() {
   if [ -n "$STARTED_AZURITE_PID" ]; then
-    kill "$STARTED_AZURITE_PID" 2>/dev/null; wait "$STARTED_AZURITE_PID" 2>/dev/null
+    kill "$STARTED_AZURITE_PID" 2>/dev/null || true
+    wait "$STARTED_AZURITE_PID" 2>/dev/null || true
     STARTED_AZURITE_PID=""
   fi
   if [ -n "$STARTED_PG_DATA" ]; then
-    runuser -u postgres -- "$(_pg_bin)/pg_ctl" -D "$STARTED_PG_DATA" -m immediate -w stop >/dev/null 2>&1
+    runuser -u postgres -- "$(_pg_bin)/pg_ctl" -D "$STARTED_PG_DATA" -m immediate -w stop >/dev/null 2>&1 || true
     STARTED_PG_DATA=""
   fi
-  if [ -n "$SERVICES_DIR" ]; then rm -rf "$SERVICES_DIR"; SERVICES_DIR=""; fi
+  if [ -n "$SERVICES_DIR" ]; then rm -rf "$SERVICES_DIR" || true; SERVICES_DIR=""; fi
+  return 0
 }
