@@ -172,7 +172,7 @@ public sealed class DrainOrchestratorTests
         }
 
         await using var host = await bed.StartHostAsync(o => o.SettleTimeout = TimeSpan.Zero);
-        var (output, metadata) = await TestBed.RunAsync(host, Input(new DrainOptions { BatchSize = 7 }, perGeneration: 3));
+        var (output, metadata) = await TestBed.RunAsync(host, Input(new DrainOptions { BatchSize = 7, MaxFingerprintRepeats = 100 }, perGeneration: 3));
 
         Assert.Equal("BatchComplete", output.Stop);
         Assert.Equal(3, output.Generations);

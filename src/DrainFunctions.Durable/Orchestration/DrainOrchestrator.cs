@@ -305,8 +305,11 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                     timedOut = true;
                 }
 
-                // Cancel the losing timers, or the instance stays open until they fire.
-                await timers.CancelAsync();
+                // Cancel the losing timers, or the instance stays open until they fire. Synchronously:
+                // CancelAsync would resume this method off the orchestration's thread.
+#pragma warning disable CA1849 // Call async methods when in an async method
+                timers.Cancel();
+#pragma warning restore CA1849
             }
 
             if (output?.Status == PhaseRunStatus.TimedOut)

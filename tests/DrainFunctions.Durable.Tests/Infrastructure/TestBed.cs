@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Globalization;
 using Azure.Storage.Blobs;
 using DrainFunctions.Core.Sessions;
@@ -56,6 +57,8 @@ public sealed class TestBed : IAsyncDisposable
     public BlobContainerClient Blobs { get; }
 
     public string ExecutorScript { get; }
+
+    public string LogPath => Environment.GetEnvironmentVariable("DRAIN_TEST_LOG") ?? Path.Combine(Directory, "test.log");
 
     /// <summary>The default test template: the script decides by the phase id's prefix.</summary>
     public string Template => $"bash '{ExecutorScript}' {{run_id}} {{phase_id}}";
@@ -176,34 +179,45 @@ public sealed class TestBed : IAsyncDisposable
         return !IsAlive(pid);
     }
 
+    /// <summary>The same services the hosts get, for calling activities directly.</summary>
+    public ServiceProvider BuildServices(Action<ExecutorOptions>? executor = null)
+    {
+        var services = new ServiceCollection();
+        ConfigureServices(services, executor);
+        return services.BuildServiceProvider();
+    }
+
+    private void ConfigureServices(IServiceCollection services, Action<ExecutorOptions>? executor)
+    {
+        services.AddLogging();
+        services.AddDrainServices(
+            new DelegateBacklogStoreFactory(ct => BacklogStores.OpenAsync(Url, null, ct)),
+            snapshots =>
+            {
+                snapshots.ConnectionString = AzuriteConnectionString;
+                snapshots.ContainerName = ContainerName;
+                snapshots.LogFlushInterval = TimeSpan.FromMilliseconds(250);
+            },
+            options =>
+            {
+                options.Kind = "process";
+                options.CommandTemplate = Template;
+                options.Workspace = Directory;
+                options.DatabaseUrl = DatabaseUrl;
+                options.StopPollInterval = TimeSpan.FromMilliseconds(250);
+                options.SettleTimeout = TimeSpan.FromSeconds(1);
+                options.SettlePoll = TimeSpan.FromMilliseconds(100);
+                executor?.Invoke(options);
+            });
+    }
+
     public Task<DurableTaskTestHost> StartHostAsync(Action<ExecutorOptions>? executor = null) =>
         DurableTaskTestHost.StartAsync(
             registry => registry.AddDrainTasks(),
             new DurableTaskTestHostOptions
             {
-                ConfigureServices = services =>
-                {
-                    services.AddLogging();
-                    services.AddDrainServices(
-                        new DelegateBacklogStoreFactory(ct => BacklogStores.OpenAsync(Url, null, ct)),
-                        snapshots =>
-                        {
-                            snapshots.ConnectionString = AzuriteConnectionString;
-                            snapshots.ContainerName = ContainerName;
-                            snapshots.LogFlushInterval = TimeSpan.FromMilliseconds(250);
-                        },
-                        options =>
-                        {
-                            options.Kind = "process";
-                            options.CommandTemplate = Template;
-                            options.Workspace = Directory;
-                            options.DatabaseUrl = DatabaseUrl;
-                            options.StopPollInterval = TimeSpan.FromMilliseconds(250);
-                            options.SettleTimeout = TimeSpan.FromSeconds(1);
-                            options.SettlePoll = TimeSpan.FromMilliseconds(100);
-                            executor?.Invoke(options);
-                        });
-                },
+                ConfigureServices = services => ConfigureServices(services, executor),
+                LoggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(new FileLoggerProvider(LogPath))),
             });
 
     public static async Task<(DrainSummaryOutput Output, OrchestrationMetadata Metadata)> RunAsync(
@@ -217,7 +231,17 @@ public sealed class TestBed : IAsyncDisposable
         DurableTaskTestHost host, string instanceId, TimeSpan? timeout = null)
     {
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
-        var metadata = await host.Client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, cts.Token);
+        OrchestrationMetadata metadata;
+        try
+        {
+            metadata = await host.Client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            var stuck = await host.Client.GetInstanceAsync(instanceId, getInputsAndOutputs: true);
+            throw new TimeoutException($"orchestration did not complete: {stuck?.RuntimeStatus} status={stuck?.SerializedCustomStatus}");
+        }
+
         Assert.True(metadata.RuntimeStatus == OrchestrationRuntimeStatus.Completed,
             $"orchestration ended {metadata.RuntimeStatus}: {metadata.FailureDetails?.ErrorType} {metadata.FailureDetails?.ErrorMessage}\n{metadata.FailureDetails?.StackTrace}");
         return (metadata.ReadOutputAs<DrainSummaryOutput>()!, metadata);
