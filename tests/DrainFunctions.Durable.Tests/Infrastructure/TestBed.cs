@@ -183,13 +183,14 @@ public sealed class TestBed : IAsyncDisposable
     public ServiceProvider BuildServices(Action<ExecutorOptions>? executor = null)
     {
         var services = new ServiceCollection();
-        ConfigureServices(services, executor);
+        ConfigureServices(services, executor, null);
         return services.BuildServiceProvider();
     }
 
-    private void ConfigureServices(IServiceCollection services, Action<ExecutorOptions>? executor)
+    private void ConfigureServices(IServiceCollection services, Action<ExecutorOptions>? executor, Action<IServiceCollection>? more)
     {
         services.AddLogging();
+        more?.Invoke(services);
         services.AddDrainServices(
             new DelegateBacklogStoreFactory(ct => BacklogStores.OpenAsync(Url, null, ct)),
             snapshots =>
@@ -211,12 +212,12 @@ public sealed class TestBed : IAsyncDisposable
             });
     }
 
-    public Task<DurableTaskTestHost> StartHostAsync(Action<ExecutorOptions>? executor = null) =>
+    public Task<DurableTaskTestHost> StartHostAsync(Action<ExecutorOptions>? executor = null, Action<IServiceCollection>? services = null) =>
         DurableTaskTestHost.StartAsync(
             registry => registry.AddDrainTasks(),
             new DurableTaskTestHostOptions
             {
-                ConfigureServices = services => ConfigureServices(services, executor),
+                ConfigureServices = collection => ConfigureServices(collection, executor, services),
                 LoggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(new FileLoggerProvider(LogPath))),
             });
 
