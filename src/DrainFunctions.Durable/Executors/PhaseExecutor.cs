@@ -1,0 +1,41 @@
+namespace DrainFunctions.Durable.Executors;
+
+/// <summary>What to run: one phase, with an absolute deadline.</summary>
+public sealed record ExecutorRequest(string SessionId, string RunId, string PhaseId, int PhaseIndex, DateTimeOffset Deadline, string? ApiUrl);
+
+/// <summary>How the executor ended. Excerpts are the first 500 code points of each stream.</summary>
+public sealed record ExecutorRun
+{
+    public int? ReturnCode { get; init; }
+
+    public bool TimedOut { get; init; }
+
+    public bool Stopped { get; init; }
+
+    public double DurationSeconds { get; init; }
+
+    public string StdoutExcerpt { get; init; } = string.Empty;
+
+    public string StderrExcerpt { get; init; } = string.Empty;
+
+    public bool ReachedLlmBoundary { get; init; }
+
+    public bool FailedBeforeLlm { get; init; }
+
+    public string StdoutPath { get; init; } = string.Empty;
+
+    public string StderrPath { get; init; } = string.Empty;
+
+    public int? ProcessId { get; init; }
+}
+
+/// <summary>Runs Autopack's executor (or a stand-in) for one phase.</summary>
+public interface IPhaseExecutor
+{
+    /// <summary>
+    /// Runs until the executor exits, the request's deadline passes (the process tree is killed:
+    /// <see cref="ExecutorRun.TimedOut"/>), or <paramref name="stopToken"/> fires (killed:
+    /// <see cref="ExecutorRun.Stopped"/>).
+    /// </summary>
+    Task<ExecutorRun> RunAsync(ExecutorRequest request, CancellationToken stopToken);
+}

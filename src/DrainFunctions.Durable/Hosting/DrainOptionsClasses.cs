@@ -1,0 +1,159 @@
+using DrainFunctions.Durable.Executors;
+using Microsoft.Extensions.Options;
+
+namespace DrainFunctions.Durable.Hosting;
+
+/// <summary>Where session snapshots and logs go (section <c>Snapshots</c>).</summary>
+public sealed class SnapshotOptions
+{
+    public const string SectionName = "Snapshots";
+    public const string DefaultContainer = "batch-drain-sessions";
+
+    /// <summary>
+    /// A storage connection string (<c>UseDevelopmentStorage=true</c> for Azurite). Falls back to
+    /// <c>AzureWebJobsStorage</c> when the host wires it so.
+    /// </summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Identity-based alternative: the blob service URI, used with DefaultAzureCredential by the host.</summary>
+    public Uri? ServiceUri { get; set; }
+
+    public string ContainerName { get; set; } = DefaultContainer;
+
+    /// <summary>How often the executor's output is appended to its log blobs while it runs.</summary>
+    public TimeSpan LogFlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    public int MaxRetries { get; set; } = 5;
+}
+
+/// <summary>How a phase is executed (section <c>Executor</c>).</summary>
+public sealed class ExecutorOptions
+{
+    public const string SectionName = "Executor";
+    public const string DefaultTemplate = "python scripts/drain_one_phase.py --run-id {run_id} --phase-id {phase_id} --force";
+
+    /// <summary><c>process</c> (the template as is) or <c>demo</c> (our stand-in executor through the same process path).</summary>
+    public string Kind { get; set; } = "process";
+
+    public string CommandTemplate { get; set; } = DefaultTemplate;
+
+    /// <summary>Working directory of the executor (Autopack's workspace).</summary>
+    public string Workspace { get; set; } = ".";
+
+    /// <summary>Passed to the executor as <c>DATABASE_URL</c>; required.</summary>
+    public string DatabaseUrl { get; set; } = string.Empty;
+
+    /// <summary>Passed as <c>AUTOPACK_API_URL</c> when set.</summary>
+    public string? ApiUrl { get; set; }
+
+    /// <summary>For <c>demo</c>: path of DrainFunctions.DemoExecutor.dll (run with <c>dotnet</c>).</summary>
+    public string? DemoExecutorPath { get; set; }
+
+    /// <summary>For <c>demo</c>: multiplies the demo's sleeps (0.01 for tests).</summary>
+    public double DemoTimeScale { get; set; } = 1.0;
+
+    /// <summary>How often a running attempt checks its stop marker blob.</summary>
+    public TimeSpan StopPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>After an exit 0: how long to wait for the phase to leave QUEUED/EXECUTING.</summary>
+    public TimeSpan SettleTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan SettlePoll { get; set; } = TimeSpan.FromSeconds(0.5);
+
+    /// <summary>The template actually run: the demo's when <see cref="Kind"/> is <c>demo</c>.</summary>
+    public string EffectiveTemplate => Kind == "demo"
+        ? $"dotnet {QuoteWord(DemoExecutorPath ?? string.Empty)} --run-id {{run_id}} --phase-id {{phase_id}} --time-scale {DemoTimeScale.ToString(System.Globalization.CultureInfo.InvariantCulture)}"
+        : CommandTemplate;
+
+    private static string QuoteWord(string word) => "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+}
+
+internal sealed class SnapshotOptionsValidator : IValidateOptions<SnapshotOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SnapshotOptions options)
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.ConnectionString) && options.ServiceUri is null)
+        {
+            errors.Add("Snapshots: set ConnectionString (UseDevelopmentStorage=true for Azurite) or ServiceUri.");
+        }
+
+        // Container names: 3-63 chars, lower-case letters, digits and single dashes.
+        var c = options.ContainerName ?? string.Empty;
+        if (c.Length is < 3 or > 63 || !c.All(ch => ch is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-') || c.StartsWith('-') || c.EndsWith('-') || c.Contains("--", StringComparison.Ordinal))
+        {
+            errors.Add($"Snapshots: ContainerName '{c}' is not a valid blob container name.");
+        }
+
+        if (options.LogFlushInterval <= TimeSpan.Zero)
+        {
+            errors.Add("Snapshots: LogFlushInterval must be positive.");
+        }
+
+        if (options.MaxRetries < 0)
+        {
+            errors.Add("Snapshots: MaxRetries must be >= 0.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
+
+internal sealed class ExecutorOptionsValidator : IValidateOptions<ExecutorOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ExecutorOptions options)
+    {
+        var errors = new List<string>();
+        if (options.Kind is not ("process" or "demo"))
+        {
+            errors.Add($"Executor: Kind must be 'process' or 'demo', not '{options.Kind}'.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.DatabaseUrl))
+        {
+            errors.Add("Executor: DatabaseUrl (DATABASE_URL) must be set.");
+        }
+
+        if (options.Kind == "demo" && string.IsNullOrWhiteSpace(options.DemoExecutorPath))
+        {
+            errors.Add("Executor: DemoExecutorPath must be set for the demo executor.");
+        }
+
+        if (options.Kind == "process")
+        {
+            try
+            {
+                if (CommandLine.Split(options.CommandTemplate ?? string.Empty).Count == 0)
+                {
+                    errors.Add("Executor: CommandTemplate is empty.");
+                }
+            }
+            catch (FormatException ex)
+            {
+                errors.Add($"Executor: CommandTemplate: {ex.Message}");
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Workspace))
+        {
+            errors.Add("Executor: Workspace must be set.");
+        }
+
+        if (options.ApiUrl is { Length: > 0 } url && !(Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+        {
+            errors.Add("Executor: ApiUrl must be an absolute http(s) URL.");
+        }
+
+        if (options.DemoTimeScale < 0 || double.IsNaN(options.DemoTimeScale))
+        {
+            errors.Add("Executor: DemoTimeScale must be >= 0.");
+        }
+
+        if (options.StopPollInterval <= TimeSpan.Zero || options.SettlePoll <= TimeSpan.Zero || options.SettleTimeout < TimeSpan.Zero)
+        {
+            errors.Add("Executor: StopPollInterval, SettlePoll must be positive and SettleTimeout >= 0.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,91 @@
+using Azure.Core;
+using Azure.Storage.Blobs;
+using DrainFunctions.Durable.Activities;
+using DrainFunctions.Durable.Executors;
+using DrainFunctions.Durable.Orchestration;
+using DrainFunctions.Durable.Storage;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace DrainFunctions.Durable.Hosting;
+
+public static class DrainRegistration
+{
+    /// <summary>The orchestrator and every activity, registered under their class names.</summary>
+    public static DurableTaskRegistry AddDrainTasks(this DurableTaskRegistry registry)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        registry.AddOrchestrator<DrainOrchestrator>();
+        registry.AddActivity<SelectNextPhase>();
+        registry.AddActivity<CaptureTelemetrySnapshot>();
+        registry.AddActivity<RunPhaseExecutor>();
+        registry.AddActivity<RestorePhase>();
+        registry.AddActivity<SaveSessionSnapshot>();
+        registry.AddActivity<FinishSession>();
+        return registry;
+    }
+
+    /// <summary>
+    /// The services the activities need: options (validated on start), the blob client (with
+    /// retries), the session store, the executor, the attempt registry and the backlog store
+    /// factory. <paramref name="configureSnapshots"/> / <paramref name="configureExecutor"/> run after
+    /// any configuration binding the host did (<c>services.Configure&lt;T&gt;(section)</c>).
+    /// </summary>
+    public static IServiceCollection AddDrainServices(
+        this IServiceCollection services,
+        IBacklogStoreFactory stores,
+        Action<SnapshotOptions>? configureSnapshots = null,
+        Action<ExecutorOptions>? configureExecutor = null,
+        TokenCredential? credential = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(stores);
+        var snapshots = services.AddOptions<SnapshotOptions>().ValidateOnStart();
+        if (configureSnapshots is not null)
+        {
+            snapshots.Configure(configureSnapshots);
+        }
+
+        var executor = services.AddOptions<ExecutorOptions>().ValidateOnStart();
+        if (configureExecutor is not null)
+        {
+            executor.Configure(configureExecutor);
+        }
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SnapshotOptions>, SnapshotOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ExecutorOptions>, ExecutorOptionsValidator>());
+        services.TryAddSingleton(stores);
+        services.TryAddSingleton(sp => CreateBlobServiceClient(sp.GetRequiredService<IOptions<SnapshotOptions>>().Value, credential));
+        services.TryAddSingleton<BlobSessionStore>();
+        services.TryAddSingleton<AttemptRegistry>();
+        services.TryAddSingleton<IPhaseExecutor, ProcessExecutor>();
+        return services;
+    }
+
+    /// <summary>A blob client with exponential retries for transient errors.</summary>
+    public static BlobServiceClient CreateBlobServiceClient(SnapshotOptions options, TokenCredential? credential = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var clientOptions = new BlobClientOptions();
+        clientOptions.Retry.Mode = RetryMode.Exponential;
+        clientOptions.Retry.MaxRetries = options.MaxRetries;
+        clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(500);
+        clientOptions.Retry.MaxDelay = TimeSpan.FromSeconds(20);
+        clientOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(60);
+        if (!string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            return new BlobServiceClient(options.ConnectionString, clientOptions);
+        }
+
+        if (options.ServiceUri is not null && credential is not null)
+        {
+            // Identity-based: pass e.g. new DefaultAzureCredential() (Azure.Identity) from the host.
+            return new BlobServiceClient(options.ServiceUri, credential, clientOptions);
+        }
+
+        throw new OptionsValidationException(nameof(SnapshotOptions), typeof(SnapshotOptions),
+            ["Snapshots: set ConnectionString, or ServiceUri together with a TokenCredential."]);
+    }
+}

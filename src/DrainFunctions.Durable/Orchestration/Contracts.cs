@@ -1,0 +1,233 @@
+using DrainFunctions.Core.Options;
+using DrainFunctions.Core.Selection;
+using DrainFunctions.Core.Sessions;
+
+namespace DrainFunctions.Durable.Orchestration;
+
+/// <summary>
+/// The orchestration's input, and what it carries across <c>ContinueAsNew</c>: options, the
+/// compact policy state and a few counters. Results are never carried; they live in the blob.
+/// </summary>
+public sealed record DrainOrchestrationInput
+{
+    public const int DefaultPhasesPerGeneration = 25;
+    public const int DefaultGraceSeconds = 15;
+
+    public DrainOptions Options { get; init; } = new();
+
+    /// <summary>Phases per orchestration generation before <c>ContinueAsNew</c>.</summary>
+    public int PhasesPerGeneration { get; init; } = DefaultPhasesPerGeneration;
+
+    /// <summary>How long after the executor's own deadline the durable timer fires.</summary>
+    public int GraceSeconds { get; init; } = DefaultGraceSeconds;
+
+    // ---- carried across generations (null/empty on the first start) ----
+    public string? SessionId { get; init; }
+
+    public DateTimeOffset? StartedAt { get; init; }
+
+    public int Generation { get; init; }
+
+    public PolicyState State { get; init; } = new();
+
+    /// <summary>Dry run only: the picks in order (their keys are the processed keys).</summary>
+    public List<string> DryRunPicks { get; init; } = [];
+
+    /// <summary>Sequence number of the last progress line emitted.</summary>
+    public long LineSequence { get; init; }
+
+    public List<ProgressLine> RecentLines { get; init; } = [];
+}
+
+/// <summary>One progress line with its sequence number (1, 2, ...), for a watcher to print once and in order.</summary>
+public sealed record ProgressLine(long Seq, string Text);
+
+/// <summary>The external event <c>cancel</c>: <c>graceful</c> finishes the current phase, <c>now</c> stops it.</summary>
+public sealed record CancelRequest(string Mode)
+{
+    public const string EventName = "cancel";
+    public const string Graceful = "graceful";
+    public const string Now = "now";
+
+    public bool IsNow => string.Equals(Mode, Now, StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>The orchestration's output.</summary>
+public sealed record DrainSummaryOutput
+{
+    public string SessionId { get; init; } = string.Empty;
+
+    /// <summary>Why the session ended (<see cref="SessionStop"/> name).</summary>
+    public string Stop { get; init; } = string.Empty;
+
+    public string? StopLine { get; init; }
+
+    public bool DryRun { get; init; }
+
+    public int TotalProcessed { get; init; }
+
+    public int TotalSuccess { get; init; }
+
+    public int TotalFailed { get; init; }
+
+    public int TotalTimeouts { get; init; }
+
+    public long TotalTelemetryEvents { get; init; }
+
+    public List<string> StoppedRuns { get; init; } = [];
+
+    /// <summary>Dry run: the phases that would have been drained, in order.</summary>
+    public List<string> DryRunPicks { get; init; } = [];
+
+    public int Generations { get; init; }
+
+    /// <summary>Blob name of the session document, or null (dry run).</summary>
+    public string? SessionBlob { get; init; }
+}
+
+/// <summary>The custom status published after every step.</summary>
+public sealed record DrainStatus
+{
+    public string SessionId { get; init; } = string.Empty;
+
+    public int Processed { get; init; }
+
+    public int BatchSize { get; init; }
+
+    public string? CurrentPhase { get; init; }
+
+    public int Success { get; init; }
+
+    public int Failed { get; init; }
+
+    public int Timeouts { get; init; }
+
+    public long TelemetryEvents { get; init; }
+
+    /// <summary>Seconds of total budget left, or null without a budget.</summary>
+    public double? BudgetLeftSeconds { get; init; }
+
+    public bool DryRun { get; init; }
+
+    public int Generation { get; init; }
+
+    public string? Stop { get; init; }
+
+    /// <summary>The most recent progress lines (bounded); <see cref="ProgressLine.Seq"/> orders them.</summary>
+    public List<ProgressLine> Lines { get; init; } = [];
+}
+
+// ---------------------------------------------------------------- activity contracts
+
+public sealed record SelectNextPhaseInput(PolicyState State, DrainOptions Options);
+
+public sealed record SelectNextPhaseOutput
+{
+    public PhaseCandidate? Selected { get; init; }
+
+    public List<string> Lines { get; init; } = [];
+
+    public NoPickReason NoPick { get; init; }
+}
+
+public sealed record TelemetrySnapshotInput(string? RunId);
+
+public sealed record RunPhaseExecutorInput
+{
+    public required string SessionId { get; init; }
+
+    public required string AttemptId { get; init; }
+
+    public required PhaseCandidate Phase { get; init; }
+
+    /// <summary>Absolute instant at which the activity kills the executor itself.</summary>
+    public required DateTimeOffset Deadline { get; init; }
+
+    public int TimeoutSeconds { get; init; }
+
+    public string? ApiUrl { get; init; }
+}
+
+public enum PhaseRunStatus
+{
+    /// <summary>The executor exited within its time; <see cref="RunPhaseExecutorOutput.FinalState"/> is the settled state.</summary>
+    Completed,
+
+    /// <summary>The executor was killed at its deadline.</summary>
+    TimedOut,
+
+    /// <summary>The phase is not in the database.</summary>
+    NotFound,
+
+    /// <summary>The phase was no longer FAILED; it was not run.</summary>
+    RequeueConflict,
+
+    /// <summary>A redelivered activity found the attempt marker: the executor is not started again.</summary>
+    Lost,
+
+    /// <summary>Stopped from outside (cancel now, budget) through the attempt's stop signal.</summary>
+    Stopped,
+}
+
+/// <summary>What the executor activity reports: pure data, excerpts only (≤ 500 code points each).</summary>
+public sealed record RunPhaseExecutorOutput
+{
+    public PhaseRunStatus Status { get; init; }
+
+    public string InitialState { get; init; } = PhaseStates.Failed;
+
+    public string FinalState { get; init; } = string.Empty;
+
+    public string? LastFailureReason { get; init; }
+
+    public string? CurrentState { get; init; }
+
+    public int? ReturnCode { get; init; }
+
+    public double DurationSeconds { get; init; }
+
+    public string StdoutExcerpt { get; init; } = string.Empty;
+
+    public string StderrExcerpt { get; init; } = string.Empty;
+
+    /// <summary>The LLM-boundary markers were found in the full output (not only in the excerpts).</summary>
+    public bool ReachedLlmBoundary { get; init; }
+
+    /// <summary>A failed-before-LLM marker was found in the full output.</summary>
+    public bool FailedBeforeLlm { get; init; }
+
+    public string StdoutPath { get; init; } = string.Empty;
+
+    public string StderrPath { get; init; } = string.Empty;
+
+    public int? ProcessId { get; init; }
+}
+
+public sealed record RestorePhaseInput(string SessionId, string? AttemptId, string RunId, string PhaseId, string Reason);
+
+public sealed record RestorePhaseOutput(bool Restored, bool ProcessStopped);
+
+/// <summary>
+/// Save after a phase: rewrite the header block and append result number <see cref="ResultIndex"/>
+/// (0-based). With <see cref="Result"/> null only the header is written (session start).
+/// </summary>
+public sealed record SaveSessionSnapshotInput
+{
+    public required string SessionId { get; init; }
+
+    public required string StartedAt { get; init; }
+
+    public int BatchSize { get; init; }
+
+    public required PolicyState State { get; init; }
+
+    public DrainResult? Result { get; init; }
+
+    public int ResultIndex { get; init; }
+}
+
+public sealed record SaveSessionSnapshotOutput(string BlobName, long BytesStaged, long BlockListBytes);
+
+public sealed record FinishSessionInput(string SessionId, string CompletedAt);
+
+public sealed record FinishSessionOutput(string BlobName, string SummaryBlobName);

@@ -1,0 +1,199 @@
+using System.Text;
+using System.Xml;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+using DrainFunctions.Core.Sessions;
+using DrainFunctions.Durable.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace DrainFunctions.Durable.Storage;
+
+/// <summary>What one save wrote: staged data bytes, and the size of the committed block list.</summary>
+public sealed record SaveMetrics(long BytesStaged, long BlockListBytes);
+
+/// <summary>
+/// Session snapshots, attempt markers and logs in one blob container.
+/// <list type="bullet">
+/// <item><c>&lt;session-id&gt;.json</c>: a block blob whose block list is [header][result 0..n-1][footer];
+/// a save stages the header, the new result and the footer and commits the list, so earlier
+/// results are never rewritten, and the commit is atomic (readers see the old or the new document).</item>
+/// <item><c>&lt;session-id&gt;.summary.txt</c>: the summary report, at the end.</item>
+/// <item><c>&lt;session-id&gt;/attempts/&lt;attempt-id&gt;</c>: written (if absent) before an executor starts;
+/// <c>.stop</c> beside it asks a running attempt to stop.</item>
+/// <item><c>&lt;session-id&gt;/logs/&lt;run_id&gt;__&lt;phase_id&gt;.stdout.txt</c> / <c>.stderr.txt</c>: append blobs.</item>
+/// </list>
+/// </summary>
+public sealed class BlobSessionStore
+{
+    private readonly BlobContainerClient container;
+    private int containerReady;
+
+    public BlobSessionStore(BlobServiceClient service, IOptions<SnapshotOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(options);
+        container = service.GetBlobContainerClient(options.Value.ContainerName);
+    }
+
+    public BlobContainerClient Container => container;
+
+    public static string SessionBlobName(string sessionId) => sessionId + ".json";
+
+    public static string SummaryBlobName(string sessionId) => sessionId + ".summary.txt";
+
+    public static string AttemptBlobName(string sessionId, string attemptId) => $"{sessionId}/attempts/{attemptId}";
+
+    public static string StopBlobName(string sessionId, string attemptId) => AttemptBlobName(sessionId, attemptId) + ".stop";
+
+    public static string LogBlobName(string sessionId, string runId, string phaseId, string stream) =>
+        $"{sessionId}/logs/{runId}__{phaseId}.{stream}.txt";
+
+    public async Task EnsureContainerAsync(CancellationToken cancellationToken = default)
+    {
+        if (Volatile.Read(ref containerReady) == 1)
+        {
+            return;
+        }
+
+        await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        Volatile.Write(ref containerReady, 1);
+    }
+
+    /// <summary>
+    /// Writes the header (always) and result number <paramref name="resultIndex"/> (when given);
+    /// the committed document then holds results 0..<paramref name="resultIndex"/>. Idempotent: a
+    /// retried save stages the same block ids again.
+    /// </summary>
+    public async Task<SaveMetrics> SaveAsync(DrainSession header, DrainResult? result, int resultIndex, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        await EnsureContainerAsync(cancellationToken);
+        var blob = container.GetBlockBlobClient(SessionBlobName(header.SessionId));
+        var count = result is null ? resultIndex : resultIndex + 1;
+        long staged = 0;
+        staged += await StageAsync(blob, SessionBlocks.HeaderId, SessionBlocks.Header(header), cancellationToken);
+        if (result is not null)
+        {
+            staged += await StageAsync(blob, SessionBlocks.ResultId(resultIndex), SessionBlocks.Result(result, resultIndex), cancellationToken);
+        }
+
+        staged += await StageAsync(blob, SessionBlocks.FooterId, SessionBlocks.Footer(count), cancellationToken);
+        var ids = new List<string>(count + 2) { SessionBlocks.HeaderId };
+        for (var i = 0; i < count; i++)
+        {
+            ids.Add(SessionBlocks.ResultId(i));
+        }
+
+        ids.Add(SessionBlocks.FooterId);
+        await blob.CommitBlockListAsync(ids, new CommitBlockListOptions
+        {
+            HttpHeaders = new BlobHttpHeaders { ContentType = "application/json; charset=utf-8" },
+        }, cancellationToken);
+        return new SaveMetrics(staged, BlockListRequestBytes(ids));
+    }
+
+    /// <summary>
+    /// Ends the session: rewrites the header with <c>completed_at</c> (keeping every committed
+    /// result block) and writes the summary. Returns the session as read back.
+    /// </summary>
+    public async Task<DrainSession> CompleteAsync(string sessionId, string completedAt, Func<DrainSession, string> renderSummary, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(renderSummary);
+        var session = await LoadAsync(sessionId, cancellationToken)
+            ?? throw new InvalidOperationException($"session {sessionId} has no snapshot blob to complete");
+        session.CompletedAt = completedAt;
+        var blob = container.GetBlockBlobClient(SessionBlobName(sessionId));
+        await StageAsync(blob, SessionBlocks.HeaderId, SessionBlocks.Header(session), cancellationToken);
+        var committed = await blob.GetBlockListAsync(BlockListTypes.Committed, cancellationToken: cancellationToken);
+        var ids = committed.Value.CommittedBlocks.Select(b => b.Name).ToList();
+        await blob.CommitBlockListAsync(ids, new CommitBlockListOptions
+        {
+            HttpHeaders = new BlobHttpHeaders { ContentType = "application/json; charset=utf-8" },
+        }, cancellationToken);
+        var summary = container.GetBlobClient(SummaryBlobName(sessionId));
+        await summary.UploadAsync(BinaryData.FromString(renderSummary(session)), overwrite: true, cancellationToken);
+        return session;
+    }
+
+    public async Task<string?> ReadTextAsync(string blobName, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var content = await container.GetBlobClient(blobName).DownloadContentAsync(cancellationToken);
+            return content.Value.Content.ToString();
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Reads a session back (for resume and reports); null when there is none.</summary>
+    public async Task<DrainSession?> LoadAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        var json = await ReadTextAsync(SessionBlobName(sessionId), cancellationToken);
+        return json is null ? null : SessionJson.Parse(json, SessionBlobName(sessionId));
+    }
+
+    /// <summary>Records an attempt before its executor starts; false when the marker already existed (a redelivery).</summary>
+    public async Task<bool> TryMarkAttemptAsync(string sessionId, string attemptId, string description, CancellationToken cancellationToken = default)
+    {
+        await EnsureContainerAsync(cancellationToken);
+        try
+        {
+            await container.GetBlobClient(AttemptBlobName(sessionId, attemptId)).UploadAsync(
+                BinaryData.FromString(description),
+                new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } },
+                cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        {
+            return false;
+        }
+    }
+
+    public async Task RequestStopAsync(string sessionId, string attemptId, CancellationToken cancellationToken = default)
+    {
+        await EnsureContainerAsync(cancellationToken);
+        await container.GetBlobClient(StopBlobName(sessionId, attemptId)).UploadAsync(BinaryData.FromString("stop"), overwrite: true, cancellationToken);
+    }
+
+    public async Task<bool> IsStopRequestedAsync(string sessionId, string attemptId, CancellationToken cancellationToken = default) =>
+        (await container.GetBlobClient(StopBlobName(sessionId, attemptId)).ExistsAsync(cancellationToken)).Value;
+
+    public async Task<AppendBlobClient> CreateLogAsync(string blobName, CancellationToken cancellationToken = default)
+    {
+        await EnsureContainerAsync(cancellationToken);
+        var blob = container.GetAppendBlobClient(blobName);
+        await blob.CreateAsync(new AppendBlobCreateOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "text/plain; charset=utf-8" } }, cancellationToken);
+        return blob;
+    }
+
+    private static async Task<long> StageAsync(BlockBlobClient blob, string id, byte[] bytes, CancellationToken cancellationToken)
+    {
+        using var stream = new MemoryStream(bytes, writable: false);
+        await blob.StageBlockAsync(id, stream, cancellationToken: cancellationToken);
+        return bytes.Length;
+    }
+
+    /// <summary>The size of the Put Block List request body the SDK sends for these ids.</summary>
+    internal static long BlockListRequestBytes(IReadOnlyList<string> ids)
+    {
+        var sb = new StringBuilder();
+        using (var writer = XmlWriter.Create(sb, new XmlWriterSettings { OmitXmlDeclaration = false }))
+        {
+            writer.WriteStartElement("BlockList");
+            foreach (var id in ids)
+            {
+                writer.WriteElementString("Latest", id);
+            }
+
+            writer.WriteEndElement();
+        }
+
+        return Encoding.UTF8.GetByteCount(sb.ToString());
+    }
+}

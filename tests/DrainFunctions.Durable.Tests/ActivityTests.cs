@@ -1,0 +1,110 @@
+using DrainFunctions.Core.Selection;
+using DrainFunctions.Durable.Activities;
+using DrainFunctions.Durable.Orchestration;
+using DrainFunctions.Durable.Storage;
+using DrainFunctions.Durable.Tests.Infrastructure;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DrainFunctions.Durable.Tests;
+
+[Collection(DurableSerialGroup.Name)]
+public sealed class ActivityTests
+{
+    private sealed class FakeActivityContext(string name) : TaskActivityContext
+    {
+        public override TaskName Name => name;
+
+        public override string InstanceId => "test-instance";
+    }
+
+    private static RunPhaseExecutorInput Input(string phaseId, string attemptId, int timeoutSeconds = 30) => new()
+    {
+        SessionId = "batch-drain-20260101-000000",
+        AttemptId = attemptId,
+        Phase = new PhaseCandidate("run-a", phaseId, 0, null),
+        Deadline = DateTimeOffset.UtcNow.AddSeconds(timeoutSeconds),
+        TimeoutSeconds = timeoutSeconds,
+    };
+
+    [Fact]
+    public async Task RunPhaseExecutor_CompletingExecutor_ReportsSettledStateAndLogs()
+    {
+        await using var bed = await TestBed.CreateAsync();
+        await bed.AddPhaseAsync("run-a", "ok-1", 0);
+        await using var services = bed.BuildServices();
+        var activity = ActivatorUtilities.CreateInstance<RunPhaseExecutor>(services);
+
+        var output = await activity.RunAsync(new FakeActivityContext(nameof(RunPhaseExecutor)), Input("ok-1", "a1"));
+
+        Assert.Equal(PhaseRunStatus.Completed, output.Status);
+        Assert.Equal("COMPLETE", output.FinalState);
+        Assert.Equal(0, output.ReturnCode);
+        Assert.Contains("phase COMPLETE", output.StdoutExcerpt, StringComparison.Ordinal);
+        Assert.Contains("phase COMPLETE", await bed.ReadBlobAsync(output.StdoutPath), StringComparison.Ordinal);
+        Assert.Equal("COMPLETE", await bed.StateOfAsync("run-a", "ok-1"));
+    }
+
+    [Fact]
+    public async Task RunPhaseExecutor_RedeliveredAttempt_ReportsLostWithoutRunningTwice()
+    {
+        await using var bed = await TestBed.CreateAsync();
+        await bed.AddPhaseAsync("run-a", "fail-1", 0, reason: "ImportError: x");
+        await using var services = bed.BuildServices();
+        var first = await ActivatorUtilities.CreateInstance<RunPhaseExecutor>(services)
+            .RunAsync(new FakeActivityContext(nameof(RunPhaseExecutor)), Input("fail-1", "same-attempt"));
+        Assert.Equal(PhaseRunStatus.Completed, first.Status);
+        var firstPid = bed.PidOf("fail-1");
+        Assert.NotNull(firstPid);
+        File.Delete(Path.Combine(bed.PidDirectory, "fail-1.pid"));
+
+        // A host crash redelivers the same activity: the marker is found, nothing is started.
+        await bed.AddPhaseAsync("run-a", "dummy", 1);
+        var second = await ActivatorUtilities.CreateInstance<RunPhaseExecutor>(services)
+            .RunAsync(new FakeActivityContext(nameof(RunPhaseExecutor)), Input("fail-1", "same-attempt"));
+
+        Assert.Equal(PhaseRunStatus.Lost, second.Status);
+        Assert.Null(bed.PidOf("fail-1"));
+        Assert.Equal("FAILED", await bed.StateOfAsync("run-a", "fail-1"));
+        Assert.NotNull(await bed.ReadBlobAsync(BlobSessionStore.AttemptBlobName("batch-drain-20260101-000000", "same-attempt")));
+    }
+
+    [Fact]
+    public async Task RunPhaseExecutor_MissingPhase_ReportsNotFound()
+    {
+        await using var bed = await TestBed.CreateAsync();
+        await using var services = bed.BuildServices();
+        var output = await ActivatorUtilities.CreateInstance<RunPhaseExecutor>(services)
+            .RunAsync(new FakeActivityContext(nameof(RunPhaseExecutor)), Input("ghost", "a2"));
+        Assert.Equal(PhaseRunStatus.NotFound, output.Status);
+        Assert.Null(bed.PidOf("ghost"));
+    }
+
+    [Fact]
+    public async Task RunPhaseExecutor_PhaseNotFailed_ReportsRequeueConflictAndDoesNotRun()
+    {
+        await using var bed = await TestBed.CreateAsync();
+        await bed.AddPhaseAsync("run-a", "ok-1", 0, state: "COMPLETE");
+        await using var services = bed.BuildServices();
+        var output = await ActivatorUtilities.CreateInstance<RunPhaseExecutor>(services)
+            .RunAsync(new FakeActivityContext(nameof(RunPhaseExecutor)), Input("ok-1", "a3"));
+        Assert.Equal(PhaseRunStatus.RequeueConflict, output.Status);
+        Assert.Equal("COMPLETE", output.CurrentState);
+        Assert.Null(bed.PidOf("ok-1"));
+    }
+
+    [Fact]
+    public async Task RunPhaseExecutor_HangingExecutor_KilledAtDeadlineAndRestored()
+    {
+        await using var bed = await TestBed.CreateAsync();
+        await bed.AddPhaseAsync("run-a", "hang-1", 0);
+        await using var services = bed.BuildServices();
+        var output = await ActivatorUtilities.CreateInstance<RunPhaseExecutor>(services)
+            .RunAsync(new FakeActivityContext(nameof(RunPhaseExecutor)), Input("hang-1", "a4", timeoutSeconds: 2));
+
+        Assert.Equal(PhaseRunStatus.TimedOut, output.Status);
+        Assert.InRange(output.DurationSeconds, 1, 10);
+        Assert.True(await TestBed.WaitGoneAsync(bed.PidOf("hang-1")!.Value, TimeSpan.FromSeconds(5)));
+        Assert.Equal("FAILED", await bed.StateOfAsync("run-a", "hang-1"));
+    }
+}

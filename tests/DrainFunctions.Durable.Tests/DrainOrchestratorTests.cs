@@ -1,0 +1,191 @@
+using DrainFunctions.Core.Options;
+using DrainFunctions.Core.Reporting;
+using DrainFunctions.Core.Selection;
+using DrainFunctions.Durable.Orchestration;
+using DrainFunctions.Durable.Storage;
+using DrainFunctions.Durable.Tests.Infrastructure;
+
+namespace DrainFunctions.Durable.Tests;
+
+[Collection(DurableSerialGroup.Name)]
+public sealed class DrainOrchestratorTests
+{
+    private static DrainOrchestrationInput Input(DrainOptions options, int perGeneration = 25, int grace = 1) => new()
+    {
+        Options = options,
+        PhasesPerGeneration = perGeneration,
+        GraceSeconds = grace,
+    };
+
+    [Fact]
+    public async Task Drain_SmallBacklog_SessionJsonHasTotalsFingerprintsAndStoppedRuns()
+    {
+        await using var bed = await TestBed.CreateAsync();
+        await bed.AddPhaseAsync("run-a", "ok-1", 0);
+        await bed.AddPhaseAsync("run-a", "fail-1", 1, reason: "ImportError: old");
+        await bed.AddPhaseAsync("run-a", "fail-2", 2, reason: "ImportError: old");
+        await bed.AddPhaseAsync("run-a", "fail-3", 3, reason: "ImportError: old");
+        await bed.AddPhaseAsync("run-b", "ok-2", 0);
+        await bed.AddPhaseAsync("run-b", "done", 1, state: "COMPLETE");
+        await using var host = await bed.StartHostAsync();
+
+        var (output, metadata) = await TestBed.RunAsync(host, Input(new DrainOptions { BatchSize = 10, PhaseTimeoutSeconds = 30, MaxFingerprintRepeats = 2 }));
+
+        // ok-1 and ok-2 (unknown category, index 0) first, then run-a's import failures; after two
+        // identical fingerprints run-a is deprioritized, so fail-3 is skipped and the backlog ends.
+        Assert.Equal("NoEligiblePhases", output.Stop);
+        Assert.Equal(4, output.TotalProcessed);
+        Assert.Equal(2, output.TotalSuccess);
+        Assert.Equal(2, output.TotalFailed);
+        Assert.Equal(["run-a"], output.StoppedRuns);
+
+        var session = await bed.ReadSessionAsync(output.SessionId);
+        Assert.NotNull(session.CompletedAt);
+        Assert.Equal(4, session.State.TotalProcessed);
+        Assert.Equal(4, session.Results.Count);
+        Assert.Equal(["run-a:ok-1", "run-b:ok-2", "run-a:fail-1", "run-a:fail-2"], session.Results.Select(r => r.Key));
+        Assert.Equal(4, session.State.TotalTelemetryEvents);
+        var fingerprint = Assert.Single(session.State.FingerprintCounts);
+        Assert.Equal(2, fingerprint.Value);
+        Assert.StartsWith("FAILED|rc1|importerror at line num: cannot import module from path:num", fingerprint.Key, StringComparison.Ordinal);
+        Assert.Equal(["run-a"], session.State.StoppedRuns);
+        Assert.All(session.Results, r => Assert.NotNull(r.AttemptId));
+        Assert.Equal($"{output.SessionId}/logs/run-a__fail-1.stdout.txt", session.Results[2].SubprocessStdoutPath);
+        Assert.Contains("running fail-1", await bed.ReadBlobAsync(session.Results[2].SubprocessStdoutPath!), StringComparison.Ordinal);
+        Assert.Contains("[demo] phase FAILED", await bed.ReadBlobAsync(session.Results[2].SubprocessStderrPath!), StringComparison.Ordinal);
+
+        var summary = await bed.ReadBlobAsync(BlobSessionStore.SummaryBlobName(output.SessionId));
+        Assert.Contains("BATCH DRAIN SUMMARY", summary, StringComparison.Ordinal);
+
+        var states = await bed.AllStatesAsync();
+        Assert.StartsWith("COMPLETE", states["run-a:ok-1"], StringComparison.Ordinal);
+        Assert.StartsWith("FAILED|ImportError at line 12", states["run-a:fail-1"], StringComparison.Ordinal);
+        Assert.StartsWith("FAILED|ImportError: old", states["run-a:fail-3"], StringComparison.Ordinal);
+
+        // The watcher's view: numbered lines, in order, ending with the skip and no-eligible lines.
+        var status = metadata.ReadCustomStatusAs<DrainStatus>()!;
+        Assert.Equal("NoEligiblePhases", status.Stop);
+        Assert.Equal(Enumerable.Range(0, status.Lines.Count).Select(i => status.Lines[0].Seq + i), status.Lines.Select(l => l.Seq));
+        Assert.Contains(status.Lines, l => l.Text == "  [SKIP] run-a/fail-3: run run-a deprioritized (too many repeat failures)");
+        Assert.Equal(SelectionOutcome.AllSkippedLine, status.Lines[^1].Text);
+        Assert.Contains(status.Lines, l => l.Text == "    [STOP] Fingerprint repeated 2x - deprioritizing run run-a");
+    }
+
+    [Fact]
+    public async Task Drain_EmptyBacklog_StopsWithNoMoreFailedPhases()
+    {
+        await using var bed = await TestBed.CreateAsync();
+        await bed.AddPhaseAsync("run-a", "done", 0, state: "COMPLETE");
+        await using var host = await bed.StartHostAsync();
+
+        var (output, metadata) = await TestBed.RunAsync(host, Input(new DrainOptions { BatchSize = 5 }));
+
+        Assert.Equal("BacklogEmpty", output.Stop);
+        Assert.Equal(0, output.TotalProcessed);
+        Assert.Equal(SelectionOutcome.BacklogEmptyLine, metadata.ReadCustomStatusAs<DrainStatus>()!.Lines[^1].Text);
+        var session = await bed.ReadSessionAsync(output.SessionId);
+        Assert.Empty(session.Results);
+        Assert.NotNull(session.CompletedAt);
+    }
+
+    [Fact]
+    public async Task Drain_BatchSizeReached_StopsAfterBatch()
+    {
+        await using var bed = await TestBed.CreateAsync();
+        for (var i = 0; i < 4; i++)
+        {
+            await bed.AddPhaseAsync("run-a", $"ok-{i}", i);
+        }
+
+        await using var host = await bed.StartHostAsync();
+        var (output, _) = await TestBed.RunAsync(host, Input(new DrainOptions { BatchSize = 2 }));
+
+        Assert.Equal("BatchComplete", output.Stop);
+        Assert.Equal(2, output.TotalProcessed);
+        Assert.Equal("FAILED|", (await bed.AllStatesAsync())["run-a:ok-2"]);
+    }
+
+    [Fact]
+    public async Task Drain_ZeroYieldLimit_StopsAfterStreak()
+    {
+        await using var bed = await TestBed.CreateAsync();
+        for (var i = 0; i < 4; i++)
+        {
+            await bed.AddPhaseAsync("run-a", $"zero-{i}", i);
+        }
+
+        await using var host = await bed.StartHostAsync();
+        var (output, metadata) = await TestBed.RunAsync(host, Input(new DrainOptions { BatchSize = 10, MaxConsecutiveZeroYield = 2 }));
+
+        Assert.Equal("ZeroYieldLimit", output.Stop);
+        Assert.Equal(2, output.TotalProcessed);
+        Assert.Contains(metadata.ReadCustomStatusAs<DrainStatus>()!.Lines, l => l.Text.Contains("[ZERO YIELD] 2 consecutive", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Drain_AllCandidatesInFlightRuns_StopsWithNoEligiblePhases()
+    {
+        await using var bed = await TestBed.CreateAsync();
+        await bed.AddPhaseAsync("run-a", "ok-1", 0);
+        await bed.AddPhaseAsync("run-a", "busy", 1, state: "EXECUTING");
+        await using var host = await bed.StartHostAsync();
+
+        var (output, metadata) = await TestBed.RunAsync(host, Input(new DrainOptions { BatchSize = 3 }));
+
+        Assert.Equal("NoEligiblePhases", output.Stop);
+        var lines = metadata.ReadCustomStatusAs<DrainStatus>()!.Lines.Select(l => l.Text).ToList();
+        Assert.Contains("  [SKIP] run-a/ok-1: run run-a has a phase in flight (EXECUTING)", lines);
+    }
+
+    [Fact]
+    public async Task Drain_DryRun_ReportsPicksInOrderAndChangesNothing()
+    {
+        await using var bed = await TestBed.CreateAsync();
+        await bed.AddPhaseAsync("run-a", "fail-1", 1, reason: "ImportError: x");
+        await bed.AddPhaseAsync("run-a", "ok-1", 0);
+        await bed.AddPhaseAsync("run-b", "hang-1", 0, reason: "Builder timed out after 900s");
+        var before = await bed.AllStatesAsync();
+        await using var host = await bed.StartHostAsync();
+
+        var (output, metadata) = await TestBed.RunAsync(host, Input(new DrainOptions { BatchSize = 10, DryRun = true }, perGeneration: 2));
+
+        Assert.Equal(["run-a:ok-1", "run-a:fail-1", "run-b:hang-1"], output.DryRunPicks);
+        Assert.Equal("BacklogEmpty", output.Stop);
+        Assert.Null(output.SessionBlob);
+        Assert.Equal(0, output.TotalProcessed);
+        Assert.Equal(before, await bed.AllStatesAsync());
+        Assert.Empty(await bed.ListBlobsAsync());
+        Assert.Empty(Directory.GetFiles(bed.PidDirectory));
+        var lines = metadata.ReadCustomStatusAs<DrainStatus>()!.Lines.Select(l => l.Text).ToList();
+        Assert.Contains("  [DRY RUN] Would drain: run-b / hang-1 (index 0)", lines);
+        Assert.Contains("Mode: DRY RUN (no changes)", lines);
+        Assert.Equal(2, output.Generations);
+    }
+
+    [Fact]
+    public async Task Drain_LongSession_ContinuesAsNewAndKeepsOneSession()
+    {
+        await using var bed = await TestBed.CreateAsync();
+        for (var i = 0; i < 7; i++)
+        {
+            await bed.AddPhaseAsync($"run-{i % 3}", $"noop-{i}", i);
+        }
+
+        await using var host = await bed.StartHostAsync(o => o.SettleTimeout = TimeSpan.Zero);
+        var (output, metadata) = await TestBed.RunAsync(host, Input(new DrainOptions { BatchSize = 7, MaxFingerprintRepeats = 100 }, perGeneration: 3));
+
+        Assert.Equal("BatchComplete", output.Stop);
+        Assert.Equal(3, output.Generations);
+        Assert.Equal(7, output.TotalProcessed);
+        var session = await bed.ReadSessionAsync(output.SessionId);
+        Assert.Equal(7, session.Results.Count);
+        Assert.Equal(7, session.Results.Select(r => r.Key).Distinct().Count());
+        Assert.All(session.Results, r => Assert.Equal("QUEUED", r.FinalState));
+
+        // Exit 0 without settling: the phase is put back to FAILED instead of blocking its run.
+        Assert.All((await bed.AllStatesAsync()).Values, s => Assert.StartsWith("FAILED", s, StringComparison.Ordinal));
+        var seqs = metadata.ReadCustomStatusAs<DrainStatus>()!.Lines.Select(l => l.Seq).ToList();
+        Assert.Equal(seqs.OrderBy(s => s), seqs);
+        Assert.Equal(seqs.Distinct().Count(), seqs.Count);
+    }
+}

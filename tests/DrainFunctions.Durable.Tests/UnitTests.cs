@@ -1,0 +1,171 @@
+using System.Text;
+using System.Text.Json;
+using DrainFunctions.Core.Options;
+using DrainFunctions.Core.Results;
+using DrainFunctions.Core.Selection;
+using DrainFunctions.Core.Sessions;
+using DrainFunctions.Durable.Executors;
+using DrainFunctions.Durable.Orchestration;
+using DrainFunctions.Durable.Storage;
+
+namespace DrainFunctions.Durable.Tests;
+
+public sealed class CommandLineTests
+{
+    [Theory]
+    [InlineData("a b  c", new[] { "a", "b", "c" })]
+    [InlineData("'a b' \"c d\" e\\ f", new[] { "a b", "c d", "e f" })]
+    [InlineData("x'y'\"z\"", new[] { "xyz" })]
+    [InlineData("\"a\\\"b\\\\c\\d\"", new[] { "a\"b\\c\\d" })]
+    [InlineData("'a\\b'", new[] { "a\\b" })]
+    [InlineData("'' \"\"", new[] { "", "" })]
+    [InlineData("a\\\nb", new[] { "ab" })]
+    [InlineData("  ", new string[0])]
+    public void Split_PosixQuoting_ProducesWords(string template, string[] expected) =>
+        Assert.Equal(expected, CommandLine.Split(template));
+
+    [Theory]
+    [InlineData("'unterminated")]
+    [InlineData("\"unterminated")]
+    [InlineData("trailing\\")]
+    public void Split_Malformed_Throws(string template) =>
+        Assert.Throws<FormatException>(() => CommandLine.Split(template));
+
+    [Fact]
+    public void BuildArguments_DefaultTemplate_FillsPlaceholdersInsideWords()
+    {
+        var request = new ExecutorRequest("batch-drain-20260101-000000", "run; rm -rf /", "p $(id) `x`", 7, DateTimeOffset.UtcNow, null);
+        var words = ProcessExecutor.BuildArguments("python scripts/drain_one_phase.py --run-id {run_id} --phase-id={phase_id} --log logs/{session_id}-{phase_index}.txt --force", request, request.SessionId);
+        Assert.Equal(
+            ["python", "scripts/drain_one_phase.py", "--run-id", "run; rm -rf /", "--phase-id=p $(id) `x`", "--log", "logs/batch-drain-20260101-000000-7.txt", "--force"],
+            words);
+    }
+
+    [Fact]
+    public void Fill_ValueContainingPlaceholder_IsNotExpandedTwice()
+    {
+        var values = new Dictionary<string, string> { ["run_id"] = "{phase_id}", ["phase_id"] = "P" };
+        Assert.Equal("{phase_id}/P/{unknown}", CommandLine.Fill("{run_id}/{phase_id}/{unknown}", values));
+    }
+}
+
+public sealed class SessionBlocksTests
+{
+    private static DrainResult Result(string run, string phase, bool success) => new()
+    {
+        RunId = run,
+        PhaseId = phase,
+        PhaseIndex = 3,
+        InitialState = "FAILED",
+        FinalState = success ? "COMPLETE" : "FAILED",
+        Success = success,
+        ErrorMessage = success ? null : "ImportError: «ünïcode» \"quoted\"",
+        Timestamp = "2026-01-01T00:00:05+00:00",
+        SubprocessReturncode = success ? 0 : 1,
+        SubprocessDurationSeconds = 2.5,
+        TelemetryEventsCollected = success ? 3 : 0,
+        TelemetryYieldPerMinute = success ? 72.0 : null,
+        FailureFingerprint = success ? null : "FAILED|rc1|importerror",
+        AttemptId = "abc",
+    };
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void Blocks_Concatenated_EqualSessionJsonSerialize(int count)
+    {
+        var session = new DrainSession { SessionId = "batch-drain-20260101-000000", StartedAt = "2026-01-01T00:00:00+00:00", BatchSize = 10 };
+        session.State.TotalProcessed = count;
+        session.State.FingerprintCounts["FAILED|rc1|importerror"] = 2;
+        session.State.StoppedRuns.Add("run-a");
+        for (var i = 0; i < count; i++)
+        {
+            session.Results.Add(Result("run-a", $"p{i}", i % 2 == 0));
+        }
+
+        var bytes = new List<byte>();
+        bytes.AddRange(SessionBlocks.Header(session));
+        for (var i = 0; i < count; i++)
+        {
+            bytes.AddRange(SessionBlocks.Result(session.Results[i], i));
+        }
+
+        bytes.AddRange(SessionBlocks.Footer(count));
+        Assert.Equal(SessionJson.Serialize(session), Encoding.UTF8.GetString(bytes.ToArray()));
+    }
+
+    [Fact]
+    public void BlockIds_AllSameLength()
+    {
+        var lengths = new[] { SessionBlocks.HeaderId, SessionBlocks.FooterId, SessionBlocks.ResultId(0), SessionBlocks.ResultId(49_999) }.Select(id => id.Length).Distinct();
+        Assert.Single(lengths);
+    }
+}
+
+public sealed class PayloadSizeTests
+{
+    /// <summary>
+    /// The largest payloads are the carried input and SelectNextPhase's input: both hold the
+    /// processed keys. With Autopack-like keys (~45 bytes) a 1,000-phase session must stay under 64 KB.
+    /// </summary>
+    [Fact]
+    public void ContinueAsNewInput_ThousandPhaseSession_StaysUnder64KB()
+    {
+        var state = new PolicyState { TotalProcessed = 1000, TotalFailed = 700, TotalSuccess = 300 };
+        for (var i = 0; i < 1000; i++)
+        {
+            state.ProcessedKeys.Add($"research-system-v{i % 40}:phase-{i:D4}-integration-tests");
+        }
+
+        for (var i = 0; i < 40; i++)
+        {
+            state.RunTimeouts[$"research-system-v{i}"] = 1;
+            state.FingerprintCounts[$"FAILED|rc1|importerror: cannot import name 'x{i}' from 'autopack.budget' (path)"] = 2;
+        }
+
+        var lines = new LineLog(0, []);
+        for (var i = 0; i < 5000; i++)
+        {
+            lines.Add($"  [SKIP] research-system-v{i % 40}/phase-{i:D4}: phase already attempted 2 times (limit: 2)");
+        }
+
+        var input = new DrainOrchestrationInput
+        {
+            Options = new DrainOptions { BatchSize = 1000 },
+            SessionId = "batch-drain-20260101-000000",
+            StartedAt = DateTimeOffset.UtcNow,
+            State = state,
+            LineSequence = lines.Sequence,
+            RecentLines = lines.Snapshot(),
+        };
+        var size = JsonSerializer.SerializeToUtf8Bytes(input).Length;
+        Assert.InRange(size, 40_000, 64 * 1024);
+
+        var status = JsonSerializer.Serialize(new DrainStatus { Lines = lines.Snapshot() });
+        Assert.InRange(status.Length * 2, 1, 16 * 1024); // custom status: 16 KB of UTF-16
+    }
+
+    [Fact]
+    public void RunPhaseExecutorOutput_LongOutput_StaysSmall()
+    {
+        var noise = new string('x', 100_000);
+        var output = new RunPhaseExecutorOutput { StdoutExcerpt = ResultClassifier.Excerpt(noise), StderrExcerpt = ResultClassifier.Excerpt(noise) };
+        Assert.True(JsonSerializer.SerializeToUtf8Bytes(output).Length < 2_000);
+    }
+
+    [Fact]
+    public void PolicyState_RoundTripsThroughDefaultJson()
+    {
+        var state = new PolicyState();
+        state.ProcessedKeys.Add("a:b");
+        state.FingerprintCounts["z"] = 1;
+        state.FingerprintCounts["a"] = 2;
+        state.RunTimeouts["a"] = 1;
+        var back = JsonSerializer.Deserialize<SelectNextPhaseInput>(JsonSerializer.Serialize(new SelectNextPhaseInput(state, new DrainOptions { SkipRunPrefixes = ["x"] })))!;
+        Assert.Contains("a:b", back.State.ProcessedKeys);
+        Assert.Equal(["z", "a"], back.State.FingerprintCounts.Keys);
+        Assert.Equal(["x"], back.Options.SkipRunPrefixes);
+        Assert.Equal(1, back.State.TimeoutsOf("a"));
+    }
+}
