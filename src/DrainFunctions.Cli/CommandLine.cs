@@ -1,4 +1,5 @@
 using DrainFunctions.Cli.Commands;
+using DrainFunctions.Cli.Local;
 
 namespace DrainFunctions.Cli;
 
@@ -6,27 +7,39 @@ namespace DrainFunctions.Cli;
 public static class CommandLine
 {
     public const string Usage = """
-        usage: drain [drain flags]            run a batch drain (see README)
+        usage: drain [drain flags]            run a batch drain on DATABASE_URL (drain --help lists the flags)
+               drain demo                     a real durable drain on a fresh SQLite demo backlog
+               drain sessions list|show ID|import PATH...
+               drain report ID|FILE           print the summary report of a stored session or a session file
                drain fingerprint [...]        normalize errors and compute failure fingerprints
-               drain report FILE              print the summary report of a session file
                drain db init|seed-demo        create Autopack's tables / a demo backlog on DATABASE_URL
                drain simulate [...]           run the policy on a simulated backlog (see docs/simulation.md)
         """;
 
-    public static int Run(IReadOnlyList<string> args, TextReader stdin, TextWriter stdout, TextWriter stderr)
+    public static int Run(IReadOnlyList<string> args, TextReader stdin, TextWriter stdout, TextWriter stderr) =>
+        RunAsync(args, stdin, stdout, stderr, new Interrupts()).GetAwaiter().GetResult();
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextReader stdin, TextWriter stdout, TextWriter stderr, Interrupts interrupts)
     {
         ArgumentNullException.ThrowIfNull(args);
         try
         {
             var rest = args.Skip(1).ToList();
-            return args.Count == 0 ? Unavailable(stderr) : args[0] switch
+            if (args.Count == 0 || args[0].StartsWith("--", StringComparison.Ordinal))
+            {
+                return await DrainCommand.RunAsync(args, stdout, stderr, interrupts);
+            }
+
+            return args[0] switch
             {
                 "fingerprint" => FingerprintCommand.Run(rest, stdin, stdout, stderr),
-                "report" => ReportCommand.Run(rest, stdout),
-                "db" => DbCommand.RunAsync(rest, stdout, stderr, CancellationToken.None).GetAwaiter().GetResult(),
+                "report" => await ReportCommand.RunAsync(rest, stdout, stderr),
+                "db" => await DbCommand.RunAsync(rest, stdout, stderr, CancellationToken.None),
                 "simulate" => DrainFunctions.Simulation.SimulateCommand.Run([.. rest], stdout, stderr),
-                "help" or "--help" or "-h" => Help(stdout),
-                _ => Unavailable(stderr),
+                "sessions" => await SessionsCommand.RunAsync(rest, stdout, stderr),
+                "demo" => await DemoCommand.RunAsync(rest, stdout, stderr, interrupts),
+                "help" or "-h" => Help(stdout),
+                _ => throw new UsageException($"argument command: invalid choice: '{args[0]}' (choose from 'demo', 'sessions', 'report', 'fingerprint', 'db', 'simulate', or drain flags such as --batch-size)"),
             };
         }
         catch (UsageException ex)
@@ -40,12 +53,5 @@ public static class CommandLine
     {
         stdout.WriteLine(Usage);
         return 0;
-    }
-
-    private static int Unavailable(TextWriter stderr)
-    {
-        stderr.WriteLine(Usage);
-        stderr.WriteLine("drain: error: the drain itself is not wired into this command line yet; use a subcommand above");
-        return 2;
     }
 }

@@ -1,3 +1,12 @@
 using DrainFunctions.Cli;
+using DrainFunctions.Cli.Local;
 
-return CommandLine.Run(args, Console.In, Console.Out, Console.Error);
+var interrupts = new Interrupts();
+Console.CancelKeyPress += (_, e) =>
+{
+    // The drain decides what Ctrl-C means (stop after the phase, then stop the phase); a third one kills.
+    interrupts.Request();
+    e.Cancel = interrupts.Count <= 2;
+};
+
+return await CommandLine.RunAsync(args, Console.In, Console.Out, Console.Error, interrupts);

@@ -6,9 +6,9 @@ namespace DrainFunctions.Cli.Commands;
 /// <summary><c>drain report FILE</c>: the summary report of a session file, ours or the Python tool's.</summary>
 public static class ReportCommand
 {
-    public const string Usage = "usage: drain report FILE\n  Prints the summary report of a session file (ours or the Python tool's).";
+    public const string Usage = "usage: drain report ID|FILE\n  Prints the summary report of a stored session (by id) or of a session file (ours or the Python tool's).";
 
-    public static int Run(IReadOnlyList<string> args, TextWriter stdout)
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr)
     {
         var reader = new ArgReader(args, new HashSet<string> { "--help" });
         if (reader.Has("--help"))
@@ -24,6 +24,18 @@ public static class ReportCommand
         }
 
         var path = reader.Positionals[0];
+        if (SessionIds.IsValid(path) && !File.Exists(path))
+        {
+            var environment = Local.LocalEnvironment.FromProcess();
+            var (azurite, store) = await Local.LocalDrainHost.OpenSessionsAsync(environment, stderr);
+            await using (azurite)
+            {
+                var stored = await store.LoadAsync(path) ?? throw new UsageException($"no stored session {path} (drain sessions list shows the stored ones)");
+                stdout.Write(SummaryReport.Render(stored, $"{store.Container.Name}/{path}.json"));
+                return 0;
+            }
+        }
+
         var session = SessionFiles.Load(path);
         stdout.Write(SummaryReport.Render(session, path));
         return 0;

@@ -1,0 +1,205 @@
+using System.Text.Json;
+using DrainFunctions.Cli.Local;
+using DrainFunctions.Core.Options;
+using DrainFunctions.Core.Sessions;
+using DrainFunctions.Data;
+using DrainFunctions.Durable.Orchestration;
+using DrainFunctions.Durable.Storage;
+using Microsoft.DurableTask.Client;
+
+namespace DrainFunctions.Cli.Commands;
+
+/// <summary>
+/// <c>drain [flags]</c>: a real durable drain on the local host. Prints the banner, the progress
+/// lines in order as phases finish (each once), and the summary; exit 0 when no phase failed,
+/// 1 otherwise, 130 after Ctrl-C.
+/// </summary>
+public static class DrainCommand
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, Interrupts interrupts, double demoTimeScale = 1.0)
+    {
+        ArgumentNullException.ThrowIfNull(interrupts);
+        var invocation = DrainFlags.Parse(args);
+        if (args.Contains("--help"))
+        {
+            stdout.WriteLine(DrainFlags.Usage);
+            return 0;
+        }
+
+        if (invocation.Endpoint is not null)
+        {
+            return await RemoteDrain.RunAsync(invocation, stdout, stderr, interrupts);
+        }
+
+        // With --json, stdout carries only the final session JSON.
+        var progress = invocation.Json ? stderr : stdout;
+        if (!DatabaseEnvironment.TryRead(stderr, out var database))
+        {
+            return 1;
+        }
+
+        await using (var admin = await BacklogAdmin.OpenAsync(database))
+        {
+            var backlog = await admin.DescribeAsync();
+            progress.WriteLine(backlog.IdentityLine);
+            if (backlog.IsEmpty && !invocation.Options.AllowEmptyDb)
+            {
+                stderr.WriteLine($"drain: the database {database.Masked} has no runs and no phases; check DATABASE_URL, or pass --allow-empty-db");
+                return 1;
+            }
+        }
+
+        var environment = LocalEnvironment.FromProcess();
+        var executor = new LocalDrainHost.ExecutorSettings(invocation.Executor, invocation.ExecutorCommand, invocation.Workspace, invocation.Options.ApiUrl, demoTimeScale);
+        await using var host = await LocalDrainHost.StartAsync(environment, database, executor, stderr);
+        var catalog = new SessionCatalog(host.Sessions);
+
+        string instanceId;
+        if (invocation.Resume)
+        {
+            var attached = await FindRunningDrainAsync(host.Client);
+            if (attached is not null)
+            {
+                progress.WriteLine($"Re-attaching to the running drain {attached}");
+                instanceId = attached;
+            }
+            else if (await catalog.NewestIncompleteAsync() is { } saved)
+            {
+                progress.WriteLine($"Resuming session {saved.SessionId} ({saved.State.TotalProcessed}/{saved.BatchSize} processed)");
+                var input = new DrainOrchestrationInput
+                {
+                    Options = invocation.Options with { BatchSize = saved.BatchSize },
+                    SessionId = saved.SessionId,
+                    StartedAt = Iso8601.TryParse(saved.StartedAt, out var started) ? started : DateTimeOffset.UtcNow,
+                    State = await WithPriorAttemptsAsync(saved.State, catalog, invocation.Options, saved.SessionId),
+                };
+                instanceId = await host.Client.ScheduleNewOrchestrationInstanceAsync(nameof(DrainOrchestrator), input);
+            }
+            else
+            {
+                stderr.WriteLine("drain: --resume: no incomplete session to resume");
+                return 1;
+            }
+        }
+        else
+        {
+            var input = new DrainOrchestrationInput
+            {
+                Options = invocation.Options,
+                State = await WithPriorAttemptsAsync(new PolicyState(), catalog, invocation.Options, null),
+            };
+            instanceId = await host.Client.ScheduleNewOrchestrationInstanceAsync(nameof(DrainOrchestrator), input);
+        }
+
+        var watched = await WatchAsync(host.Client, instanceId, progress, stderr, interrupts);
+        if (watched.Output is not { } output)
+        {
+            stderr.WriteLine($"drain: the drain orchestration ended as {watched.Status}: {watched.Failure}");
+            return 1;
+        }
+
+        if (!output.DryRun)
+        {
+            var summary = await host.Sessions.ReadTextAsync(BlobSessionStore.SummaryBlobName(output.SessionId));
+            progress.WriteLine();
+            progress.Write(summary ?? $"(no summary was written for {output.SessionId})\n");
+            if (invocation.Json && await host.Sessions.ReadTextAsync(BlobSessionStore.SessionBlobName(output.SessionId)) is { } json)
+            {
+                stdout.Write(json);
+                stdout.WriteLine();
+            }
+        }
+        else if (invocation.Json)
+        {
+            stdout.WriteLine(JsonSerializer.Serialize(new { session_id = output.SessionId, dry_run = true, picks = output.DryRunPicks }));
+        }
+
+        if (interrupts.Count > 0)
+        {
+            progress.WriteLine(Core.Reporting.ProgressLines.InterruptedLine);
+            return 130;
+        }
+
+        return output.TotalFailed == 0 ? 0 : 1;
+    }
+
+    /// <summary>
+    /// Attempts per phase from the stored sessions (when the cross-session ledger is off; with it
+    /// on, the ledger is the memory across sessions and counting here too would count twice).
+    /// </summary>
+    private static async Task<PolicyState> WithPriorAttemptsAsync(PolicyState state, SessionCatalog catalog, DrainOptions options, string? exceptSessionId)
+    {
+        if (!options.LedgerEnabled && !options.DryRun)
+        {
+            state.PriorAttempts = await catalog.PriorAttemptsAsync(DateTimeOffset.UtcNow, TimeSpan.FromHours(options.LedgerWindowHours), exceptSessionId);
+        }
+
+        return state;
+    }
+
+    private static async Task<string?> FindRunningDrainAsync(DurableTaskClient client)
+    {
+        var query = new OrchestrationQuery
+        {
+            Statuses = [OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Pending],
+        };
+        await foreach (var instance in client.GetAllInstancesAsync(query))
+        {
+            if (instance.Name == nameof(DrainOrchestrator))
+            {
+                return instance.InstanceId;
+            }
+        }
+
+        return null;
+    }
+
+    public sealed record WatchResult(OrchestrationRuntimeStatus Status, DrainSummaryOutput? Output, string? Failure);
+
+    /// <summary>
+    /// Follows the orchestration's custom status and prints each progress line once, in order,
+    /// until it ends; turns Ctrl-C into the orchestration's cancel event.
+    /// </summary>
+    public static async Task<WatchResult> WatchAsync(DurableTaskClient client, string instanceId, TextWriter progress, TextWriter stderr, Interrupts interrupts)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(interrupts);
+        long printed = 0;
+        var cancelsSent = 0;
+        while (true)
+        {
+            var instance = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true);
+            if (instance?.ReadCustomStatusAs<DrainStatus>() is { } status)
+            {
+                foreach (var line in status.Lines.Where(l => l.Seq > printed).OrderBy(l => l.Seq))
+                {
+                    progress.WriteLine(line.Text);
+                    printed = line.Seq;
+                }
+            }
+
+            if (instance is not null && instance.RuntimeStatus is OrchestrationRuntimeStatus.Completed or OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated)
+            {
+                return new WatchResult(
+                    instance.RuntimeStatus,
+                    instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? instance.ReadOutputAs<DrainSummaryOutput>() : null,
+                    instance.FailureDetails?.ErrorMessage);
+            }
+
+            var requested = Math.Min(interrupts.Count, 2);
+            while (cancelsSent < requested)
+            {
+                cancelsSent++;
+                var mode = cancelsSent == 1 ? CancelRequest.Graceful : CancelRequest.Now;
+                stderr.WriteLine(cancelsSent == 1
+                    ? "\nStopping after the current phase (press Ctrl-C again to stop it now)..."
+                    : "\nStopping the current phase now and restoring it...");
+                await client.RaiseEventAsync(instanceId, CancelRequest.EventName, new CancelRequest(mode));
+            }
+
+            await Task.Delay(PollInterval);
+        }
+    }
+}

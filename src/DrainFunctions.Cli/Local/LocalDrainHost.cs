@@ -1,0 +1,95 @@
+using DrainFunctions.Core.Options;
+using DrainFunctions.Data;
+using DrainFunctions.Durable.Hosting;
+using DrainFunctions.Durable.Storage;
+using DrainFunctions.LocalHost;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DrainFunctions.Cli.Local;
+
+/// <summary>The drain's orchestrator and activities on the local durable host (Azure Storage backend on Azurite).</summary>
+public sealed class LocalDrainHost : IAsyncDisposable
+{
+    private readonly AzuriteLauncher azurite;
+    private readonly LocalDurableHost host;
+
+    private LocalDrainHost(AzuriteLauncher azurite, LocalDurableHost host)
+    {
+        this.azurite = azurite;
+        this.host = host;
+    }
+
+    public DurableTaskClient Client => host.Client;
+
+    public BlobSessionStore Sessions => host.Services.GetRequiredService<BlobSessionStore>();
+
+    /// <summary>Settings of the executor from the command line.</summary>
+    public sealed record ExecutorSettings(string Kind, string? CommandTemplate, string? Workspace, string? ApiUrl, double DemoTimeScale);
+
+    public static async Task<LocalDrainHost> StartAsync(LocalEnvironment environment, DatabaseUrl database, ExecutorSettings executor, TextWriter progress, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        ArgumentNullException.ThrowIfNull(database);
+        ArgumentNullException.ThrowIfNull(executor);
+        var azurite = await AzuriteLauncher.EnsureRunningAsync(environment.StorageConnectionString, environment.RepositoryRoot, environment.AzuriteDataFolder, progress, cancellationToken);
+        try
+        {
+            var options = new LocalHostOptions
+            {
+                StorageConnectionString = environment.StorageConnectionString,
+                TaskHubName = environment.TaskHubName,
+            };
+            var host = await LocalDurableHost.StartAsync(
+                options,
+                registry => registry.AddDrainTasks(),
+                services => services.AddDrainServices(
+                    new DelegateBacklogStoreFactory(ct => BacklogStores.OpenAsync(database, null, ct)),
+                    snapshots => snapshots.ConnectionString = environment.StorageConnectionString,
+                    exec =>
+                    {
+                        exec.Kind = executor.Kind;
+                        exec.CommandTemplate = executor.CommandTemplate ?? ExecutorOptions.DefaultTemplate;
+                        exec.Workspace = executor.Workspace ?? Directory.GetCurrentDirectory();
+                        exec.DatabaseUrl = ForExecutor(database);
+                        exec.ApiUrl = executor.ApiUrl;
+                        exec.DemoExecutorPath = environment.DemoExecutorPath;
+                        exec.DemoTimeScale = executor.DemoTimeScale;
+                    }),
+                cancellationToken: cancellationToken);
+            return new LocalDrainHost(azurite, host);
+        }
+        catch
+        {
+            await azurite.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The session store alone, for commands that only read sessions (no durable host).</summary>
+    public static async Task<(AzuriteLauncher Azurite, BlobSessionStore Store)> OpenSessionsAsync(LocalEnvironment environment, TextWriter progress, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var azurite = await AzuriteLauncher.EnsureRunningAsync(environment.StorageConnectionString, environment.RepositoryRoot, environment.AzuriteDataFolder, progress, cancellationToken);
+        var options = new SnapshotOptions { ConnectionString = environment.StorageConnectionString };
+        return (azurite, new BlobSessionStore(DrainRegistration.CreateBlobServiceClient(options), Microsoft.Extensions.Options.Options.Create(options)));
+    }
+
+    /// <summary>
+    /// DATABASE_URL for the executor, which runs in the workspace: a relative SQLite path would
+    /// point elsewhere there, so SQLite gets its absolute form.
+    /// </summary>
+    public static string ForExecutor(DatabaseUrl database)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        return database.Kind == DatabaseKind.Sqlite
+            ? "sqlite:///" + database.SqlitePath
+            : Environment.GetEnvironmentVariable(DatabaseUrl.EnvironmentVariable) ?? throw new InvalidOperationException("DATABASE_URL is not set");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await host.DisposeAsync();
+        await azurite.DisposeAsync();
+    }
+}

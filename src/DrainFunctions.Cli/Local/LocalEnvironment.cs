@@ -1,0 +1,31 @@
+namespace DrainFunctions.Cli.Local;
+
+/// <summary>Where the local drain keeps its things, and which storage it talks to.</summary>
+public sealed record LocalEnvironment(string RepositoryRoot, string WorkspaceFolder, string StorageConnectionString, string TaskHubName)
+{
+    public const string StorageSetting = "AzureWebJobsStorage";
+    public const string TaskHubSetting = "DURABLE_TASK_HUB_NAME";
+
+    public string AzuriteDataFolder => Path.Combine(WorkspaceFolder, "azurite");
+
+    public string DemoExecutorPath => Path.Combine(RepositoryRoot, "src", "DrainFunctions.DemoExecutor", "bin", "Release", "net10.0", "DrainFunctions.DemoExecutor.dll");
+
+    public static LocalEnvironment FromProcess()
+    {
+        var root = Environment.GetEnvironmentVariable("DRAIN_REPO_ROOT") is { Length: > 0 } fromLauncher ? fromLauncher : FindRepositoryRoot();
+        var storage = Environment.GetEnvironmentVariable(StorageSetting) is { Length: > 0 } configured ? configured : "UseDevelopmentStorage=true";
+        var hub = Environment.GetEnvironmentVariable(TaskHubSetting) is { Length: > 0 } name ? name : "batchdrain";
+        return new LocalEnvironment(root, Path.Combine(root, ".workspace"), storage, hub);
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "DrainFunctions.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? Directory.GetCurrentDirectory();
+    }
+}
