@@ -29,7 +29,7 @@ public static class DemoCommand
         {
             await admin.InitSchemaAsync();
             var seeded = await admin.SeedDemoAsync();
-            stdout.WriteLine($"Demo backlog: {seeded.IdentityLine}");
+            stdout.WriteLine($"Created a fresh demo backlog: {seeded.Runs} runs, {seeded.Phases} phases, {seeded.Failed} FAILED");
         }
 
         // The demo's defaults, then whatever flags the user added (the later flag wins).
