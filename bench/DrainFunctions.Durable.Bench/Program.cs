@@ -80,6 +80,7 @@ internal static class Bench
         var id = await host.Client.ScheduleNewOrchestrationInstanceAsync(nameof(DrainOrchestrator), new DrainOrchestrationInput
         {
             Options = new DrainOptions { BatchSize = phases, PhaseTimeoutSeconds = 60, MaxFingerprintRepeats = 1_000_000 },
+            PhasesPerGeneration = int.TryParse(Environment.GetEnvironmentVariable("BENCH_PHASES_PER_GENERATION"), out var g) ? g : DrainOrchestrationInput.DefaultPhasesPerGeneration,
         });
         var metadata = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true);
         watch.Stop();

@@ -10,7 +10,7 @@ namespace DrainFunctions.Durable.Orchestration;
 /// </summary>
 public sealed record DrainOrchestrationInput
 {
-    public const int DefaultPhasesPerGeneration = 25;
+    public const int DefaultPhasesPerGeneration = 10;
     public const int DefaultGraceSeconds = 15;
 
     public DrainOptions Options { get; init; } = new();
