@@ -75,6 +75,15 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
 
         public async Task<DrainSummaryOutput> ExecuteAsync()
         {
+            // Options are validated by the starter too; an invalid set ends the run before anything is touched.
+            if (options.Validate() is { Count: > 0 } errors)
+            {
+                var line = "Invalid options: " + string.Join("; ", errors.Select(e => $"{e.FlagName} {e.Message}"));
+                log.Add(line);
+                Publish("InvalidOptions");
+                return Output("InvalidOptions", line) with { SessionBlob = null };
+            }
+
             if (input.SessionId is null)
             {
                 log.AddRange(ProgressLines.Banner(sessionId, options));
