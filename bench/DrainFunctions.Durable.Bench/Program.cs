@@ -46,7 +46,7 @@ internal static class Bench
         var clientOptions = new BlobClientOptions();
         clientOptions.AddPolicy(counter, HttpPipelinePosition.PerRetry);
         var blobService = new BlobServiceClient(azurite, clientOptions);
-        var starts = new List<(long Ticks, long Bytes)>();
+        var starts = new List<(long Ticks, long Bytes, long BlockLists)>();
         var runs = new List<double>();
 
         await using var host = await DurableTaskTestHost.StartAsync(
@@ -80,6 +80,7 @@ internal static class Bench
         var id = await host.Client.ScheduleNewOrchestrationInstanceAsync(nameof(DrainOrchestrator), new DrainOrchestrationInput
         {
             Options = new DrainOptions { BatchSize = phases, PhaseTimeoutSeconds = 60, MaxFingerprintRepeats = 1_000_000 },
+            PhasesPerGeneration = int.TryParse(Environment.GetEnvironmentVariable("BENCH_PHASES_PER_GENERATION"), out var g) ? g : DrainOrchestrationInput.DefaultPhasesPerGeneration,
         });
         var metadata = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true);
         watch.Stop();
@@ -92,10 +93,12 @@ internal static class Bench
         // Phase i's cycle: from its executor start to the next one's (the last one has none).
         var cycles = new List<double>();
         var bytes = new List<long>();
+        var lists = new List<long>();
         for (var i = 0; i + 1 < starts.Count; i++)
         {
             cycles.Add((starts[i + 1].Ticks - starts[i].Ticks) * 1000.0 / Stopwatch.Frequency);
             bytes.Add(starts[i + 1].Bytes - starts[i].Bytes);
+            lists.Add(starts[i + 1].BlockLists - starts[i].BlockLists);
         }
 
         static double Median(IEnumerable<double> values)
@@ -119,7 +122,7 @@ internal static class Bench
         {
             if (phase - 1 < bytes.Count)
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  blob bytes written for phase {phase}: {bytes[phase - 1]} (request bodies: attempt marker, result block, header, footer, block list)"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  blob bytes written for phase {phase}: {bytes[phase - 1]} = {bytes[phase - 1] - lists[phase - 1]} data (attempt marker, result, header, footer blocks) + {lists[phase - 1]} block list"));
             }
         }
 
@@ -164,26 +167,33 @@ internal static class Bench
 internal sealed class ByteCounter : HttpPipelineSynchronousPolicy
 {
     private long total;
+    private long blockLists;
 
     public long Total => Interlocked.Read(ref total);
+
+    public long BlockLists => Interlocked.Read(ref blockLists);
 
     public override void OnSendingRequest(HttpMessage message)
     {
         if (message.Request.Content is { } content && content.TryComputeLength(out var length))
         {
             Interlocked.Add(ref total, length);
+            if (message.Request.Uri.Query.Contains("comp=blocklist", StringComparison.Ordinal))
+            {
+                Interlocked.Add(ref blockLists, length);
+            }
         }
     }
 }
 
 /// <summary>Records when each executor starts (and the bytes written so far) and how long it ran.</summary>
-internal sealed class TimingExecutor(IPhaseExecutor inner, List<(long, long)> starts, List<double> runs, ByteCounter counter) : IPhaseExecutor
+internal sealed class TimingExecutor(IPhaseExecutor inner, List<(long, long, long)> starts, List<double> runs, ByteCounter counter) : IPhaseExecutor
 {
     public async Task<ExecutorRun> RunAsync(ExecutorRequest request, CancellationToken stopToken)
     {
         lock (starts)
         {
-            starts.Add((Stopwatch.GetTimestamp(), counter.Total));
+            starts.Add((Stopwatch.GetTimestamp(), counter.Total, counter.BlockLists));
         }
 
         var run = await inner.RunAsync(request, stopToken);

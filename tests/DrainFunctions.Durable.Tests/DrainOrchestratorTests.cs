@@ -189,3 +189,23 @@ public sealed class DrainOrchestratorTests
         Assert.Equal(seqs.Distinct().Count(), seqs.Count);
     }
 }
+
+[Collection(DurableSerialGroup.Name)]
+public sealed class DrainOrchestratorOptionTests
+{
+    [Fact]
+    public async Task Drain_InvalidOptions_EndsWithoutTouchingAnything()
+    {
+        await using var bed = await TestBed.CreateAsync();
+        await bed.AddPhaseAsync("run-a", "ok-1", 0);
+        await using var host = await bed.StartHostAsync();
+
+        var (output, _) = await TestBed.RunAsync(host, new DrainOrchestrationInput { Options = new DrainOptions { BatchSize = 0 } });
+
+        Assert.Equal("InvalidOptions", output.Stop);
+        Assert.Contains("--batch-size must be an integer >= 1 (got 0)", output.StopLine, StringComparison.Ordinal);
+        Assert.Null(output.SessionBlob);
+        Assert.Empty(await bed.ListBlobsAsync());
+        Assert.Equal("FAILED", await bed.StateOfAsync("run-a", "ok-1"));
+    }
+}

@@ -19,9 +19,10 @@ public sealed class SelectNextPhase(IBacklogStoreFactory stores) : TaskActivity<
     public override async Task<SelectNextPhaseOutput> RunAsync(TaskActivityContext context, SelectNextPhaseInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        var state = input.ExpandedState();
         await using var store = await stores.OpenAsync();
-        var query = new CandidateQuery(input.Options.RunId, input.Options.SkipRunPrefixes, input.State.ProcessedKeys);
-        var outcome = await PhaseSelector.SelectNextAsync(store.StreamCandidatesAsync(query), input.State, input.Options);
+        var query = new CandidateQuery(input.Options.RunId, input.Options.SkipRunPrefixes, state.ProcessedKeys);
+        var outcome = await PhaseSelector.SelectNextAsync(store.StreamCandidatesAsync(query), state, input.Options);
         return new SelectNextPhaseOutput { Selected = outcome.Selected, Lines = [.. outcome.Lines], NoPick = outcome.NoPick };
     }
 }

@@ -57,6 +57,7 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
             started = input.StartedAt ?? new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero);
             sessionId = input.SessionId ?? SessionIds.FromStart(started);
             state = input.State ?? new PolicyState();
+            state.ProcessedKeys.UnionWith(ProcessedKeyGroups.Expand(input.ProcessedByRun));
             picks = [.. input.DryRunPicks ?? []];
             if (options.DryRun)
             {
@@ -74,6 +75,15 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
 
         public async Task<DrainSummaryOutput> ExecuteAsync()
         {
+            // Options are validated by the starter too; an invalid set ends the run before anything is touched.
+            if (options.Validate() is { Count: > 0 } errors)
+            {
+                var line = "Invalid options: " + string.Join("; ", errors.Select(e => $"{e.FlagName} {e.Message}"));
+                log.Add(line);
+                Publish("InvalidOptions");
+                return Output("InvalidOptions", line) with { SessionBlob = null };
+            }
+
             if (input.SessionId is null)
             {
                 log.AddRange(ProgressLines.Banner(sessionId, options));
@@ -119,7 +129,9 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
 
                 log.Add(ProgressLines.Selecting(Processed, options.BatchSize));
                 var selection = await context.CallActivityAsync<SelectNextPhaseOutput>(
-                    nameof(SelectNextPhase), new SelectNextPhaseInput(state, options), StorageRetry);
+                    nameof(SelectNextPhase),
+                    new SelectNextPhaseInput(ProcessedKeyGroups.WithoutKeys(state), options) { ProcessedByRun = ProcessedKeyGroups.Group(state.ProcessedKeys) },
+                    StorageRetry);
                 log.AddRange(selection.Lines);
                 if (selection.Selected is not { } phase)
                 {
@@ -440,20 +452,14 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
         private DrainSummaryOutput ContinueAsNew()
         {
             Publish(null);
-            var carried = state;
-            if (options.DryRun)
-            {
-                // The picks are the processed keys of a dry run; carry them once.
-                carried = state.Clone();
-                carried.ProcessedKeys.Clear();
-            }
-
+            // The processed keys travel grouped by run; in a dry run they are the picks, carried once.
             context.ContinueAsNew(input with
             {
                 SessionId = sessionId,
                 StartedAt = started,
                 Generation = input.Generation + 1,
-                State = carried,
+                State = ProcessedKeyGroups.WithoutKeys(state),
+                ProcessedByRun = options.DryRun ? [] : ProcessedKeyGroups.Group(state.ProcessedKeys),
                 DryRunPicks = picks,
                 LineSequence = log.Sequence,
                 RecentLines = log.Snapshot(),
