@@ -203,6 +203,12 @@ public static class DemoBacklog
                         }
                     }
 
+                    if (db.Kind == DatabaseKind.PostgreSql)
+                    {
+                        // The tiers were given explicit ids: move the identity past them.
+                        await Exec("SELECT setval(pg_get_serial_sequence('tiers', 'id'), (SELECT max(id) FROM tiers))").ConfigureAwait(false);
+                    }
+
                     await transaction.CommitAsync(ct).ConfigureAwait(false);
                 }
 

@@ -120,9 +120,10 @@ public abstract class SqlBacklogStore : IBacklogStore
     {
         var db = Database;
         var category = db.CategoryExpression("p.");
-        var order = $"{category}, p.phase_index, {db.Binary("p.run_id")}, {db.Binary("p.phase_id")}";
-        var sql = new StringBuilder();
-        sql.Append(CultureInfo.InvariantCulture, $"""
+        var tail = $"p.phase_index, {db.Binary("p.run_id")}, {db.Binary("p.phase_id")}";
+        var order = $"{category}, {tail}";
+        var select = new StringBuilder();
+        select.Append(CultureInfo.InvariantCulture, $"""
             SELECT p.run_id, p.phase_id, p.phase_index, p.last_failure_reason, {category} AS category,
                    (SELECT CAST(q.state AS text) FROM phases q
                     WHERE q.run_id = p.run_id AND q.state IN ({inFlight})
@@ -130,28 +131,45 @@ public abstract class SqlBacklogStore : IBacklogStore
             FROM phases p
             WHERE p.state = 'FAILED'
             """);
-        if (hasAfter)
-        {
-            sql.Append(CultureInfo.InvariantCulture, $"\n  AND ({order}) > (@after_category, @after_index, @after_run, @after_phase)");
-        }
-
         if (query.RunId is not null)
         {
-            sql.Append("\n  AND p.run_id = @run");
+            select.Append("\n  AND p.run_id = @run");
         }
 
         for (var i = 0; i < query.SkipRunPrefixes.Count; i++)
         {
-            sql.Append(CultureInfo.InvariantCulture, $"\n  AND NOT ({db.StartsWith("p.run_id", $"prefix{i}")})");
+            select.Append(CultureInfo.InvariantCulture, $"\n  AND NOT ({db.StartsWith("p.run_id", $"prefix{i}")})");
         }
 
         if (query.ExcludedKeys.Count > 0)
         {
-            sql.Append("\n  AND ").Append(db.KeyNotIn("p.", "excluded"));
+            select.Append("\n  AND ").Append(db.KeyNotIn("p.", "excluded"));
         }
 
-        sql.Append(CultureInfo.InvariantCulture, $"\nORDER BY {order}\nLIMIT @limit");
-        return sql.ToString();
+        if (!hasAfter)
+        {
+            return $"{select}\nORDER BY {order}\nLIMIT @limit";
+        }
+
+        const string afterTail = "(@after_index, @after_run, @after_phase)";
+        if (db.RowRangeOnExpressionIndex)
+        {
+            return $"{select}\n  AND ({order}) > (@after_category, {afterTail[1..]}\nORDER BY {order}\nLIMIT @limit";
+        }
+
+        // SQLite turns a row comparison into an index range only over plain columns: the rest of
+        // the current category and the categories after it are two ranges of the index.
+        return $"""
+            SELECT * FROM ({select}
+              AND {category} = @after_category AND ({tail}) > {afterTail}
+            ORDER BY {tail} LIMIT @limit)
+            UNION ALL
+            SELECT * FROM ({select}
+              AND {category} > @after_category
+            ORDER BY {order} LIMIT @limit)
+            ORDER BY category, phase_index, run_id, phase_id
+            LIMIT @limit
+            """;
     }
 
     internal DbCommand PageCommand(DbConnection connection, CandidateQuery query, string inFlight, (int Category, int Index, string Run, string Phase)? after, int limit)

@@ -48,6 +48,12 @@ internal abstract class SqlDatabase : IAsyncDisposable
 
     public abstract DatabaseKind Kind { get; }
 
+    /// <summary>
+    /// Whether the planner turns a row comparison whose first member is the category expression
+    /// into an index range (PostgreSQL does; SQLite only for plain columns).
+    /// </summary>
+    public virtual bool RowRangeOnExpressionIndex => true;
+
     /// <summary>SQL for "now" in a timestamp column.</summary>
     public abstract string Now { get; }
 
@@ -254,6 +260,8 @@ internal sealed class SqliteDatabase : SqlDatabase
     }
 
     public override DatabaseKind Kind => DatabaseKind.Sqlite;
+
+    public override bool RowRangeOnExpressionIndex => false;
 
     /// <summary>The text form SQLAlchemy stores in SQLite DATETIME columns.</summary>
     public override string Now => "strftime('%Y-%m-%d %H:%M:%f', 'now')";

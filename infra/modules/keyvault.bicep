@@ -1,0 +1,93 @@
+// Key Vault (RBAC permission model) that holds the database connection URL as the secret
+// `database-url`. The Function App reads it through a Key Vault reference in its DATABASE_URL
+// app setting, with its user-assigned identity (Key Vault Secrets User on this vault only).
+
+@description('Azure region.')
+param location string
+
+@description('Resource tags.')
+param tags object
+
+@description('Key Vault name (3-24 characters, globally unique).')
+@minLength(3)
+@maxLength(24)
+param keyVaultName string
+
+@description('Name of the secret holding the database URL.')
+param databaseUrlSecretName string
+
+@description('Principal (object) id of the app\'s user-assigned identity.')
+param principalId string
+
+@description('Resource id of the app\'s user-assigned identity (seeds the role assignment name).')
+param identityResourceId string
+
+@description('True when the PostgreSQL flexible server of this deployment is the database.')
+param deployPostgres bool
+
+@description('Host name of the PostgreSQL flexible server (when deployPostgres).')
+param postgresFqdn string
+
+@description('Database name on the PostgreSQL flexible server (when deployPostgres).')
+param postgresDatabaseName string
+
+@description('Administrator login of the PostgreSQL flexible server (when deployPostgres).')
+param postgresAdminLogin string
+
+@description('Administrator password of the PostgreSQL flexible server (when deployPostgres).')
+@secure()
+param postgresAdminPassword string
+
+@description('Connection URL of an existing database (when not deployPostgres). Empty: set the secret later.')
+@secure()
+param databaseUrl string
+
+// Built-in role: Key Vault Secrets User (read secret values).
+var keyVaultSecretsUserRoleId = '4633458b-17de-408a-b874-0445c86b69e6'
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: keyVaultName
+  location: location
+  tags: tags
+  properties: {
+    tenantId: subscription().tenantId
+    sku: {
+      family: 'A'
+      name: 'standard'
+    }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 7
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+// The secret is written only when there is a value to write: with neither a new server nor
+// databaseUrl, set it afterwards with `az keyvault secret set` (see infra/README.md).
+resource databaseUrlSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (deployPostgres || !empty(databaseUrl)) {
+  parent: vault
+  name: databaseUrlSecretName
+  properties: {
+    contentType: 'text/plain'
+    value: deployPostgres
+      ? 'postgresql://${postgresAdminLogin}:${uriComponent(postgresAdminPassword)}@${postgresFqdn}:5432/${postgresDatabaseName}?sslmode=require'
+      : databaseUrl
+  }
+}
+
+resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(vault.id, identityResourceId, keyVaultSecretsUserRoleId)
+  scope: vault
+  properties: {
+    description: 'Key Vault Secrets User for the drain Function App identity'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsUserRoleId)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+@description('Key Vault name.')
+output name string = vault.name
+
+@description('Vault URI, e.g. https://<vault>.vault.azure.net/ (trailing slash).')
+output vaultUri string = vault.properties.vaultUri

@@ -1,0 +1,143 @@
+using System.Net;
+using System.Net.Sockets;
+using DurableTask.AzureStorage;
+using DurableTask.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Testing.Sidecar.Grpc;
+using Microsoft.DurableTask.Worker;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace DrainFunctions.LocalHost;
+
+/// <summary>
+/// Runs orchestrations and activities on the Durable Task engine with the Azure Storage backend,
+/// the same backend Durable Functions uses by default, without the Functions host: a gRPC
+/// sidecar (the SDK's <see cref="TaskHubGrpcServer"/>) over
+/// <see cref="AzureStorageOrchestrationService"/>, and a worker and a client connected to it.
+/// Durable state lives in the storage account, so a killed host resumes where its history stands.
+/// </summary>
+public sealed class LocalDurableHost : IAsyncDisposable
+{
+    private readonly IHost sidecar;
+    private readonly IHost worker;
+    private readonly GrpcChannel channel;
+
+    private LocalDurableHost(IHost sidecar, IHost worker, GrpcChannel channel)
+    {
+        this.sidecar = sidecar;
+        this.worker = worker;
+        this.channel = channel;
+        Client = worker.Services.GetRequiredService<DurableTaskClient>();
+    }
+
+    public DurableTaskClient Client { get; }
+
+    /// <summary>The worker's services, where activities and handlers resolve their dependencies.</summary>
+    public IServiceProvider Services => worker.Services;
+
+    public static async Task<LocalDurableHost> StartAsync(
+        LocalHostOptions options,
+        Action<DurableTaskRegistry> registerTasks,
+        Action<IServiceCollection>? configureServices = null,
+        ILoggerFactory? loggerFactory = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(registerTasks);
+        options.Validate();
+        loggerFactory ??= Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
+
+        var settings = new AzureStorageOrchestrationServiceSettings
+        {
+            TaskHubName = options.TaskHubName,
+            StorageAccountClientProvider = new StorageAccountClientProvider(options.StorageConnectionString),
+            WorkerId = options.WorkerId,
+            PartitionCount = 1,
+            ControlQueueVisibilityTimeout = options.VisibilityTimeout,
+            WorkItemQueueVisibilityTimeout = options.VisibilityTimeout,
+            MaxQueuePollingInterval = options.MaxQueuePollingInterval,
+            MaxConcurrentTaskActivityWorkItems = options.MaxConcurrentActivities,
+            LoggerFactory = loggerFactory,
+        };
+        var service = new AzureStorageOrchestrationService(settings);
+        await service.CreateIfNotExistsAsync();
+
+        var port = FreeLoopbackPort();
+        var address = $"http://127.0.0.1:{port}";
+        var sidecar = Host.CreateDefaultBuilder()
+            .ConfigureLogging(logging => ReplaceLogging(logging, loggerFactory))
+            .ConfigureHostOptions(host => host.ShutdownTimeout = options.ShutdownTimeout)
+            .ConfigureWebHostDefaults(web =>
+            {
+                web.UseUrls(address);
+                web.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http2));
+                web.ConfigureServices(services =>
+                {
+                    services.AddGrpc();
+                    services.AddSingleton<IOrchestrationService>(service);
+                    services.AddSingleton<IOrchestrationServiceClient>(service);
+                    services.AddSingleton<TaskHubGrpcServer>();
+                });
+                web.Configure(app =>
+                {
+                    app.UseRouting();
+                    app.UseEndpoints(endpoints => endpoints.MapGrpcService<TaskHubGrpcServer>());
+                });
+            })
+            .Build();
+        await sidecar.StartAsync(cancellationToken);
+
+        var channel = GrpcChannel.ForAddress(address);
+        var worker = Host.CreateDefaultBuilder()
+            .ConfigureLogging(logging => ReplaceLogging(logging, loggerFactory))
+            .ConfigureHostOptions(host => host.ShutdownTimeout = options.ShutdownTimeout)
+            .ConfigureServices(services =>
+            {
+                configureServices?.Invoke(services);
+                services.AddDurableTaskWorker(builder =>
+                {
+                    builder.UseGrpc(channel);
+                    builder.AddTasks(registerTasks);
+                    builder.Configure(worker => worker.MaximumTimerInterval = TimeSpan.FromDays(3));
+                });
+                services.AddDurableTaskClient(builder =>
+                {
+                    builder.UseGrpc(channel);
+                    builder.RegisterDirectly();
+                });
+            })
+            .Build();
+        await worker.StartAsync(cancellationToken);
+        return new LocalDurableHost(sidecar, worker, channel);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await worker.StopAsync();
+        worker.Dispose();
+        await channel.ShutdownAsync();
+        channel.Dispose();
+        await sidecar.StopAsync();
+        sidecar.Dispose();
+    }
+
+    private static void ReplaceLogging(ILoggingBuilder logging, ILoggerFactory loggerFactory)
+    {
+        logging.ClearProviders();
+        logging.Services.AddSingleton(loggerFactory);
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
