@@ -119,7 +119,8 @@ public sealed record DrainStatus
 
 // ---------------------------------------------------------------- activity contracts
 
-public sealed record SelectNextPhaseInput(PolicyState State, DrainOptions Options);
+/// <summary><paramref name="SessionId"/>: the asking session, left out of the ledger's counts (its own state has them).</summary>
+public sealed record SelectNextPhaseInput(PolicyState State, DrainOptions Options, string? SessionId = null);
 
 public sealed record SelectNextPhaseOutput
 {
