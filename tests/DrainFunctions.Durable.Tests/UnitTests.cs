@@ -103,7 +103,7 @@ public sealed class SessionBlocksTests
     }
 }
 
-public sealed class PayloadSizeTests
+public sealed class PayloadSizeTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     /// <summary>
     /// The largest payloads are the carried input and SelectNextPhase's input: both hold the
@@ -135,15 +135,25 @@ public sealed class PayloadSizeTests
             Options = new DrainOptions { BatchSize = 1000 },
             SessionId = "batch-drain-20260101-000000",
             StartedAt = DateTimeOffset.UtcNow,
-            State = state,
+            State = ProcessedKeyGroups.WithoutKeys(state),
+            ProcessedByRun = ProcessedKeyGroups.Group(state.ProcessedKeys),
             LineSequence = lines.Sequence,
             RecentLines = lines.Snapshot(),
         };
         var size = JsonSerializer.SerializeToUtf8Bytes(input).Length;
-        Assert.InRange(size, 40_000, 64 * 1024);
+        var keysFlat = JsonSerializer.SerializeToUtf8Bytes(state.ProcessedKeys).Length;
+        var keysGrouped = JsonSerializer.SerializeToUtf8Bytes(input.ProcessedByRun).Length;
+        var select = JsonSerializer.SerializeToUtf8Bytes(new SelectNextPhaseInput(ProcessedKeyGroups.WithoutKeys(state), input.Options) { ProcessedByRun = input.ProcessedByRun }).Length;
+        output.WriteLine($"1,000-phase session: carried input {size} bytes, SelectNextPhase input {select} bytes (processed keys {keysFlat} bytes flat, {keysGrouped} grouped)");
+        Assert.InRange(size, 30_000, 52 * 1024); // 12 KB of head room under the 64 KB limit
+        Assert.InRange(select, 30_000, 48 * 1024);
+
+        var back = JsonSerializer.Deserialize<DrainOrchestrationInput>(JsonSerializer.Serialize(input))!;
+        Assert.Equal(state.ProcessedKeys.Order(), ProcessedKeyGroups.Expand(back.ProcessedByRun).Order());
 
         var status = JsonSerializer.Serialize(new DrainStatus { Lines = lines.Snapshot() });
         Assert.InRange(status.Length * 2, 1, 16 * 1024); // custom status: 16 KB of UTF-16
+        output.WriteLine($"custom status with a full line tail: {status.Length} chars");
     }
 
     [Fact]
@@ -162,10 +172,12 @@ public sealed class PayloadSizeTests
         state.FingerprintCounts["z"] = 1;
         state.FingerprintCounts["a"] = 2;
         state.RunTimeouts["a"] = 1;
-        var back = JsonSerializer.Deserialize<SelectNextPhaseInput>(JsonSerializer.Serialize(new SelectNextPhaseInput(state, new DrainOptions { SkipRunPrefixes = ["x"] })))!;
-        Assert.Contains("a:b", back.State.ProcessedKeys);
-        Assert.Equal(["z", "a"], back.State.FingerprintCounts.Keys);
-        Assert.Equal(["x"], back.Options.SkipRunPrefixes);
-        Assert.Equal(1, back.State.TimeoutsOf("a"));
+        state.ProcessedKeys.Add("run:with:colons:phase");
+        var input = new SelectNextPhaseInput(ProcessedKeyGroups.WithoutKeys(state), new DrainOptions { SkipRunPrefixes = ["x"] }) { ProcessedByRun = ProcessedKeyGroups.Group(state.ProcessedKeys) };
+        var back = JsonSerializer.Deserialize<SelectNextPhaseInput>(JsonSerializer.Serialize(input))!.ExpandedState();
+        Assert.Equal(state.ProcessedKeys.Order(), back.ProcessedKeys.Order());
+        Assert.Equal(["z", "a"], back.FingerprintCounts.Keys);
+        Assert.Equal(["x"], input.Options.SkipRunPrefixes);
+        Assert.Equal(1, back.TimeoutsOf("a"));
     }
 }

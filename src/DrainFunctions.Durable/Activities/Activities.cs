@@ -23,9 +23,10 @@ public sealed class SelectNextPhase(IBacklogStoreFactory stores, BlobLedgerStore
         ArgumentNullException.ThrowIfNull(input);
         var o = input.Options;
         var view = o.LedgerEnabled ? await ledger.ViewAsync(input.SessionId, o.LedgerWindowHours, o.MaxFingerprintRepeats) : null;
+        var state = input.ExpandedState();
         await using var store = await stores.OpenAsync();
-        var query = new CandidateQuery(input.Options.RunId, input.Options.SkipRunPrefixes, input.State.ProcessedKeys);
-        var outcome = await PhaseSelector.SelectNextAsync(store.StreamCandidatesAsync(query), input.State, input.Options, view);
+        var query = new CandidateQuery(input.Options.RunId, input.Options.SkipRunPrefixes, state.ProcessedKeys);
+        var outcome = await PhaseSelector.SelectNextAsync(store.StreamCandidatesAsync(query), state, input.Options, view);
         return new SelectNextPhaseOutput { Selected = outcome.Selected, Lines = [.. outcome.Lines], NoPick = outcome.NoPick };
     }
 }

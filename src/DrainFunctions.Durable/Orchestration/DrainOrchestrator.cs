@@ -58,6 +58,7 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
             started = input.StartedAt ?? new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero);
             sessionId = input.SessionId ?? SessionIds.FromStart(started);
             state = input.State ?? new PolicyState();
+            state.ProcessedKeys.UnionWith(ProcessedKeyGroups.Expand(input.ProcessedByRun));
             picks = [.. input.DryRunPicks ?? []];
             if (options.DryRun)
             {
@@ -121,7 +122,9 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
 
                 log.Add(ProgressLines.Selecting(Processed, options.BatchSize));
                 var selection = await context.CallActivityAsync<SelectNextPhaseOutput>(
-                    nameof(SelectNextPhase), new SelectNextPhaseInput(state, options, sessionId), StorageRetry);
+                    nameof(SelectNextPhase),
+                    new SelectNextPhaseInput(ProcessedKeyGroups.WithoutKeys(state), options, sessionId) { ProcessedByRun = ProcessedKeyGroups.Group(state.ProcessedKeys) },
+                    StorageRetry);
                 log.AddRange(selection.Lines);
                 if (selection.Selected is not { } phase)
                 {
@@ -453,20 +456,14 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
         private DrainSummaryOutput ContinueAsNew()
         {
             Publish(null);
-            var carried = state;
-            if (options.DryRun)
-            {
-                // The picks are the processed keys of a dry run; carry them once.
-                carried = state.Clone();
-                carried.ProcessedKeys.Clear();
-            }
-
+            // The processed keys travel grouped by run; in a dry run they are the picks, carried once.
             context.ContinueAsNew(input with
             {
                 SessionId = sessionId,
                 StartedAt = started,
                 Generation = input.Generation + 1,
-                State = carried,
+                State = ProcessedKeyGroups.WithoutKeys(state),
+                ProcessedByRun = options.DryRun ? [] : ProcessedKeyGroups.Group(state.ProcessedKeys),
                 DryRunPicks = picks,
                 LineSequence = log.Sequence,
                 RecentLines = log.Snapshot(),

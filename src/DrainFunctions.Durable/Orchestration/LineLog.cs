@@ -8,7 +8,7 @@ namespace DrainFunctions.Durable.Orchestration;
 public sealed class LineLog
 {
     public const int MaxLines = 200;
-    public const int MaxChars = 6000;
+    public const int MaxChars = 4000;
 
     private readonly Queue<ProgressLine> lines;
     private int chars;

@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using System.Globalization;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Storage.Blobs;
+using DrainFunctions.Core.Options;
+using DrainFunctions.Data;
+using DrainFunctions.Durable.Executors;
+using DrainFunctions.Durable.Hosting;
+using DrainFunctions.Durable.Orchestration;
+using Microsoft.Data.Sqlite;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+// Controller overhead per phase of the durable drain with an instant executor (`true`), on the
+// in-process Durable Task host, real Azurite blobs and a real SQLite backlog.
+//   DRAIN_TEST_AZURITE=<connection string> dotnet run -c Release --project bench/DrainFunctions.Durable.Bench [-- 10 1000]
+var azurite = Environment.GetEnvironmentVariable("DRAIN_TEST_AZURITE");
+if (string.IsNullOrEmpty(azurite))
+{
+    Console.Error.WriteLine("DRAIN_TEST_AZURITE is not set: source scripts/services.sh && start_azurite first");
+    return 1;
+}
+
+var sizes = args.Length > 0 ? args.Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray() : [10, 1000];
+foreach (var size in sizes)
+{
+    await Bench.RunAsync(azurite, size);
+}
+
+return 0;
+
+internal static class Bench
+{
+    public static async Task RunAsync(string azurite, int phases)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "drain-durable-bench", Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        var dbPath = Path.Combine(dir, "autopack.db");
+        var url = DatabaseUrl.Parse("sqlite:///" + dbPath);
+        await BacklogSchema.InitAsync(url);
+        await SeedAsync(dbPath, phases);
+        var container = "bench-" + Guid.NewGuid().ToString("N")[..12];
+        var counter = new ByteCounter();
+        var clientOptions = new BlobClientOptions();
+        clientOptions.AddPolicy(counter, HttpPipelinePosition.PerRetry);
+        var blobService = new BlobServiceClient(azurite, clientOptions);
+        var starts = new List<(long Ticks, long Bytes, long BlockLists)>();
+        var runs = new List<double>();
+
+        await using var host = await DurableTaskTestHost.StartAsync(
+            registry => registry.AddDrainTasks(),
+            new DurableTaskTestHostOptions
+            {
+                LoggerFactory = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
+                ConfigureServices = services =>
+                {
+                    services.AddLogging();
+                    services.AddSingleton(blobService);
+                    services.AddSingleton<IPhaseExecutor>(sp => new TimingExecutor(ActivatorUtilities.CreateInstance<ProcessExecutor>(sp), starts, runs, counter));
+                    services.AddDrainServices(
+                        new DelegateBacklogStoreFactory(ct => BacklogStores.OpenAsync(url, null, ct)),
+                        s =>
+                        {
+                            s.ConnectionString = azurite;
+                            s.ContainerName = container;
+                        },
+                        e =>
+                        {
+                            e.CommandTemplate = "true";
+                            e.Workspace = dir;
+                            e.DatabaseUrl = "sqlite:///" + dbPath;
+                            e.SettleTimeout = TimeSpan.Zero;
+                        });
+                },
+            });
+
+        var watch = Stopwatch.StartNew();
+        var id = await host.Client.ScheduleNewOrchestrationInstanceAsync(nameof(DrainOrchestrator), new DrainOrchestrationInput
+        {
+            Options = new DrainOptions { BatchSize = phases, PhaseTimeoutSeconds = 60, MaxFingerprintRepeats = 1_000_000 },
+            PhasesPerGeneration = int.TryParse(Environment.GetEnvironmentVariable("BENCH_PHASES_PER_GENERATION"), out var g) ? g : DrainOrchestrationInput.DefaultPhasesPerGeneration,
+        });
+        var metadata = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true);
+        watch.Stop();
+        var output = metadata.ReadOutputAs<DrainSummaryOutput>()!;
+        if (metadata.RuntimeStatus != OrchestrationRuntimeStatus.Completed || output.TotalProcessed != phases)
+        {
+            throw new InvalidOperationException($"bench run ended {metadata.RuntimeStatus} after {output?.TotalProcessed} phases: {metadata.FailureDetails?.ErrorMessage}");
+        }
+
+        // Phase i's cycle: from its executor start to the next one's (the last one has none).
+        var cycles = new List<double>();
+        var bytes = new List<long>();
+        var lists = new List<long>();
+        for (var i = 0; i + 1 < starts.Count; i++)
+        {
+            cycles.Add((starts[i + 1].Ticks - starts[i].Ticks) * 1000.0 / Stopwatch.Frequency);
+            bytes.Add(starts[i + 1].Bytes - starts[i].Bytes);
+            lists.Add(starts[i + 1].BlockLists - starts[i].BlockLists);
+        }
+
+        static double Median(IEnumerable<double> values)
+        {
+            var sorted = values.Order().ToList();
+            return sorted.Count == 0 ? double.NaN : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+        }
+
+        var executorMedian = Median(runs);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"session of {phases} phases: {watch.Elapsed.TotalSeconds:F1} s total, {output.Generations} generations"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  per phase (median): cycle {Median(cycles):F1} ms, of which the process `true` itself {executorMedian:F1} ms => controller overhead {Median(cycles) - executorMedian:F1} ms"));
+        if (cycles.Count >= 20)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  first 10 phases median cycle {Median(cycles.Take(10)):F1} ms; last 10 phases median cycle {Median(cycles.TakeLast(10)):F1} ms"));
+        }
+
+        void BytesAt(int phase)
+        {
+            if (phase - 1 < bytes.Count)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  blob bytes written for phase {phase}: {bytes[phase - 1]} = {bytes[phase - 1] - lists[phase - 1]} data (attempt marker, result, header, footer blocks) + {lists[phase - 1]} block list"));
+            }
+        }
+
+        BytesAt(Math.Min(10, phases - 1));
+        if (phases - 1 > 10)
+        {
+            BytesAt(phases - 1);
+        }
+        await blobService.GetBlobContainerClient(container).DeleteIfExistsAsync();
+        Directory.Delete(dir, recursive: true);
+    }
+
+    private static async Task SeedAsync(string dbPath, int phases)
+    {
+        await using var connection = new SqliteConnection($"Data Source={dbPath}");
+        await connection.OpenAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        var runs = Math.Max(1, phases / 20);
+        for (var r = 0; r < runs; r++)
+        {
+            await using var run = connection.CreateCommand();
+            run.CommandText = "INSERT INTO runs (id, state, created_at, updated_at) VALUES (@id, 'RUN_CREATED', '2026-01-01 00:00:00', '2026-01-01 00:00:00')";
+            run.Parameters.AddWithValue("@id", $"research-system-v{r}");
+            await run.ExecuteNonQueryAsync();
+        }
+
+        for (var i = 0; i < phases; i++)
+        {
+            await using var phase = connection.CreateCommand();
+            phase.CommandText = "INSERT INTO phases (phase_id, run_id, phase_index, name, state, last_failure_reason, created_at, updated_at) VALUES (@p, @r, @i, @p, 'FAILED', 'CI collection/import error', '2026-01-01 00:00:00', '2026-01-01 00:00:00')";
+            phase.Parameters.AddWithValue("@p", $"phase-{i:D4}-integration-tests");
+            phase.Parameters.AddWithValue("@r", $"research-system-v{i % runs}");
+            phase.Parameters.AddWithValue("@i", i / runs);
+            await phase.ExecuteNonQueryAsync();
+        }
+
+        await tx.CommitAsync();
+    }
+}
+
+/// <summary>Counts request body bytes sent to blob storage.</summary>
+internal sealed class ByteCounter : HttpPipelineSynchronousPolicy
+{
+    private long total;
+    private long blockLists;
+
+    public long Total => Interlocked.Read(ref total);
+
+    public long BlockLists => Interlocked.Read(ref blockLists);
+
+    public override void OnSendingRequest(HttpMessage message)
+    {
+        if (message.Request.Content is { } content && content.TryComputeLength(out var length))
+        {
+            Interlocked.Add(ref total, length);
+            if (message.Request.Uri.Query.Contains("comp=blocklist", StringComparison.Ordinal))
+            {
+                Interlocked.Add(ref blockLists, length);
+            }
+        }
+    }
+}
+
+/// <summary>Records when each executor starts (and the bytes written so far) and how long it ran.</summary>
+internal sealed class TimingExecutor(IPhaseExecutor inner, List<(long, long, long)> starts, List<double> runs, ByteCounter counter) : IPhaseExecutor
+{
+    public async Task<ExecutorRun> RunAsync(ExecutorRequest request, CancellationToken stopToken)
+    {
+        lock (starts)
+        {
+            starts.Add((Stopwatch.GetTimestamp(), counter.Total, counter.BlockLists));
+        }
+
+        var run = await inner.RunAsync(request, stopToken);
+        lock (runs)
+        {
+            runs.Add(run.DurationSeconds * 1000);
+        }
+
+        return run;
+    }
+}
