@@ -5,6 +5,7 @@ using DrainFunctions.Core.Selection;
 using DrainFunctions.Core.Sessions;
 using DrainFunctions.Durable.Executors;
 using DrainFunctions.Durable.Hosting;
+using DrainFunctions.Durable.Ledger;
 using DrainFunctions.Durable.Orchestration;
 using DrainFunctions.Durable.Storage;
 using Microsoft.DurableTask;
@@ -14,15 +15,18 @@ using Microsoft.Extensions.Options;
 namespace DrainFunctions.Durable.Activities;
 
 /// <summary>Picks the next phase: the store streams candidates in policy order, the core selector decides.</summary>
-public sealed class SelectNextPhase(IBacklogStoreFactory stores) : TaskActivity<SelectNextPhaseInput, SelectNextPhaseOutput>
+/// <remarks>With <c>LedgerEnabled</c> the ledger of earlier sessions is consulted too (skip lines end in <c>(ledger)</c>).</remarks>
+public sealed class SelectNextPhase(IBacklogStoreFactory stores, BlobLedgerStore ledger) : TaskActivity<SelectNextPhaseInput, SelectNextPhaseOutput>
 {
     public override async Task<SelectNextPhaseOutput> RunAsync(TaskActivityContext context, SelectNextPhaseInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        var o = input.Options;
+        var view = o.LedgerEnabled ? await ledger.ViewAsync(input.SessionId, o.LedgerWindowHours, o.MaxFingerprintRepeats) : null;
         var state = input.ExpandedState();
         await using var store = await stores.OpenAsync();
         var query = new CandidateQuery(input.Options.RunId, input.Options.SkipRunPrefixes, state.ProcessedKeys);
-        var outcome = await PhaseSelector.SelectNextAsync(store.StreamCandidatesAsync(query), state, input.Options);
+        var outcome = await PhaseSelector.SelectNextAsync(store.StreamCandidatesAsync(query), state, input.Options, view);
         return new SelectNextPhaseOutput { Selected = outcome.Selected, Lines = [.. outcome.Lines], NoPick = outcome.NoPick };
     }
 }

@@ -2,6 +2,7 @@ using Azure.Core;
 using Azure.Storage.Blobs;
 using DrainFunctions.Durable.Activities;
 using DrainFunctions.Durable.Executors;
+using DrainFunctions.Durable.Ledger;
 using DrainFunctions.Durable.Orchestration;
 using DrainFunctions.Durable.Storage;
 using Microsoft.DurableTask;
@@ -24,6 +25,7 @@ public static class DrainRegistration
         registry.AddActivity<RestorePhase>();
         registry.AddActivity<SaveSessionSnapshot>();
         registry.AddActivity<FinishSession>();
+        registry.AddActivity<RecordLedgerEntry>();
         return registry;
     }
 
@@ -59,6 +61,7 @@ public static class DrainRegistration
         services.TryAddSingleton(stores);
         services.TryAddSingleton(sp => CreateBlobServiceClient(sp.GetRequiredService<IOptions<SnapshotOptions>>().Value, credential));
         services.TryAddSingleton<BlobSessionStore>();
+        services.TryAddSingleton(sp => new BlobLedgerStore(sp.GetRequiredService<BlobServiceClient>(), sp.GetRequiredService<IOptions<SnapshotOptions>>()));
         services.TryAddSingleton<AttemptRegistry>();
         services.TryAddSingleton<IPhaseExecutor, ProcessExecutor>();
         return services;

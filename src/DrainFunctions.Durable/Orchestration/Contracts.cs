@@ -123,8 +123,11 @@ public sealed record DrainStatus
 
 // ---------------------------------------------------------------- activity contracts
 
-/// <summary>The state travels without its processed keys; they come grouped in <see cref="ProcessedByRun"/>.</summary>
-public sealed record SelectNextPhaseInput(PolicyState State, DrainOptions Options)
+/// <summary>
+/// The state travels without its processed keys; they come grouped in <see cref="ProcessedByRun"/>.
+/// <paramref name="SessionId"/>: the asking session, left out of the ledger's counts (its own state has them).
+/// </summary>
+public sealed record SelectNextPhaseInput(PolicyState State, DrainOptions Options, string? SessionId = null)
 {
     public Dictionary<string, List<string>> ProcessedByRun { get; init; } = [];
 

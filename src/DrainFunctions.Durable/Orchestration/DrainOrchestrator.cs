@@ -5,6 +5,7 @@ using DrainFunctions.Core.Results;
 using DrainFunctions.Core.Selection;
 using DrainFunctions.Core.Sessions;
 using DrainFunctions.Durable.Activities;
+using DrainFunctions.Durable.Ledger;
 using DrainFunctions.Durable.Storage;
 using Microsoft.DurableTask;
 
@@ -84,7 +85,8 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 return Output("InvalidOptions", line) with { SessionBlob = null };
             }
 
-            if (input.SessionId is null)
+            // Generation 0 starts the session (its id may be given: the HTTP API uses it as the instance id).
+            if (input.Generation == 0)
             {
                 log.AddRange(ProgressLines.Banner(sessionId, options));
                 if (!options.DryRun)
@@ -130,7 +132,7 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 log.Add(ProgressLines.Selecting(Processed, options.BatchSize));
                 var selection = await context.CallActivityAsync<SelectNextPhaseOutput>(
                     nameof(SelectNextPhase),
-                    new SelectNextPhaseInput(ProcessedKeyGroups.WithoutKeys(state), options) { ProcessedByRun = ProcessedKeyGroups.Group(state.ProcessedKeys) },
+                    new SelectNextPhaseInput(ProcessedKeyGroups.WithoutKeys(state), options, sessionId) { ProcessedByRun = ProcessedKeyGroups.Group(state.ProcessedKeys) },
                     StorageRetry);
                 log.AddRange(selection.Lines);
                 if (selection.Selected is not { } phase)
@@ -158,6 +160,17 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 log.AddRange(ProgressLines.Outcome(result));
                 log.AddRange(book.Lines);
                 await SaveAsync(result, state.TotalProcessed - 1);
+                if (options.LedgerEnabled)
+                {
+                    await context.CallActivityAsync<RecordLedgerEntryOutput>(nameof(RecordLedgerEntry), new RecordLedgerEntryInput
+                    {
+                        SessionId = sessionId,
+                        Result = result,
+                        RunStopped = state.StoppedRuns.Contains(result.RunId),
+                        FingerprintStopped = result.FailureFingerprint is { } fp && state.StoppedFingerprints.Contains(fp),
+                    }, StorageRetry);
+                }
+
                 currentPhase = null;
                 Publish(null);
 

@@ -1,0 +1,75 @@
+using DrainFunctions.Core.Options;
+using DrainFunctions.Durable.Api;
+using DrainFunctions.Durable.Ledger;
+using DrainFunctions.Durable.Storage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+
+namespace DrainFunctions.App;
+
+/// <summary>The HTTP API (function-key auth): each function maps its route to a <see cref="DrainApi"/> method.</summary>
+public sealed class HttpFunctions(BlobSessionStore sessions, BlobLedgerStore ledger, DrainOptions defaults)
+{
+    [Function("StartDrain")]
+    public async Task<IActionResult> Start([HttpTrigger(AuthorizationLevel.Function, "post", Route = "drains")] HttpRequest req, [DurableClient] DurableTaskClient client) =>
+        Map(await Api(client).StartAsync(await BodyAsync(req), req.HttpContext.RequestAborted), req);
+
+    [Function("ListDrains")]
+    public async Task<IActionResult> List([HttpTrigger(AuthorizationLevel.Function, "get", Route = "drains")] HttpRequest req, [DurableClient] DurableTaskClient client) =>
+        Map(await Api(client).ListAsync(req.HttpContext.RequestAborted), req);
+
+    [Function("PreviewDrain")]
+    public async Task<IActionResult> Preview([HttpTrigger(AuthorizationLevel.Function, "post", Route = "drains/preview")] HttpRequest req, [DurableClient] DurableTaskClient client) =>
+        Map(await Api(client).PreviewAsync(await BodyAsync(req), req.HttpContext.RequestAborted), req);
+
+    [Function("ResumeDrain")]
+    public async Task<IActionResult> Resume([HttpTrigger(AuthorizationLevel.Function, "post", Route = "drains/resume")] HttpRequest req, [DurableClient] DurableTaskClient client) =>
+        Map(await Api(client).ResumeAsync(await BodyAsync(req), req.HttpContext.RequestAborted), req);
+
+    [Function("GetDrain")]
+    public async Task<IActionResult> Get([HttpTrigger(AuthorizationLevel.Function, "get", Route = "drains/{sessionId}")] HttpRequest req, string sessionId, [DurableClient] DurableTaskClient client) =>
+        Map(await Api(client).GetAsync(sessionId, req.HttpContext.RequestAborted), req);
+
+    [Function("GetDrainSummary")]
+    public async Task<IActionResult> Summary([HttpTrigger(AuthorizationLevel.Function, "get", Route = "drains/{sessionId}/summary")] HttpRequest req, string sessionId, [DurableClient] DurableTaskClient client) =>
+        Map(await Api(client).SummaryAsync(sessionId, req.HttpContext.RequestAborted), req);
+
+    [Function("GetDrainLogs")]
+    public async Task<IActionResult> Logs([HttpTrigger(AuthorizationLevel.Function, "get", Route = "drains/{sessionId}/logs/{runId}/{phaseId}")] HttpRequest req, string sessionId, string runId, string phaseId, [DurableClient] DurableTaskClient client) =>
+        Map(await Api(client).LogsAsync(sessionId, runId, phaseId, req.HttpContext.RequestAborted), req);
+
+    [Function("CancelDrain")]
+    public async Task<IActionResult> Cancel([HttpTrigger(AuthorizationLevel.Function, "post", Route = "drains/{sessionId}/cancel")] HttpRequest req, string sessionId, [DurableClient] DurableTaskClient client) =>
+        Map(await Api(client).CancelAsync(sessionId, req.Query["mode"].ToString(), req.HttpContext.RequestAborted), req);
+
+    [Function("GetLedger")]
+    public async Task<IActionResult> Ledger([HttpTrigger(AuthorizationLevel.Function, "get", Route = "ledger")] HttpRequest req, [DurableClient] DurableTaskClient client) =>
+        Map(await Api(client).LedgerAsync(req.HttpContext.RequestAborted), req);
+
+    [Function("ForgetLedgerRun")]
+    public async Task<IActionResult> Forget([HttpTrigger(AuthorizationLevel.Function, "delete", Route = "ledger/runs/{runId}")] HttpRequest req, string runId, [DurableClient] DurableTaskClient client) =>
+        Map(await Api(client).ForgetRunAsync(runId, req.HttpContext.RequestAborted), req);
+
+    /// <summary>ApiResult to an ASP.NET Core result: status, body, content type and headers.</summary>
+    public static IActionResult Map(ApiResult result, HttpRequest req)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(req);
+        foreach (var (name, value) in result.Headers)
+        {
+            req.HttpContext.Response.Headers[name] = value;
+        }
+
+        return new ContentResult { StatusCode = result.Status, Content = result.Body, ContentType = result.ContentType };
+    }
+
+    private static async Task<string> BodyAsync(HttpRequest req)
+    {
+        using var reader = new StreamReader(req.Body);
+        return await reader.ReadToEndAsync(req.HttpContext.RequestAborted);
+    }
+
+    private DrainApi Api(DurableTaskClient client) => new(client, sessions, ledger, defaults);
+}

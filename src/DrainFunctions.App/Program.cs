@@ -1,0 +1,62 @@
+using Azure.Identity;
+using DrainFunctions.App;
+using DrainFunctions.Core.Options;
+using DrainFunctions.Data;
+using DrainFunctions.Durable.Hosting;
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+var builder = FunctionsApplication.CreateBuilder(args);
+builder.ConfigureFunctionsWebApplication();
+var configuration = builder.Configuration;
+
+// Drain options from settings, validated now: a bad value stops the app naming the setting.
+var (drainOptions, errors) = AppSettings.ReadDrainOptions(configuration);
+var databaseUrl = configuration["DATABASE_URL"];
+if (string.IsNullOrWhiteSpace(databaseUrl))
+{
+    errors.Add("DATABASE_URL: must be set (e.g. postgresql://user:pass@host:5432/db or sqlite:////abs/path.db)");
+}
+else
+{
+    try
+    {
+        _ = DatabaseUrl.Parse(databaseUrl);
+    }
+    catch (FormatException ex)
+    {
+        errors.Add($"DATABASE_URL: {ex.Message}");
+    }
+}
+
+if (errors.Count > 0)
+{
+    throw new InvalidOperationException("Invalid settings, the app does not start:\n  " + string.Join("\n  ", errors));
+}
+
+builder.Services.AddSingleton(drainOptions);
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.Configure<SnapshotOptions>(configuration.GetSection(SnapshotOptions.SectionName));
+builder.Services.Configure<ExecutorOptions>(configuration.GetSection(ExecutorOptions.SectionName));
+var blobServiceUri = configuration["Snapshots:BlobServiceUri"];
+builder.Services.AddDrainServices(
+    new DelegateBacklogStoreFactory(ct => BacklogStores.OpenAsync(DatabaseUrl.Parse(databaseUrl!), null, ct)),
+    snapshots =>
+    {
+        // A connection string (Azurite, or a key) or identity-based access with the blob service URI.
+        snapshots.ConnectionString ??= configuration["AzureWebJobsStorage"] is { Length: > 0 } cs && !string.IsNullOrWhiteSpace(cs) && blobServiceUri is null ? cs : null;
+        if (snapshots.ServiceUri is null && Uri.TryCreate(blobServiceUri, UriKind.Absolute, out var uri))
+        {
+            snapshots.ServiceUri = uri;
+        }
+    },
+    executor =>
+    {
+        executor.DatabaseUrl = databaseUrl!;
+        executor.DemoExecutorPath ??= Path.Combine(AppContext.BaseDirectory, "DrainFunctions.DemoExecutor.dll");
+    },
+    credential: new DefaultAzureCredential());
+
+builder.Build().Run();

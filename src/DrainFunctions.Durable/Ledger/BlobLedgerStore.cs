@@ -1,0 +1,208 @@
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using DrainFunctions.Durable.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace DrainFunctions.Durable.Ledger;
+
+/// <summary>
+/// The ledger across sessions: one JSON blob (<see cref="BlobName"/>) in the snapshots container.
+/// Every change is read-modify-write with optimistic concurrency: the upload carries the ETag
+/// read (If-Match), or If-None-Match * when the blob did not exist; on 412/409 the blob is read
+/// again and the change re-applied, so two writers never lose each other's updates.
+/// </summary>
+public sealed class BlobLedgerStore
+{
+    public const string BlobName = "ledger.json";
+
+    /// <summary>Entries older than this are dropped on write (the read window is shorter).</summary>
+    public static readonly TimeSpan Retention = TimeSpan.FromDays(30);
+
+    private const int MaxConflictRetries = 100;
+    private readonly BlobContainerClient container;
+    private readonly TimeProvider clock;
+    private int containerReady;
+
+    public BlobLedgerStore(BlobServiceClient service, IOptions<SnapshotOptions> options, TimeProvider? clock = null)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(options);
+        container = service.GetBlobContainerClient(options.Value.ContainerName);
+        this.clock = clock ?? TimeProvider.System;
+    }
+
+    /// <summary>How many conflicts (412/409) updates met and retried; for tests and logs.</summary>
+    public int ConflictsRetried => Volatile.Read(ref conflicts);
+
+    private int conflicts;
+
+    public DateTimeOffset Now => clock.GetUtcNow();
+
+    public async Task<(LedgerDocument Document, ETag? ETag)> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var content = await container.GetBlobClient(BlobName).DownloadContentAsync(cancellationToken);
+            return (LedgerDocument.Parse(content.Value.Content.ToString()), content.Value.Details.ETag);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return (new LedgerDocument(), null);
+        }
+    }
+
+    /// <summary>
+    /// Applies <paramref name="change"/> (return false for "nothing to write") until the write
+    /// wins; returns the document as written (or as read when nothing changed).
+    /// </summary>
+    public async Task<LedgerDocument> UpdateAsync(Func<LedgerDocument, bool> change, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        await EnsureContainerAsync(cancellationToken);
+        var blob = container.GetBlobClient(BlobName);
+        for (var attempt = 0; ; attempt++)
+        {
+            var (document, etag) = await ReadAsync(cancellationToken);
+            if (!change(document))
+            {
+                return document;
+            }
+
+            document.Prune(Now - Retention);
+            var conditions = etag is { } e ? new BlobRequestConditions { IfMatch = e } : new BlobRequestConditions { IfNoneMatch = ETag.All };
+            try
+            {
+                await blob.UploadAsync(BinaryData.FromString(document.Serialize()), new BlobUploadOptions
+                {
+                    Conditions = conditions,
+                    HttpHeaders = new BlobHttpHeaders { ContentType = "application/json; charset=utf-8" },
+                }, cancellationToken);
+                return document;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxConflictRetries)
+            {
+                Interlocked.Increment(ref conflicts);
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 50 + Math.Min(attempt, 10) * 20)), cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Records one drained attempt (idempotent by attempt id) and the stops it caused.</summary>
+    public Task<LedgerDocument> RecordAsync(LedgerRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return UpdateAsync(doc =>
+        {
+            var changed = false;
+            if (record.Attempt is { } attempt
+                && (attempt.AttemptId is null || !doc.Attempts.Any(a => a.AttemptId == attempt.AttemptId)))
+            {
+                doc.Attempts.Add(attempt);
+                changed = true;
+            }
+
+            if (record.RunStop is { } stop && !doc.StoppedRuns.Any(s => s.RunId == stop.RunId && s.SessionId == stop.SessionId))
+            {
+                doc.StoppedRuns.Add(stop);
+                changed = true;
+            }
+
+            if (record.FingerprintStop is { } fp
+                && !doc.StoppedFingerprints.Any(s => s.Fingerprint == fp.Fingerprint && s.RunId == fp.RunId && s.SessionId == fp.SessionId))
+            {
+                doc.StoppedFingerprints.Add(fp);
+                changed = true;
+            }
+
+            return changed;
+        }, cancellationToken);
+    }
+
+    /// <summary>Forgets a run (its attempts, timeouts and stops): the next drain may try it again. Returns the entries removed.</summary>
+    public async Task<int> ForgetRunAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        var removed = 0;
+        await UpdateAsync(doc =>
+        {
+            removed = doc.Forget(runId);
+            return removed > 0;
+        }, cancellationToken);
+        return removed;
+    }
+
+    /// <summary>The selector's view for <paramref name="sessionId"/>, now.</summary>
+    public async Task<LedgerView> ViewAsync(string? sessionId, int windowHours, int maxFingerprintRepeats, CancellationToken cancellationToken = default)
+    {
+        var (document, _) = await ReadAsync(cancellationToken);
+        return new LedgerView(document, sessionId, Now, windowHours, maxFingerprintRepeats);
+    }
+
+    /// <summary>What <c>GET /api/ledger</c> and <c>drain ledger show</c> print: the ledger within the window.</summary>
+    public async Task<LedgerSnapshot> ShowAsync(int windowHours, int maxFingerprintRepeats, CancellationToken cancellationToken = default)
+    {
+        var (document, _) = await ReadAsync(cancellationToken);
+        return LedgerSnapshot.From(document, Now, windowHours, maxFingerprintRepeats);
+    }
+
+    private async Task EnsureContainerAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref containerReady) == 1)
+        {
+            return;
+        }
+
+        await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        Volatile.Write(ref containerReady, 1);
+    }
+}
+
+/// <summary>One change to record: an attempt, and the stops the session's bookkeeping made after it.</summary>
+public sealed record LedgerRecord(LedgerAttempt? Attempt, LedgerRunStop? RunStop = null, LedgerFingerprintStop? FingerprintStop = null);
+
+/// <summary>The ledger summarized within a window, per phase and per run.</summary>
+public sealed record LedgerSnapshot
+{
+    public DateTimeOffset Now { get; init; }
+
+    public int WindowHours { get; init; }
+
+    public List<PhaseAttempts> Phases { get; init; } = [];
+
+    public List<RunTimeouts> Timeouts { get; init; } = [];
+
+    public List<LedgerRunStop> StoppedRuns { get; init; } = [];
+
+    public List<LedgerFingerprintStop> StoppedFingerprints { get; init; } = [];
+
+    /// <summary>Runs the selector skips now (recorded stops and the repeat rules).</summary>
+    public List<string> RunsSkipped { get; init; } = [];
+
+    public static LedgerSnapshot From(LedgerDocument document, DateTimeOffset now, int windowHours, int maxFingerprintRepeats)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var since = now - TimeSpan.FromHours(windowHours);
+        var live = document.Attempts.Where(a => a.At >= since).OrderBy(a => a.At).ToList();
+        var view = new LedgerView(document, null, now, windowHours, maxFingerprintRepeats);
+        return new LedgerSnapshot
+        {
+            Now = now,
+            WindowHours = windowHours,
+            Phases = [.. live.GroupBy(a => a.PhaseKey, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
+            {
+                var last = g.Last();
+                return new PhaseAttempts(g.Key, g.Count(), last.Fingerprint, last.At, last.SessionId);
+            })],
+            Timeouts = [.. live.Where(a => a.Timeout).GroupBy(a => a.RunId, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => new RunTimeouts(g.Key, g.Count(), g.Last().At, g.Last().SessionId))],
+            StoppedRuns = [.. document.StoppedRuns.Where(s => s.At >= since)],
+            StoppedFingerprints = [.. document.StoppedFingerprints.Where(s => s.At >= since)],
+            RunsSkipped = [.. view.StoppedRuns.Order(StringComparer.Ordinal)],
+        };
+    }
+}
+
+public sealed record PhaseAttempts(string Phase, int Count, string? LastFingerprint, DateTimeOffset LastAt, string SessionId);
+
+public sealed record RunTimeouts(string RunId, int Count, DateTimeOffset LastAt, string SessionId);

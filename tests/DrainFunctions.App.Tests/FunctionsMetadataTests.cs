@@ -1,0 +1,103 @@
+using System.Text.Json.Nodes;
+
+namespace DrainFunctions.App.Tests;
+
+/// <summary>The build output is a deployable isolated-worker app: functions.metadata lists every trigger.</summary>
+public sealed class FunctionsMetadataTests
+{
+    private static readonly string RepoRoot = FindRoot();
+
+    private static string FindRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "DrainFunctions.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new InvalidOperationException("repository root (DrainFunctions.sln) not found");
+    }
+
+    private static JsonArray Metadata()
+    {
+        var output = Path.Combine(RepoRoot, "src", "DrainFunctions.App", "bin", "Release", "net10.0");
+        var file = Path.Combine(output, "functions.metadata");
+        Assert.True(File.Exists(file), $"{file} is missing: build src/DrainFunctions.App -c Release (this test project builds it first)");
+        return JsonNode.Parse(File.ReadAllText(file))!.AsArray();
+    }
+
+    private static JsonObject Trigger(JsonArray metadata, string function)
+    {
+        var f = metadata.FirstOrDefault(n => (string?)n!["name"] == function);
+        Assert.True(f is not null, $"function {function} is not in functions.metadata");
+        return f!["bindings"]!.AsArray().Select(b => b!.AsObject()).Single(b => ((string?)b["type"])!.EndsWith("Trigger", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void FunctionsMetadata_Orchestrator_HasOrchestrationTrigger()
+    {
+        Assert.Equal("orchestrationTrigger", (string?)Trigger(Metadata(), "DrainOrchestrator")["type"]);
+    }
+
+    [Theory]
+    [InlineData("SelectNextPhase")]
+    [InlineData("CaptureTelemetrySnapshot")]
+    [InlineData("RunPhaseExecutor")]
+    [InlineData("RestorePhase")]
+    [InlineData("SaveSessionSnapshot")]
+    [InlineData("FinishSession")]
+    [InlineData("RecordLedgerEntry")]
+    public void FunctionsMetadata_Activity_HasActivityTrigger(string activity)
+    {
+        Assert.Equal("activityTrigger", (string?)Trigger(Metadata(), activity)["type"]);
+    }
+
+    [Fact]
+    public void FunctionsMetadata_EveryLibraryActivity_HasAFunction()
+    {
+        var names = Metadata().Select(n => (string?)n!["name"]).ToHashSet();
+        var activities = typeof(Durable.Hosting.DrainRegistration).Assembly.GetTypes()
+            .Where(t => !t.IsAbstract && t.BaseType is { IsGenericType: true } b && b.GetGenericTypeDefinition() == typeof(Microsoft.DurableTask.TaskActivity<,>))
+            .Select(t => t.Name).ToList();
+        Assert.NotEmpty(activities);
+        Assert.All(activities, a => Assert.Contains(a, names));
+    }
+
+    [Theory]
+    [InlineData("StartDrain", "drains", "post")]
+    [InlineData("ListDrains", "drains", "get")]
+    [InlineData("GetDrain", "drains/{sessionId}", "get")]
+    [InlineData("GetDrainSummary", "drains/{sessionId}/summary", "get")]
+    [InlineData("GetDrainLogs", "drains/{sessionId}/logs/{runId}/{phaseId}", "get")]
+    [InlineData("CancelDrain", "drains/{sessionId}/cancel", "post")]
+    [InlineData("PreviewDrain", "drains/preview", "post")]
+    [InlineData("ResumeDrain", "drains/resume", "post")]
+    [InlineData("GetLedger", "ledger", "get")]
+    [InlineData("ForgetLedgerRun", "ledger/runs/{runId}", "delete")]
+    public void FunctionsMetadata_HttpFunction_HasRouteMethodAndFunctionKey(string function, string route, string method)
+    {
+        var t = Trigger(Metadata(), function);
+        Assert.Equal("httpTrigger", (string?)t["type"]);
+        Assert.Equal(route, (string?)t["route"]);
+        Assert.Equal([method], t["methods"]!.AsArray().Select(m => ((string?)m)!.ToLowerInvariant()));
+        Assert.Equal("Function", ((string?)t["authLevel"])!, ignoreCase: true);
+    }
+
+    [Fact]
+    public void FunctionsMetadata_Timer_HasScheduleFromSetting()
+    {
+        var t = Trigger(Metadata(), "ScheduledDrain");
+        Assert.Equal("timerTrigger", (string?)t["type"]);
+        Assert.Equal("%DRAIN_SCHEDULE%", (string?)t["schedule"]);
+    }
+
+    [Fact]
+    public void BuildOutput_HostJson_IsCopiedWithHubNameSetting()
+    {
+        var hostJson = Path.Combine(RepoRoot, "src", "DrainFunctions.App", "bin", "Release", "net10.0", "host.json");
+        Assert.True(File.Exists(hostJson), "host.json is not copied into the app's output");
+        var host = JsonNode.Parse(File.ReadAllText(hostJson))!;
+        Assert.Equal("%DURABLE_TASK_HUB_NAME%", (string?)host["extensions"]!["durableTask"]!["hubName"]);
+        Assert.NotNull(host["functionTimeout"]);
+    }
+}
