@@ -9,4 +9,11 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = interrupts.Count <= 2;
 };
 
+// A service stop (SIGTERM) means the same as a first Ctrl-C: finish the phase, save, exit.
+using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+{
+    interrupts.Request();
+    context.Cancel = interrupts.Count <= 2;
+});
+
 return await CommandLine.RunAsync(args, Console.In, Console.Out, Console.Error, interrupts);

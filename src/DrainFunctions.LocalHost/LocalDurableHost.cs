@@ -80,6 +80,7 @@ public sealed class LocalDurableHost : IAsyncDisposable
                 web.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http2));
                 web.ConfigureServices(services =>
                 {
+                    services.AddSingleton<IHostLifetime, ManualLifetime>();
                     services.AddGrpc();
                     services.AddSingleton<IOrchestrationService>(service);
                     services.AddSingleton<IOrchestrationServiceClient>(service);
@@ -100,6 +101,7 @@ public sealed class LocalDurableHost : IAsyncDisposable
             .ConfigureHostOptions(host => host.ShutdownTimeout = options.ShutdownTimeout)
             .ConfigureServices(services =>
             {
+                services.AddSingleton<IHostLifetime, ManualLifetime>();
                 configureServices?.Invoke(services);
                 services.AddDurableTaskWorker(builder =>
                 {
@@ -126,6 +128,18 @@ public sealed class LocalDurableHost : IAsyncDisposable
         channel.Dispose();
         await sidecar.StopAsync();
         sidecar.Dispose();
+    }
+
+    /// <summary>
+    /// The default console lifetime stops a host on Ctrl-C and SIGTERM; the drain gives those
+    /// signals its own meaning (stop after the phase, then stop the phase), so the hosts stop only
+    /// when disposed.
+    /// </summary>
+    private sealed class ManualLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     private static void ReplaceLogging(ILoggingBuilder logging, ILoggerFactory loggerFactory)

@@ -72,6 +72,7 @@ public static class DrainCommand
                 {
                     Options = invocation.Options with { BatchSize = saved.BatchSize },
                     SessionId = saved.SessionId,
+                    Generation = 1,
                     StartedAt = Iso8601.TryParse(saved.StartedAt, out var started) ? started : DateTimeOffset.UtcNow,
                     State = await WithPriorAttemptsAsync(saved.State, catalog, invocation.Options, saved.SessionId),
                 };

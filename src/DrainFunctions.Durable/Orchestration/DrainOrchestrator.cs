@@ -46,7 +46,7 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
         private readonly List<string> picks;
         private readonly LineLog log;
         private readonly DateTimeOffset? budgetDeadline;
-        private readonly Task<CancelRequest> cancelEvent;
+        private Task<CancelRequest> cancelEvent;
         private CancelRequest? cancelRequested;
         private string? currentPhase;
 
@@ -255,7 +255,7 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
             {
                 var phaseTimer = context.CreateTimer(authority.UtcDateTime, timers.Token);
                 var budgetTimer = budgetDeadline is { } budget ? context.CreateTimer(budget.UtcDateTime, timers.Token) : null;
-                var watchCancel = cancelRequested is null;
+                var watchCancel = cancelRequested?.IsNow != true;
                 var decided = false;
 
                 // Bounded: an early timer is re-armed at most a few times.
@@ -314,15 +314,18 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                         continue;
                     }
 
-                    // The cancel event.
-                    watchCancel = false;
-                    NoteCancel();
-                    if (cancelRequested?.IsNow == true)
+                    // The cancel event. A graceful one lets the phase finish, but a later "now" (a
+                    // second Ctrl-C) must still stop it, so the orchestration listens again.
+                    var request = cancelEvent.Result ?? new CancelRequest(CancelRequest.Graceful);
+                    cancelRequested = request.IsNow || cancelRequested is null ? request : cancelRequested;
+                    if (request.IsNow)
                     {
                         decided = true;
                         interruptedBy = "cancel";
                         break;
                     }
+
+                    cancelEvent = context.WaitForExternalEvent<CancelRequest>(CancelRequest.EventName);
                 }
 
                 if (!decided)

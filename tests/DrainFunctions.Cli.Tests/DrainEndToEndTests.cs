@@ -1,0 +1,200 @@
+using System.Diagnostics;
+using System.Text.Json;
+using DrainFunctions.Data;
+using Microsoft.Data.Sqlite;
+
+namespace DrainFunctions.Cli.Tests;
+
+/// <summary>
+/// The real command line on the real stack: the local durable host (Azure Storage backend) over
+/// the Azurite of ./scripts/test.sh, a SQLite demo backlog, and the demo executor as a process.
+/// </summary>
+public sealed class DrainEndToEndTests : IDisposable
+{
+    private readonly DirectoryInfo folder = Directory.CreateTempSubdirectory("drain-e2e-");
+    private readonly string databasePath;
+    private readonly Dictionary<string, string> environment;
+
+    public DrainEndToEndTests()
+    {
+        databasePath = Path.Combine(folder.FullName, "autopack.db");
+        environment = new Dictionary<string, string>
+        {
+            ["DATABASE_URL"] = "sqlite:///" + databasePath,
+            ["AzureWebJobsStorage"] = Environment.GetEnvironmentVariable("DRAIN_TEST_AZURITE") is { Length: > 0 } azurite
+                ? azurite
+                : throw new InvalidOperationException("DRAIN_TEST_AZURITE is not set: run the tests with ./scripts/test.sh, which starts Azurite."),
+            ["DURABLE_TASK_HUB_NAME"] = "e2e" + Guid.NewGuid().ToString("N")[..12],
+        };
+    }
+
+    private static string DemoExecutor => Path.Combine(CliRunner.RepoRoot(), "src", "DrainFunctions.DemoExecutor", "bin", "Release", "net10.0", "DrainFunctions.DemoExecutor.dll");
+
+    private async Task SeedAsync()
+    {
+        await using var admin = await BacklogAdmin.OpenAsync(DatabaseUrl.Parse(environment["DATABASE_URL"]));
+        await admin.InitSchemaAsync();
+        await admin.SeedDemoAsync();
+    }
+
+    private string StartsLog => Path.Combine(folder.FullName, "starts.log");
+
+    /// <summary>An executor that logs every start, then plays Autopack's executor.</summary>
+    private string ExecutorTemplate(double timeScale)
+    {
+        var wrapper = Path.Combine(folder.FullName, "executor.sh");
+        File.WriteAllText(wrapper, $"""
+            #!/usr/bin/env bash
+            echo "$1:$2 $$" >> '{StartsLog}'
+            exec dotnet '{DemoExecutor}' --run-id "$1" --phase-id "$2" --time-scale {timeScale.ToString(System.Globalization.CultureInfo.InvariantCulture)}
+            """);
+        return $"bash '{wrapper}' {{run_id}} {{phase_id}}";
+    }
+
+    private List<(string Key, string State)> Phases()
+    {
+        using var connection = new SqliteConnection($"Data Source={databasePath}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT run_id || ':' || phase_id, state FROM phases";
+        using var reader = command.ExecuteReader();
+        var rows = new List<(string, string)>();
+        while (reader.Read())
+        {
+            rows.Add((reader.GetString(0), reader.GetString(1)));
+        }
+
+        return rows;
+    }
+
+    private static JsonElement LastJson(string stdout) => JsonDocument.Parse(stdout).RootElement;
+
+    [Fact]
+    public async Task Drain_DemoBacklog_PrintsSeedLinesSavesSessionAndRestoresNothingQueued()
+    {
+        await SeedAsync();
+        var inFlightBefore = Phases().Where(p => p.State is "QUEUED" or "EXECUTING").Select(p => p.Key).ToHashSet();
+
+        using var drain = DrainProcess.Start(environment, "--batch-size", "4", "--phase-timeout-seconds", "20", "--executor-command", ExecutorTemplate(0.05), "--json");
+        var code = await drain.WaitForExitAsync(TimeSpan.FromMinutes(4));
+
+        Assert.True(code is 0 or 1, drain.Stderr);
+        var session = LastJson(drain.Stdout);
+        Assert.Equal(4, session.GetProperty("total_processed").GetInt32());
+        Assert.Equal(code == 0, session.GetProperty("total_failed").GetInt32() == 0);
+        Assert.NotEqual(JsonValueKind.Null, session.GetProperty("completed_at").ValueKind);
+        Assert.Contains("BATCH DRAIN CONTROLLER", drain.Stderr, StringComparison.Ordinal);
+        Assert.Contains("\n[1/4] Selecting next phase...\n", drain.Stderr.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Contains("  Draining: ", drain.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Total Processed: 4", drain.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Database: sqlite:///", drain.Stderr, StringComparison.Ordinal);
+        var drained = session.GetProperty("results").EnumerateArray().Select(r => $"{r.GetProperty("run_id").GetString()}:{r.GetProperty("phase_id").GetString()}").ToList();
+        Assert.Equal(4, drained.Distinct().Count());
+        Assert.DoesNotContain(Phases(), p => drained.Contains(p.Key) && p.State is "QUEUED" or "EXECUTING");
+        Assert.Equal(inFlightBefore, Phases().Where(p => p.State is "QUEUED" or "EXECUTING").Select(p => p.Key).ToHashSet());
+
+        var id = session.GetProperty("session_id").GetString()!;
+        using var list = DrainProcess.Start(environment, "sessions", "list");
+        Assert.Equal(0, await list.WaitForExitAsync(TimeSpan.FromMinutes(1)));
+        Assert.Contains($"{id}  complete", list.Stdout, StringComparison.Ordinal);
+        using var report = DrainProcess.Start(environment, "report", id);
+        Assert.Equal(0, await report.WaitForExitAsync(TimeSpan.FromMinutes(1)));
+        Assert.Contains($"Session ID: {id}", report.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Drain_DryRun_ChangesNothingAndListsPicks()
+    {
+        await SeedAsync();
+        var before = Phases();
+
+        using var drain = DrainProcess.Start(environment, "--dry-run", "--batch-size", "5");
+        var code = await drain.WaitForExitAsync(TimeSpan.FromMinutes(3));
+
+        Assert.Equal(0, code);
+        Assert.Equal(5, drain.Stdout.Split('\n').Count(l => l.StartsWith("  [DRY RUN] Would drain: ", StringComparison.Ordinal)));
+        Assert.Equal(before, Phases());
+        Assert.False(File.Exists(StartsLog));
+    }
+
+    [Fact]
+    public async Task Drain_WithoutDatabaseUrl_Exits1WithEveryForm()
+    {
+        var env = new Dictionary<string, string>(environment) { ["DATABASE_URL"] = string.Empty };
+
+        using var drain = DrainProcess.Start(env, "--batch-size", "1");
+
+        Assert.Equal(1, await drain.WaitForExitAsync(TimeSpan.FromMinutes(1)));
+        Assert.Contains("postgresql://", drain.Stderr, StringComparison.Ordinal);
+        Assert.Contains("sqlite:///", drain.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Drain_EmptyDatabase_RefusedUnlessAllowed()
+    {
+        await using (var admin = await BacklogAdmin.OpenAsync(DatabaseUrl.Parse(environment["DATABASE_URL"])))
+        {
+            await admin.InitSchemaAsync();
+        }
+
+        using var refused = DrainProcess.Start(environment);
+        Assert.Equal(1, await refused.WaitForExitAsync(TimeSpan.FromMinutes(1)));
+        Assert.Contains("--allow-empty-db", refused.Stderr, StringComparison.Ordinal);
+
+        using var allowed = DrainProcess.Start(environment, "--allow-empty-db", "--batch-size", "2");
+        Assert.Equal(0, await allowed.WaitForExitAsync(TimeSpan.FromMinutes(3)));
+        Assert.Contains("  No more failed phases to process", allowed.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Drain_CtrlC_StopsAfterCurrentPhaseSavesProgressExits130()
+    {
+        await SeedAsync();
+        using var drain = DrainProcess.Start(environment, "--batch-size", "10", "--phase-timeout-seconds", "30", "--executor-command", ExecutorTemplate(0.3));
+        drain.WaitForLine(l => l.StartsWith("  Draining: ", StringComparison.Ordinal), TimeSpan.FromMinutes(2));
+
+        using (var kill = Process.Start("kill", ["-INT", drain.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        var code = await drain.WaitForExitAsync(TimeSpan.FromMinutes(3));
+
+        Assert.Equal(130, code);
+        Assert.Contains("Progress saved. Resume with: --resume", drain.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Total Processed: 1", drain.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Resume_AfterHostKilledMidPhase_CompletesWithEveryPhaseOnceAndNothingLeftQueued()
+    {
+        await SeedAsync();
+        var inFlightBefore = Phases().Where(p => p.State is "QUEUED" or "EXECUTING").Select(p => p.Key).ToHashSet();
+        using (var first = DrainProcess.Start(environment, "--batch-size", "4", "--phase-timeout-seconds", "60", "--executor-command", ExecutorTemplate(0.4)))
+        {
+            first.WaitForLine(l => l.StartsWith("[2/4] Selecting", StringComparison.Ordinal), TimeSpan.FromMinutes(2));
+            first.WaitForLine(l => l.StartsWith("  Draining: ", StringComparison.Ordinal), TimeSpan.FromMinutes(1));
+            first.Crash();
+            await first.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        var clock = Stopwatch.StartNew();
+        using var resumed = DrainProcess.Start(environment, "--resume", "--batch-size", "4", "--phase-timeout-seconds", "60", "--executor-command", ExecutorTemplate(0.4), "--json");
+        var code = await resumed.WaitForExitAsync(TimeSpan.FromMinutes(5));
+        clock.Stop();
+
+        Assert.True(code is 0 or 1, resumed.Stderr);
+        Assert.Contains("Re-attaching to the running drain", resumed.Stderr, StringComparison.Ordinal);
+        var session = LastJson(resumed.Stdout);
+        Assert.NotEqual(JsonValueKind.Null, session.GetProperty("completed_at").ValueKind);
+        var keys = session.GetProperty("results").EnumerateArray().Select(r => $"{r.GetProperty("run_id").GetString()}:{r.GetProperty("phase_id").GetString()}").ToList();
+        Assert.Equal(4, keys.Count);
+        Assert.Equal(keys.Count, keys.Distinct().Count());
+        var starts = File.ReadAllLines(StartsLog).Select(l => l.Split(' ')[0]).ToList();
+        Assert.Equal(starts.Count, starts.Distinct().Count());
+        Assert.DoesNotContain(Phases(), p => keys.Contains(p.Key) && p.State is "QUEUED" or "EXECUTING" && !inFlightBefore.Contains(p.Key));
+        File.AppendAllText(Path.Combine(Path.GetTempPath(), "drain-resume-times.log"), $"{DateTime.UtcNow:O} resume-to-complete {clock.Elapsed.TotalSeconds:F1}s\n");
+    }
+
+    public void Dispose() => folder.Delete(recursive: true);
+}
