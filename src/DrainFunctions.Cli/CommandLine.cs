@@ -9,7 +9,9 @@ public static class CommandLine
     public const string Usage = """
         usage: drain [drain flags]            run a batch drain on DATABASE_URL (drain --help lists the flags)
                drain demo                     a real durable drain on a fresh SQLite demo backlog
+               drain serve [--port N] [--key KEY]   the Function App's HTTP API on the local durable host
                drain sessions list|show ID|import PATH...
+               drain ledger show|forget RUN   what drains remember across sessions
                drain report ID|FILE           print the summary report of a stored session or a session file
                drain fingerprint [...]        normalize errors and compute failure fingerprints
                drain db init|seed-demo        create Autopack's tables / a demo backlog on DATABASE_URL
@@ -38,8 +40,10 @@ public static class CommandLine
                 "simulate" => DrainFunctions.Simulation.SimulateCommand.Run([.. rest], stdout, stderr),
                 "sessions" => await SessionsCommand.RunAsync(rest, stdout, stderr),
                 "demo" => await DemoCommand.RunAsync(rest, stdout, stderr, interrupts),
+                "ledger" => await LedgerCommand.RunAsync(rest, stdout, stderr),
+                "serve" => await ServeCommand.RunAsync(rest, stdout, stderr, interrupts),
                 "help" or "-h" => Help(stdout),
-                _ => throw new UsageException($"argument command: invalid choice: '{args[0]}' (choose from 'demo', 'sessions', 'report', 'fingerprint', 'db', 'simulate', or drain flags such as --batch-size)"),
+                _ => throw new UsageException($"argument command: invalid choice: '{args[0]}' (choose from 'demo', 'serve', 'sessions', 'ledger', 'report', 'fingerprint', 'db', 'simulate', or drain flags such as --batch-size)"),
             };
         }
         catch (UsageException ex)

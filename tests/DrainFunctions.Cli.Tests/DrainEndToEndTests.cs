@@ -198,3 +198,67 @@ public sealed class DrainEndToEndTests : IDisposable
 
     public void Dispose() => folder.Delete(recursive: true);
 }
+
+public sealed class ServeAndRemoteDrainTests : IDisposable
+{
+    private readonly DirectoryInfo folder = Directory.CreateTempSubdirectory("drain-serve-");
+    private readonly Dictionary<string, string> environment;
+
+    public ServeAndRemoteDrainTests()
+    {
+        environment = new Dictionary<string, string>
+        {
+            ["DATABASE_URL"] = "sqlite:///" + Path.Combine(folder.FullName, "autopack.db"),
+            ["AzureWebJobsStorage"] = Environment.GetEnvironmentVariable("DRAIN_TEST_AZURITE") is { Length: > 0 } azurite
+                ? azurite
+                : throw new InvalidOperationException("DRAIN_TEST_AZURITE is not set: run the tests with ./scripts/test.sh, which starts Azurite."),
+            ["DURABLE_TASK_HUB_NAME"] = "srv" + Guid.NewGuid().ToString("N")[..12],
+        };
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [Fact]
+    public async Task Endpoint_AgainstDrainServe_RunsDrainOverHttpAndPrintsSummary()
+    {
+        await using (var admin = await BacklogAdmin.OpenAsync(DatabaseUrl.Parse(environment["DATABASE_URL"])))
+        {
+            await admin.InitSchemaAsync();
+            await admin.SeedDemoAsync();
+        }
+
+        var demo = Path.Combine(CliRunner.RepoRoot(), "src", "DrainFunctions.DemoExecutor", "bin", "Release", "net10.0", "DrainFunctions.DemoExecutor.dll");
+        var port = FreePort();
+        using var serve = DrainProcess.Start(environment, "serve", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--key", "k3y",
+            "--executor-command", $"dotnet '{demo}' --run-id {{run_id}} --phase-id {{phase_id}} --time-scale 0.05");
+        serve.WaitForLine(l => l.StartsWith("Serving the drain API", StringComparison.Ordinal), TimeSpan.FromMinutes(2));
+        var endpoint = $"http://127.0.0.1:{port}";
+
+        using (var http = new HttpClient())
+        {
+            using var unauthorized = await http.GetAsync(new Uri(endpoint + "/api/drains"));
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, unauthorized.StatusCode);
+            Assert.Equal("application/problem+json", unauthorized.Content.Headers.ContentType?.MediaType);
+            using var bad = await http.PostAsync(new Uri(endpoint + "/api/drains?code=k3y"), new StringContent("""{"batchSize": 0, "bogus": 1}"""));
+            Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
+            var problem = JsonDocument.Parse(await bad.Content.ReadAsStringAsync()).RootElement.GetProperty("errors");
+            Assert.True(problem.TryGetProperty("batchSize", out _));
+            Assert.True(problem.TryGetProperty("bogus", out _));
+        }
+
+        using var remote = DrainProcess.Start(environment, "--endpoint", endpoint, "--key", "k3y", "--batch-size", "2", "--phase-timeout-seconds", "30");
+        var code = await remote.WaitForExitAsync(TimeSpan.FromMinutes(3));
+
+        Assert.True(code is 0 or 1, remote.Stderr);
+        Assert.Contains("[1/2] Selecting next phase...", remote.Stdout, StringComparison.Ordinal);
+        Assert.Contains("  Draining: ", remote.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Total Processed: 2", remote.Stdout, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => folder.Delete(recursive: true);
+}

@@ -1,13 +1,154 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using DrainFunctions.Cli.Local;
+using DrainFunctions.Core.Options;
 
 namespace DrainFunctions.Cli.Commands;
 
-/// <summary><c>drain --endpoint URL --key KEY</c>: the same drain, run by a deployed Function App over its HTTP API.</summary>
+/// <summary>
+/// <c>drain --endpoint URL --key KEY</c>: the same drain, run by a deployed Function App (or
+/// <c>drain serve</c>) over its HTTP API; the progress lines and the summary print as locally.
+/// </summary>
 public static class RemoteDrain
 {
-    public static Task<int> RunAsync(DrainInvocation invocation, TextWriter stdout, TextWriter stderr, Interrupts interrupts)
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+
+    public static async Task<int> RunAsync(DrainInvocation invocation, TextWriter stdout, TextWriter stderr, Interrupts interrupts, HttpMessageHandler? handler = null)
     {
         ArgumentNullException.ThrowIfNull(invocation);
-        throw UsageException.ForFlag("--endpoint", "driving a Function App over HTTP is not available in this build; run the drain locally (without --endpoint)");
+        ArgumentNullException.ThrowIfNull(interrupts);
+        if (invocation.Executor != "process" || invocation.ExecutorCommand is not null || invocation.Workspace is not null)
+        {
+            throw UsageException.ForFlag("--endpoint", "the Function App runs its configured executor; --executor, --executor-command and --workspace are for local drains");
+        }
+
+        var progress = invocation.Json ? stderr : stdout;
+        using var http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        http.BaseAddress = new Uri(invocation.Endpoint!.TrimEnd('/') + "/");
+        http.DefaultRequestHeaders.Add("x-functions-key", invocation.Key);
+
+        var path = invocation.Resume ? "api/drains/resume" : invocation.Options.DryRun ? "api/drains/preview" : "api/drains";
+        using var started = await http.PostAsync(path, new StringContent(Body(invocation.Options, invocation.Resume), Encoding.UTF8, "application/json"));
+        var startBody = await started.Content.ReadAsStringAsync();
+        if (started.StatusCode is not (HttpStatusCode.Accepted or HttpStatusCode.OK))
+        {
+            stderr.WriteLine($"drain: {invocation.Endpoint} answered {(int)started.StatusCode}: {startBody}");
+            return started.StatusCode == HttpStatusCode.BadRequest ? 2 : 1;
+        }
+
+        var start = JsonNode.Parse(startBody)!;
+        if (invocation.Options.DryRun && started.StatusCode == HttpStatusCode.OK)
+        {
+            foreach (var line in start["lines"]?.AsArray() ?? [])
+            {
+                progress.WriteLine(line?.ToString());
+            }
+
+            return 0;
+        }
+
+        var sessionId = start["sessionId"]?.GetValue<string>() ?? throw new InvalidOperationException("the API's answer has no sessionId: " + startBody);
+        progress.WriteLine($"Session {sessionId} started on {invocation.Endpoint}");
+        long printed = 0;
+        var cancels = 0;
+        while (true)
+        {
+            using var response = await http.GetAsync($"api/drains/{sessionId}");
+            var status = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            foreach (var line in status["progress"]?["lines"]?.AsArray() ?? [])
+            {
+                var seq = line!["seq"]!.GetValue<long>();
+                if (seq > printed)
+                {
+                    progress.WriteLine(line["text"]!.GetValue<string>());
+                    printed = seq;
+                }
+            }
+
+            var state = status["status"]?.GetValue<string>();
+            if (state is "Completed" or "Failed" or "Terminated")
+            {
+                if (state != "Completed")
+                {
+                    stderr.WriteLine($"drain: the drain ended as {state}: {status["failure"]}");
+                    return 1;
+                }
+
+                var summary = await http.GetStringAsync($"api/drains/{sessionId}/summary");
+                progress.WriteLine();
+                progress.Write(summary);
+                if (invocation.Json)
+                {
+                    stdout.WriteLine(status["session"]?.ToJsonString() ?? "null");
+                }
+
+                if (interrupts.Count > 0)
+                {
+                    progress.WriteLine(Core.Reporting.ProgressLines.InterruptedLine);
+                    return 130;
+                }
+
+                return status["totals"]?["failed"]?.GetValue<long>() > 0 ? 1 : 0;
+            }
+
+            while (cancels < Math.Min(interrupts.Count, 2))
+            {
+                cancels++;
+                using var cancel = await http.PostAsync($"api/drains/{sessionId}/cancel?mode={(cancels == 1 ? "graceful" : "now")}", null);
+                stderr.WriteLine(cancels == 1 ? "\nStopping after the current phase (press Ctrl-C again to stop it now)..." : "\nStopping the current phase now...");
+            }
+
+            await Task.Delay(PollInterval);
+        }
+    }
+
+    /// <summary>The drain options in the HTTP API's camelCase names (the CLI flags' names).</summary>
+    public static string Body(DrainOptions options, bool resume)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (resume)
+        {
+            return "{}";
+        }
+
+        var body = new JsonObject
+        {
+            ["batchSize"] = options.BatchSize,
+            ["phaseTimeoutSeconds"] = options.PhaseTimeoutSeconds,
+            ["maxTimeoutsPerRun"] = options.MaxTimeoutsPerRun,
+            ["maxAttemptsPerPhase"] = options.MaxAttemptsPerPhase,
+            ["maxFingerprintRepeats"] = options.MaxFingerprintRepeats,
+            ["skipRunsWithQueued"] = options.SkipRunsWithQueued,
+            ["sampleFirst"] = options.SampleFirst,
+            ["ledgerEnabled"] = options.LedgerEnabled,
+        };
+        if (options.RunId is not null)
+        {
+            body["runId"] = options.RunId;
+        }
+
+        if (options.MaxTotalMinutes is { } minutes)
+        {
+            body["maxTotalMinutes"] = minutes;
+        }
+
+        if (options.MaxConsecutiveZeroYield is { } zeroYield)
+        {
+            body["maxConsecutiveZeroYield"] = zeroYield;
+        }
+
+        if (options.SkipRunPrefixes.Count > 0)
+        {
+            body["skipRunPrefixes"] = new JsonArray([.. options.SkipRunPrefixes.Select(p => JsonValue.Create(p))]);
+        }
+
+        if (options.ApiUrl is not null)
+        {
+            body["apiUrl"] = options.ApiUrl;
+        }
+
+        return body.ToJsonString();
     }
 }

@@ -24,6 +24,8 @@ public sealed class LocalDrainHost : IAsyncDisposable
 
     public BlobSessionStore Sessions => host.Services.GetRequiredService<BlobSessionStore>();
 
+    public DrainFunctions.Durable.Ledger.BlobLedgerStore Ledger => host.Services.GetRequiredService<DrainFunctions.Durable.Ledger.BlobLedgerStore>();
+
     /// <summary>Settings of the executor from the command line.</summary>
     public sealed record ExecutorSettings(string Kind, string? CommandTemplate, string? Workspace, string? ApiUrl, double DemoTimeScale);
 

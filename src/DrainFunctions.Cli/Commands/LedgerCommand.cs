@@ -1,0 +1,65 @@
+using System.Text.Json;
+using DrainFunctions.Cli.Local;
+using DrainFunctions.Core.Options;
+using DrainFunctions.Durable.Api;
+using DrainFunctions.Durable.Hosting;
+using DrainFunctions.Durable.Ledger;
+
+namespace DrainFunctions.Cli.Commands;
+
+/// <summary>
+/// <c>drain ledger show|forget RUN</c>: what scheduled drains remember across sessions, and how to
+/// let a stopped run be tried again without editing JSON by hand.
+/// </summary>
+public static class LedgerCommand
+{
+    private static readonly JsonSerializerOptions Indented = new(ApiResult.JsonOptions) { WriteIndented = true };
+
+    public const string Usage = """
+        usage: drain ledger show [--ledger-window-hours N]   attempts, timeouts and stopped runs remembered across sessions
+               drain ledger forget RUN                       forget everything about RUN, so the next drain may try it again
+        """;
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr)
+    {
+        var reader = new ArgReader(args, new HashSet<string> { "--help" });
+        if (reader.Has("--help"))
+        {
+            stdout.WriteLine(Usage);
+            return 0;
+        }
+
+        var window = reader.WholeNumber("--ledger-window-hours", 1) ?? DrainOptions.DefaultLedgerWindowHours;
+        reader.RejectUnknown();
+        var action = reader.Positionals.Count > 0 ? reader.Positionals[0] : null;
+        if (!(action == "show" && reader.Positionals.Count == 1) && !(action == "forget" && reader.Positionals.Count == 2))
+        {
+            throw new UsageException(action is "show" or "forget" ? Usage.Trim() : $"argument ledger: invalid choice: '{action}' (choose from 'show', 'forget')");
+        }
+
+        var environment = LocalEnvironment.FromProcess();
+        var (azurite, _) = await LocalDrainHost.OpenSessionsAsync(environment, stderr);
+        await using (azurite)
+        {
+            var options = new SnapshotOptions { ConnectionString = environment.StorageConnectionString };
+            var ledger = new BlobLedgerStore(DrainRegistration.CreateBlobServiceClient(options), Microsoft.Extensions.Options.Options.Create(options));
+            if (action == "show")
+            {
+                var snapshot = await ledger.ShowAsync(window, DrainOptions.DefaultMaxFingerprintRepeats);
+                stdout.WriteLine(JsonSerializer.Serialize(snapshot, Indented));
+                return 0;
+            }
+
+            var run = reader.Positionals[1];
+            var removed = await ledger.ForgetRunAsync(run);
+            if (removed == 0)
+            {
+                stderr.WriteLine($"drain ledger forget: the ledger has nothing on run {run}");
+                return 1;
+            }
+
+            stdout.WriteLine($"Forgot {removed} ledger entries of run {run}; the next drain may try it again.");
+            return 0;
+        }
+    }
+}

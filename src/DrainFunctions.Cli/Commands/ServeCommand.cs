@@ -1,0 +1,126 @@
+using System.Security.Cryptography;
+using System.Text;
+using DrainFunctions.Cli.Local;
+using DrainFunctions.Core.Options;
+using DrainFunctions.Data;
+using DrainFunctions.Durable.Api;
+using DrainFunctions.Durable.Ledger;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace DrainFunctions.Cli.Commands;
+
+/// <summary>
+/// <c>drain serve</c>: the Function App's HTTP API, at the same routes and from the same handler
+/// class (<see cref="DrainApi"/>), on the local durable host, bound to 127.0.0.1.
+/// </summary>
+public static class ServeCommand
+{
+    public const string Usage = """
+        usage: drain serve [--port N] [--key KEY] [--executor process|demo] [--executor-command TEMPLATE] [--workspace DIR]
+          Serves /api/drains, /api/drains/{id}, .../summary, .../logs/{run}/{phase}, .../cancel, /api/drains/preview,
+          /api/drains/resume, /api/ledger and /api/ledger/runs/{run} on http://127.0.0.1:PORT (default 7071), like
+          `func start`. With --key (or DRAIN_API_KEY) every request needs ?code=KEY or the x-functions-key header.
+        """;
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, Interrupts interrupts)
+    {
+        var reader = new ArgReader(args, new HashSet<string> { "--help" });
+        if (reader.Has("--help"))
+        {
+            stdout.WriteLine(Usage);
+            return 0;
+        }
+
+        var port = reader.WholeNumber("--port", 1) ?? 7071;
+        if (port > 65535)
+        {
+            throw UsageException.ForFlag("--port", $"invalid value: {port} (allowed: 1 to 65535)");
+        }
+
+        var key = reader.Value("--key") ?? Environment.GetEnvironmentVariable("DRAIN_API_KEY");
+        var executor = new LocalDrainHost.ExecutorSettings(
+            reader.Choice("--executor", "process", "demo") ?? "process",
+            reader.Value("--executor-command"),
+            reader.Value("--workspace"),
+            null,
+            1.0);
+        reader.RejectUnknown();
+        if (!DatabaseEnvironment.TryRead(stderr, out var database))
+        {
+            return 1;
+        }
+
+        var environment = LocalEnvironment.FromProcess();
+        await using var host = await LocalDrainHost.StartAsync(environment, database, executor, stderr);
+        var api = new DrainApi(host.Client, host.Sessions, host.Ledger, new DrainOptions());
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        await using var app = builder.Build();
+        if (!string.IsNullOrEmpty(key))
+        {
+            app.Use(async (context, next) =>
+            {
+                var given = context.Request.Query["code"].FirstOrDefault() ?? context.Request.Headers["x-functions-key"].FirstOrDefault();
+                if (given is null || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(key)))
+                {
+                    await Write(context, ApiResult.Problem(401, "Unauthorized", "a function key is required: ?code=KEY or the x-functions-key header"));
+                    return;
+                }
+
+                await next();
+            });
+        }
+
+        MapRoutes(app, api);
+        await app.StartAsync();
+        stdout.WriteLine($"Serving the drain API on http://127.0.0.1:{port}/api (Ctrl-C stops)");
+        while (interrupts.Count == 0)
+        {
+            await Task.Delay(200);
+        }
+
+        await app.StopAsync();
+        return 0;
+    }
+
+    /// <summary>The routes of the Function App's HTTP functions, mapped to the same handler methods.</summary>
+    public static void MapRoutes(WebApplication app, DrainApi api)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapPost("/api/drains", async (HttpContext c) => await Write(c, await api.StartAsync(await Body(c), c.RequestAborted)));
+        app.MapGet("/api/drains", async (HttpContext c) => await Write(c, await api.ListAsync(c.RequestAborted)));
+        app.MapPost("/api/drains/preview", async (HttpContext c) => await Write(c, await api.PreviewAsync(await Body(c), c.RequestAborted)));
+        app.MapPost("/api/drains/resume", async (HttpContext c) => await Write(c, await api.ResumeAsync(await Body(c), c.RequestAborted)));
+        app.MapGet("/api/drains/{sessionId}", async (HttpContext c, string sessionId) => await Write(c, await api.GetAsync(sessionId, c.RequestAborted)));
+        app.MapGet("/api/drains/{sessionId}/summary", async (HttpContext c, string sessionId) => await Write(c, await api.SummaryAsync(sessionId, c.RequestAborted)));
+        app.MapGet("/api/drains/{sessionId}/logs/{runId}/{phaseId}", async (HttpContext c, string sessionId, string runId, string phaseId) => await Write(c, await api.LogsAsync(sessionId, runId, phaseId, c.RequestAborted)));
+        app.MapPost("/api/drains/{sessionId}/cancel", async (HttpContext c, string sessionId) => await Write(c, await api.CancelAsync(sessionId, c.Request.Query["mode"].FirstOrDefault(), c.RequestAborted)));
+        app.MapGet("/api/ledger", async (HttpContext c) => await Write(c, await api.LedgerAsync(c.RequestAborted)));
+        app.MapDelete("/api/ledger/runs/{runId}", async (HttpContext c, string runId) => await Write(c, await api.ForgetRunAsync(runId, c.RequestAborted)));
+    }
+
+    private static async Task<string?> Body(HttpContext context)
+    {
+        using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
+        var text = await reader.ReadToEndAsync(context.RequestAborted);
+        return text.Length == 0 ? null : text;
+    }
+
+    private static async Task Write(HttpContext context, ApiResult result)
+    {
+        context.Response.StatusCode = result.Status;
+        context.Response.ContentType = result.ContentType;
+        foreach (var (name, value) in result.Headers)
+        {
+            context.Response.Headers[name] = value;
+        }
+
+        await context.Response.WriteAsync(result.Body, context.RequestAborted);
+    }
+}
