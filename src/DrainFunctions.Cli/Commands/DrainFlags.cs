@@ -108,7 +108,7 @@ public static class DrainFlags
 
             try
             {
-                _ = ShellWords.Split(invocation.ExecutorCommand);
+                _ = DrainFunctions.Durable.Executors.CommandLine.Split(invocation.ExecutorCommand);
             }
             catch (FormatException ex)
             {
@@ -132,93 +132,5 @@ public static class DrainFlags
         }
 
         return invocation;
-    }
-}
-
-/// <summary>
-/// Splits a command template into words the way a POSIX shell does (quotes and backslashes),
-/// without running a shell: no expansion, no operators; <c>;</c> is an ordinary character.
-/// </summary>
-public static class ShellWords
-{
-    public static IReadOnlyList<string> Split(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var words = new List<string>();
-        var current = new System.Text.StringBuilder();
-        var inWord = false;
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            switch (c)
-            {
-                case ' ' or '\t' or '\n':
-                    if (inWord)
-                    {
-                        words.Add(current.ToString());
-                        current.Clear();
-                        inWord = false;
-                    }
-
-                    break;
-                case '\'':
-                    inWord = true;
-                    var close = text.IndexOf('\'', i + 1);
-                    if (close < 0)
-                    {
-                        throw new FormatException("unterminated single quote");
-                    }
-
-                    current.Append(text, i + 1, close - i - 1);
-                    i = close;
-                    break;
-                case '"':
-                    inWord = true;
-                    i++;
-                    while (true)
-                    {
-                        if (i >= text.Length)
-                        {
-                            throw new FormatException("unterminated double quote");
-                        }
-
-                        if (text[i] == '"')
-                        {
-                            break;
-                        }
-
-                        // Inside double quotes a backslash escapes only $ ` " \ and newline.
-                        if (text[i] == '\\' && i + 1 < text.Length && text[i + 1] is '$' or '`' or '"' or '\\' or '\n')
-                        {
-                            i++;
-                        }
-
-                        current.Append(text[i]);
-                        i++;
-                    }
-
-                    break;
-                case '\\':
-                    inWord = true;
-                    if (i + 1 >= text.Length)
-                    {
-                        throw new FormatException("trailing backslash");
-                    }
-
-                    current.Append(text[++i]);
-                    break;
-                default:
-                    inWord = true;
-                    current.Append(c);
-                    break;
-            }
-        }
-
-        if (inWord)
-        {
-            words.Add(current.ToString());
-        }
-
-        return words.Count > 0 ? words : throw new FormatException("empty command");
     }
 }
