@@ -8,6 +8,7 @@ using DrainFunctions.Data;
 using DrainFunctions.Durable.Executors;
 using DrainFunctions.Durable.Hosting;
 using DrainFunctions.Durable.Orchestration;
+using DrainFunctions.LocalHost;
 using Microsoft.Data.Sqlite;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
@@ -31,6 +32,31 @@ foreach (var size in sizes)
 
 return 0;
 
+internal interface IBenchHost : IAsyncDisposable
+{
+    string Name { get; }
+
+    DurableTaskClient Client { get; }
+}
+
+internal sealed class InProcessHost(DurableTaskTestHost host) : IBenchHost
+{
+    public string Name => "in-process Durable Task host (in-memory backend)";
+
+    public DurableTaskClient Client => host.Client;
+
+    public ValueTask DisposeAsync() => host.DisposeAsync();
+}
+
+internal sealed class AzureStorageHost(LocalDurableHost host) : IBenchHost
+{
+    public string Name => "local durable host (Azure Storage backend on Azurite)";
+
+    public DurableTaskClient Client => host.Client;
+
+    public ValueTask DisposeAsync() => host.DisposeAsync();
+}
+
 internal static class Bench
 {
     public static async Task RunAsync(string azurite, int phases)
@@ -49,32 +75,37 @@ internal static class Bench
         var starts = new List<(long Ticks, long Bytes, long BlockLists)>();
         var runs = new List<double>();
 
-        await using var host = await DurableTaskTestHost.StartAsync(
-            registry => registry.AddDrainTasks(),
-            new DurableTaskTestHostOptions
-            {
-                LoggerFactory = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
-                ConfigureServices = services =>
+        void ConfigureServices(IServiceCollection services)
+        {
+            services.AddLogging();
+            services.AddSingleton(blobService);
+            services.AddSingleton<IPhaseExecutor>(sp => new TimingExecutor(ActivatorUtilities.CreateInstance<ProcessExecutor>(sp), starts, runs, counter));
+            services.AddDrainServices(
+                new DelegateBacklogStoreFactory(ct => BacklogStores.OpenAsync(url, null, ct)),
+                s =>
                 {
-                    services.AddLogging();
-                    services.AddSingleton(blobService);
-                    services.AddSingleton<IPhaseExecutor>(sp => new TimingExecutor(ActivatorUtilities.CreateInstance<ProcessExecutor>(sp), starts, runs, counter));
-                    services.AddDrainServices(
-                        new DelegateBacklogStoreFactory(ct => BacklogStores.OpenAsync(url, null, ct)),
-                        s =>
-                        {
-                            s.ConnectionString = azurite;
-                            s.ContainerName = container;
-                        },
-                        e =>
-                        {
-                            e.CommandTemplate = "true";
-                            e.Workspace = dir;
-                            e.DatabaseUrl = "sqlite:///" + dbPath;
-                            e.SettleTimeout = TimeSpan.Zero;
-                        });
+                    s.ConnectionString = azurite;
+                    s.ContainerName = container;
                 },
-            });
+                e =>
+                {
+                    e.CommandTemplate = "true";
+                    e.Workspace = dir;
+                    e.DatabaseUrl = "sqlite:///" + dbPath;
+                    e.SettleTimeout = TimeSpan.Zero;
+                });
+        }
+
+        // BENCH_BACKEND=azurestorage: the local durable host (Azure Storage backend on Azurite), as `drain` runs it.
+        await using var host = Environment.GetEnvironmentVariable("BENCH_BACKEND") == "azurestorage"
+            ? (IBenchHost)new AzureStorageHost(await LocalDurableHost.StartAsync(
+                new LocalHostOptions { StorageConnectionString = azurite, TaskHubName = "bench" + Guid.NewGuid().ToString("N")[..12] },
+                registry => registry.AddDrainTasks(),
+                ConfigureServices))
+            : new InProcessHost(await DurableTaskTestHost.StartAsync(
+                registry => registry.AddDrainTasks(),
+                new DurableTaskTestHostOptions { LoggerFactory = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, ConfigureServices = ConfigureServices }));
+        Console.WriteLine($"backend: {host.Name}");
 
         var watch = Stopwatch.StartNew();
         var id = await host.Client.ScheduleNewOrchestrationInstanceAsync(nameof(DrainOrchestrator), new DrainOrchestrationInput

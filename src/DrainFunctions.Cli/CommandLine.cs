@@ -51,6 +51,13 @@ public static class CommandLine
             stderr.WriteLine($"drain: error: {ex.Message}");
             return 2;
         }
+        catch (Exception ex) when (ex is Grpc.Core.RpcException or Azure.RequestFailedException or DrainFunctions.Data.BacklogUnavailableException or InvalidOperationException or HttpRequestException)
+        {
+            // Infrastructure trouble: say what failed, without a stack trace; durable state stays resumable.
+            stderr.WriteLine($"drain: {ex.Message}");
+            stderr.WriteLine("drain: the session, if one started, is saved; continue it with: drain --resume");
+            return 1;
+        }
     }
 
     private static int Help(TextWriter stdout)

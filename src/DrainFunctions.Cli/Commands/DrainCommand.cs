@@ -18,6 +18,9 @@ public static class DrainCommand
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>Failed status reads in a row before the drain gives up watching (its state stays resumable).</summary>
+    private const int MaxUnanswered = 30;
+
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, Interrupts interrupts, double demoTimeScale = 1.0)
     {
         ArgumentNullException.ThrowIfNull(interrupts);
@@ -94,7 +97,7 @@ public static class DrainCommand
             instanceId = await host.Client.ScheduleNewOrchestrationInstanceAsync(nameof(DrainOrchestrator), input);
         }
 
-        var watched = await WatchAsync(host.Client, instanceId, progress, stderr, interrupts);
+        var watched = await WatchAsync(host.Client, instanceId, progress, stderr, interrupts, liveStatus: !Console.IsErrorRedirected && !Console.IsOutputRedirected);
         if (watched.Output is not { } output)
         {
             stderr.WriteLine($"drain: the drain orchestration ended as {watched.Status}: {watched.Failure}");
@@ -163,21 +166,57 @@ public static class DrainCommand
     /// Follows the orchestration's custom status and prints each progress line once, in order,
     /// until it ends; turns Ctrl-C into the orchestration's cancel event.
     /// </summary>
-    public static async Task<WatchResult> WatchAsync(DurableTaskClient client, string instanceId, TextWriter progress, TextWriter stderr, Interrupts interrupts)
+    public static async Task<WatchResult> WatchAsync(DurableTaskClient client, string instanceId, TextWriter progress, TextWriter stderr, Interrupts interrupts, bool liveStatus = false)
     {
+        // On a terminal a status line shows the phase in flight and its time; redirected output gets plain lines only.
+        var statusShown = false;
+        string? phaseInFlight = null;
+        var phaseClock = System.Diagnostics.Stopwatch.StartNew();
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(interrupts);
         long printed = 0;
         var cancelsSent = 0;
+        var unanswered = 0;
         while (true)
         {
-            var instance = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true);
+            OrchestrationMetadata? instance;
+            try
+            {
+                instance = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true);
+                unanswered = 0;
+            }
+            catch (Grpc.Core.RpcException ex) when (++unanswered < MaxUnanswered)
+            {
+                // A busy or restarting storage emulator: the durable state is safe, ask again.
+                stderr.WriteLine($"drain: the durable host did not answer ({ex.StatusCode}); retrying...");
+                await Task.Delay(TimeSpan.FromSeconds(1));
+                continue;
+            }
+
             if (instance?.ReadCustomStatusAs<DrainStatus>() is { } status)
             {
                 foreach (var line in status.Lines.Where(l => l.Seq > printed).OrderBy(l => l.Seq))
                 {
+                    if (statusShown)
+                    {
+                        stderr.Write("\r\u001b[K");
+                        statusShown = false;
+                    }
+
                     progress.WriteLine(line.Text);
                     printed = line.Seq;
+                }
+
+                if (status.CurrentPhase != phaseInFlight)
+                {
+                    phaseInFlight = status.CurrentPhase;
+                    phaseClock.Restart();
+                }
+
+                if (liveStatus && phaseInFlight is not null)
+                {
+                    stderr.Write(FormattableString.Invariant($"\r\u001b[K  ... {phaseInFlight} running for {phaseClock.Elapsed.TotalSeconds:F0}s ({status.Processed}/{status.BatchSize} done)"));
+                    statusShown = true;
                 }
             }
 
