@@ -120,6 +120,16 @@ public static class SimulatedDrain
             run.Results.Add(result);
             var outcome = PolicyBookkeeper.Record(state, result, options);
             run.Lines.AddRange(outcome.Lines);
+
+            // As the orchestrator: a phase cut by the budget ends the session with TimeLimit at
+            // once, before the batch size (or any other stop) is looked at.
+            if (result.InterruptedBy == SimulatedEnvironment.InterruptedByBudget)
+            {
+                run.Lines.Add(PolicyBookkeeper.TimeLimitLine(options));
+                run.Stop = SessionStop.TimeLimit;
+                break;
+            }
+
             if (outcome.Stop != SessionStop.None)
             {
                 run.Stop = outcome.Stop;

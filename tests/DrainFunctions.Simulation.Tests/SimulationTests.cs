@@ -168,6 +168,22 @@ public class PolicyTests
     }
 
     [Fact]
+    public void Run_BudgetCutsLastPhaseOfBatch_StopsWithTimeLimitAsTheDurableDrain()
+    {
+        // The durable orchestrator ends the session with TimeLimit as soon as the budget cuts a
+        // phase, before looking at the batch size; the simulator must too (it said BatchComplete).
+        var model = TestModels.Of(TestModels.Phase("run0", 0, PhaseNature.Hang), TestModels.Phase("run1", 0, PhaseNature.Hang));
+        var options = new DrainOptions { BatchSize = 2, PhaseTimeoutSeconds = 600, MaxTotalMinutes = 15 };
+
+        var run = SimulatedDrain.Run(options, new SimulatedEnvironment(model));
+
+        Assert.Equal(2, run.Results.Count);
+        Assert.Equal(SimulatedEnvironment.InterruptedByBudget, run.Results[1].InterruptedBy);
+        Assert.Equal(SessionStop.TimeLimit, run.Stop);
+        Assert.Equal(PolicyBookkeeper.TimeLimitLine(options), run.Lines[^1]);
+    }
+
+    [Fact]
     public void Run_BatchSize_StopsAfterBatch()
     {
         var model = BacklogGenerator.Generate(3, 60, 4);
