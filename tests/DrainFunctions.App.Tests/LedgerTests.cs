@@ -21,7 +21,7 @@ public sealed class LedgerTests
             {
                 await store.RecordAsync(new LedgerRecord(new LedgerAttempt
                 {
-                    RunId = "run-" + who, PhaseId = "p" + i, At = DateTimeOffset.UtcNow, SessionId = "s-" + who, AttemptId = $"{who}-{i}",
+                    RunId = "run-shared", PhaseId = who + i, At = DateTimeOffset.UtcNow, SessionId = "s-" + who, AttemptId = $"{who}-{i}",
                 }));
             }
         }

@@ -7,14 +7,20 @@ using Microsoft.Extensions.Options;
 namespace DrainFunctions.Durable.Ledger;
 
 /// <summary>
-/// The ledger across sessions: one JSON blob (<see cref="BlobName"/>) in the snapshots container.
-/// Every change is read-modify-write with optimistic concurrency: the upload carries the ETag
-/// read (If-Match), or If-None-Match * when the blob did not exist; on 412/409 the blob is read
-/// again and the change re-applied, so two writers never lose each other's updates.
+/// The ledger across sessions: one JSON blob per run (<see cref="RunBlobName"/>) in the snapshots
+/// container, so that recording a phase rewrites only its run's entries and the bytes written per
+/// phase do not grow with the phases already recorded (one blob for everything grew to ~340 KB per
+/// write at 1,000 phases). Every change is read-modify-write with optimistic concurrency: the
+/// upload carries the ETag read (If-Match), or If-None-Match * when the blob did not exist; on
+/// 412/409 the blob is read again and the change re-applied, so two writers never lose each
+/// other's updates.
 /// </summary>
 public sealed class BlobLedgerStore
 {
-    public const string BlobName = "ledger.json";
+    public const string Prefix = "ledger/runs/";
+
+    /// <summary>The blob of one run's entries (the run id escaped, so any id makes one blob name).</summary>
+    public static string RunBlobName(string runId) => Prefix + Uri.EscapeDataString(runId) + ".json";
 
     /// <summary>Entries older than this are dropped on write (the read window is shorter).</summary>
     public static readonly TimeSpan Retention = TimeSpan.FromDays(30);
@@ -39,11 +45,33 @@ public sealed class BlobLedgerStore
 
     public DateTimeOffset Now => clock.GetUtcNow();
 
+    /// <summary>The whole ledger: every run's entries merged (reads only; writes go per run).</summary>
     public async Task<(LedgerDocument Document, ETag? ETag)> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        var merged = new LedgerDocument();
+        try
+        {
+            await foreach (var item in container.GetBlobsAsync(new GetBlobsOptions { Prefix = Prefix }, cancellationToken))
+            {
+                var (run, _) = await ReadBlobAsync(item.Name, cancellationToken);
+                merged.Attempts.AddRange(run.Attempts);
+                merged.StoppedRuns.AddRange(run.StoppedRuns);
+                merged.StoppedFingerprints.AddRange(run.StoppedFingerprints);
+            }
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            // No container yet: an empty ledger.
+        }
+
+        return (merged, null);
+    }
+
+    private async Task<(LedgerDocument Document, ETag? ETag)> ReadBlobAsync(string blobName, CancellationToken cancellationToken)
     {
         try
         {
-            var content = await container.GetBlobClient(BlobName).DownloadContentAsync(cancellationToken);
+            var content = await container.GetBlobClient(blobName).DownloadContentAsync(cancellationToken);
             return (LedgerDocument.Parse(content.Value.Content.ToString()), content.Value.Details.ETag);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
@@ -53,17 +81,19 @@ public sealed class BlobLedgerStore
     }
 
     /// <summary>
-    /// Applies <paramref name="change"/> (return false for "nothing to write") until the write
-    /// wins; returns the document as written (or as read when nothing changed).
+    /// Applies <paramref name="change"/> to the entries of <paramref name="runId"/> (return false
+    /// for "nothing to write") until the write wins; returns the run's document as written (or as
+    /// read when nothing changed).
     /// </summary>
-    public async Task<LedgerDocument> UpdateAsync(Func<LedgerDocument, bool> change, CancellationToken cancellationToken = default)
+    public async Task<LedgerDocument> UpdateAsync(string runId, Func<LedgerDocument, bool> change, CancellationToken cancellationToken = default)
     {
+        ArgumentException.ThrowIfNullOrEmpty(runId);
         ArgumentNullException.ThrowIfNull(change);
         await EnsureContainerAsync(cancellationToken);
-        var blob = container.GetBlobClient(BlobName);
+        var blob = container.GetBlobClient(RunBlobName(runId));
         for (var attempt = 0; ; attempt++)
         {
-            var (document, etag) = await ReadAsync(cancellationToken);
+            var (document, etag) = await ReadBlobAsync(blob.Name, cancellationToken);
             if (!change(document))
             {
                 return document;
@@ -92,7 +122,9 @@ public sealed class BlobLedgerStore
     public Task<LedgerDocument> RecordAsync(LedgerRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
-        return UpdateAsync(doc =>
+        var runId = record.Attempt?.RunId ?? record.RunStop?.RunId ?? record.FingerprintStop?.RunId
+            ?? throw new ArgumentException("a ledger record names a run", nameof(record));
+        return UpdateAsync(runId, doc =>
         {
             var changed = false;
             if (record.Attempt is { } attempt
@@ -124,7 +156,7 @@ public sealed class BlobLedgerStore
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);
         var removed = 0;
-        await UpdateAsync(doc =>
+        await UpdateAsync(runId, doc =>
         {
             removed = doc.Forget(runId);
             return removed > 0;

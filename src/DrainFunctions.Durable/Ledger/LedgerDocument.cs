@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace DrainFunctions.Durable.Ledger;
 
 /// <summary>
-/// The ledger blob (<c>ledger.json</c>): what earlier drains paid for, so that a scheduled drain
+/// One run's ledger blob (<c>ledger/runs/RUN.json</c>; the ledger is all of them): what earlier drains paid for, so that a scheduled drain
 /// does not pay again for the same deterministic failure. Entries are kept flat, each with its
 /// time and the session that recorded it, so that a reader can apply any window.
 /// </summary>
