@@ -26,6 +26,9 @@ public sealed class BlobLedgerStore
     public static readonly TimeSpan Retention = TimeSpan.FromDays(30);
 
     private const int MaxConflictRetries = 100;
+
+    // Run blobs as last downloaded, by name, with their ETags; documents are never changed in place.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (ETag ETag, LedgerDocument Document)> cache = new(StringComparer.Ordinal);
     private readonly BlobContainerClient container;
     private readonly TimeProvider clock;
     private int containerReady;
@@ -45,15 +48,35 @@ public sealed class BlobLedgerStore
 
     public DateTimeOffset Now => clock.GetUtcNow();
 
-    /// <summary>The whole ledger: every run's entries merged (reads only; writes go per run).</summary>
+    /// <summary>
+    /// The whole ledger: every run's entries merged (reads only; writes go per run). One listing
+    /// gives every run blob's ETag; only blobs changed since the last read are downloaded again,
+    /// so a pick reads about one run blob, not all of them.
+    /// </summary>
     public async Task<(LedgerDocument Document, ETag? ETag)> ReadAsync(CancellationToken cancellationToken = default)
     {
         var merged = new LedgerDocument();
+        var listed = new HashSet<string>(StringComparer.Ordinal);
         try
         {
             await foreach (var item in container.GetBlobsAsync(new GetBlobsOptions { Prefix = Prefix }, cancellationToken))
             {
-                var (run, _) = await ReadBlobAsync(item.Name, cancellationToken);
+                listed.Add(item.Name);
+                LedgerDocument run;
+                if (cache.TryGetValue(item.Name, out var cached) && cached.ETag == item.Properties.ETag)
+                {
+                    run = cached.Document;
+                }
+                else
+                {
+                    var (document, etag) = await ReadBlobAsync(item.Name, cancellationToken);
+                    run = document;
+                    if (etag is { } tag)
+                    {
+                        cache[item.Name] = (tag, document);
+                    }
+                }
+
                 merged.Attempts.AddRange(run.Attempts);
                 merged.StoppedRuns.AddRange(run.StoppedRuns);
                 merged.StoppedFingerprints.AddRange(run.StoppedFingerprints);
@@ -62,6 +85,11 @@ public sealed class BlobLedgerStore
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
             // No container yet: an empty ledger.
+        }
+
+        foreach (var gone in cache.Keys.Where(k => !listed.Contains(k)).ToList())
+        {
+            cache.TryRemove(gone, out _);
         }
 
         return (merged, null);
