@@ -196,6 +196,41 @@ public sealed class DrainEndToEndTests : IDisposable
         File.AppendAllText(Path.Combine(Path.GetTempPath(), "drain-resume-times.log"), $"{DateTime.UtcNow:O} resume-to-complete {clock.Elapsed.TotalSeconds:F1}s\n");
     }
 
+    [Fact]
+    public async Task Resume_ImportedPythonSession_ContinuesToItsBatchSizeKeepingOldResults()
+    {
+        await SeedAsync();
+        var python = Path.Combine(CliRunner.RepoRoot(), "tests", "DrainFunctions.Core.Tests", "Golden", "python-v1-session.json");
+        var copy = Path.Combine(folder.FullName, "batch-drain-20251201-101500.json");
+        File.Copy(python, copy);
+
+        using (var import = DrainProcess.Start(environment, "sessions", "import", copy))
+        {
+            Assert.Equal(0, await import.WaitForExitAsync(TimeSpan.FromMinutes(1)));
+            Assert.Contains("Imported batch-drain-20251201-101500 (2 results, incomplete", import.Stdout, StringComparison.Ordinal);
+        }
+
+        using (var again = DrainProcess.Start(environment, "sessions", "import", copy))
+        {
+            Assert.Equal(2, await again.WaitForExitAsync(TimeSpan.FromMinutes(1)));
+            Assert.Contains("already stored", again.Stderr, StringComparison.Ordinal);
+        }
+
+        using var resumed = DrainProcess.Start(environment, "--resume", "--phase-timeout-seconds", "20", "--executor-command", ExecutorTemplate(0.05), "--json");
+        var code = await resumed.WaitForExitAsync(TimeSpan.FromMinutes(4));
+
+        Assert.True(code is 0 or 1, resumed.Stderr);
+        Assert.Contains("Resuming session batch-drain-20251201-101500 (2/5 processed)", resumed.Stderr, StringComparison.Ordinal);
+        var session = LastJson(resumed.Stdout);
+        Assert.Equal("batch-drain-20251201-101500", session.GetProperty("session_id").GetString());
+        Assert.Equal(5, session.GetProperty("total_processed").GetInt32());
+        var results = session.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal(5, results.Count);
+        Assert.Equal("core-phase-1", results[0].GetProperty("phase_id").GetString());
+        Assert.Equal("core-phase-2", results[1].GetProperty("phase_id").GetString());
+        Assert.NotEqual(JsonValueKind.Null, session.GetProperty("completed_at").ValueKind);
+    }
+
     public void Dispose() => folder.Delete(recursive: true);
 }
 
