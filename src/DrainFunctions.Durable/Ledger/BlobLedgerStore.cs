@@ -63,7 +63,7 @@ public sealed class BlobLedgerStore
             {
                 listed.Add(item.Name);
                 LedgerDocument run;
-                if (cache.TryGetValue(item.Name, out var cached) && cached.ETag == item.Properties.ETag)
+                if (cache.TryGetValue(item.Name, out var cached) && SameETag(cached.ETag, item.Properties.ETag))
                 {
                     run = cached.Document;
                 }
@@ -94,6 +94,10 @@ public sealed class BlobLedgerStore
 
         return (merged, null);
     }
+
+    // Listings and downloads may quote an ETag differently.
+    private static bool SameETag(ETag known, ETag? listed) =>
+        listed is { } value && known.ToString().Trim('"') == value.ToString().Trim('"');
 
     private async Task<(LedgerDocument Document, ETag? ETag)> ReadBlobAsync(string blobName, CancellationToken cancellationToken)
     {
