@@ -111,12 +111,28 @@ public sealed class AzuriteLauncher : IAsyncDisposable
 
         if (!process.HasExited)
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
+            // SIGTERM first: Azurite saves its metadata database on the way out. A plain kill loses
+            // the writes of its last seconds (seen here: a ledger update that came back undone).
+            _ = SendSignal(process.Id, SigTerm);
+            using var graceful = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            try
+            {
+                await process.WaitForExitAsync(graceful.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
         }
 
         process.Dispose();
     }
+
+    private const int SigTerm = 15;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
 
     private static async Task<bool> IsListeningAsync(int port, CancellationToken cancellationToken)
     {

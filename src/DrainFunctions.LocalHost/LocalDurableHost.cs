@@ -120,6 +120,23 @@ public sealed class LocalDurableHost : IAsyncDisposable
         return new LocalDurableHost(sidecar, worker, channel);
     }
 
+    /// <summary>
+    /// Deletes a task hub's queues, tables and leases, so that the next host starts with no
+    /// orchestrations at all (used by the demo, whose backlog is new every time).
+    /// </summary>
+    public static async Task DeleteTaskHubAsync(LocalHostOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var service = new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
+        {
+            TaskHubName = options.TaskHubName,
+            StorageAccountClientProvider = new StorageAccountClientProvider(options.StorageConnectionString),
+            LoggerFactory = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
+        });
+        await service.DeleteAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await worker.StopAsync();

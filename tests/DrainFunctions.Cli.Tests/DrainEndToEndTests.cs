@@ -25,6 +25,9 @@ public sealed class DrainEndToEndTests : IDisposable
                 ? azurite
                 : throw new InvalidOperationException("DRAIN_TEST_AZURITE is not set: run the tests with ./scripts/test.sh, which starts Azurite."),
             ["DURABLE_TASK_HUB_NAME"] = "e2e" + Guid.NewGuid().ToString("N")[..12],
+
+            // Sessions and the ledger of each test apart: the demo backlog's run ids are the same in every test.
+            ["Snapshots__ContainerName"] = "e2e-" + Guid.NewGuid().ToString("N")[..12],
         };
     }
 
@@ -170,7 +173,7 @@ public sealed class DrainEndToEndTests : IDisposable
     {
         await SeedAsync();
         var inFlightBefore = Phases().Where(p => p.State is "QUEUED" or "EXECUTING").Select(p => p.Key).ToHashSet();
-        using (var first = DrainProcess.Start(environment, "--batch-size", "4", "--phase-timeout-seconds", "60", "--executor-command", ExecutorTemplate(0.4)))
+        using (var first = DrainProcess.Start(environment, "--batch-size", "4", "--phase-timeout-seconds", "15", "--executor-command", ExecutorTemplate(0.4)))
         {
             first.WaitForLine(l => l.StartsWith("[2/4] Selecting", StringComparison.Ordinal), TimeSpan.FromMinutes(2));
             first.WaitForLine(l => l.StartsWith("  Draining: ", StringComparison.Ordinal), TimeSpan.FromMinutes(1));
@@ -179,7 +182,7 @@ public sealed class DrainEndToEndTests : IDisposable
         }
 
         var clock = Stopwatch.StartNew();
-        using var resumed = DrainProcess.Start(environment, "--resume", "--batch-size", "4", "--phase-timeout-seconds", "60", "--executor-command", ExecutorTemplate(0.4), "--json");
+        using var resumed = DrainProcess.Start(environment, "--resume", "--batch-size", "4", "--phase-timeout-seconds", "15", "--executor-command", ExecutorTemplate(0.4), "--json");
         var code = await resumed.WaitForExitAsync(TimeSpan.FromMinutes(5));
         clock.Stop();
 
@@ -248,6 +251,7 @@ public sealed class ServeAndRemoteDrainTests : IDisposable
                 ? azurite
                 : throw new InvalidOperationException("DRAIN_TEST_AZURITE is not set: run the tests with ./scripts/test.sh, which starts Azurite."),
             ["DURABLE_TASK_HUB_NAME"] = "srv" + Guid.NewGuid().ToString("N")[..12],
+            ["Snapshots__ContainerName"] = "srv-" + Guid.NewGuid().ToString("N")[..12],
         };
     }
 

@@ -12,6 +12,8 @@ public static class DemoCommand
     /// <summary>The demo executor sleeps 5-24 s per phase at scale 1; this makes a phase take 1-5 s.</summary>
     public const double TimeScale = 0.2;
 
+    public const string DemoTaskHub = "drainDemo";
+
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, Interrupts interrupts)
     {
         var environment = LocalEnvironment.FromProcess();
@@ -32,10 +34,52 @@ public static class DemoCommand
             stdout.WriteLine($"Created a fresh demo backlog: {seeded.Runs} runs, {seeded.Phases} phases, {seeded.Failed} FAILED");
         }
 
+        // The demo has a task hub of its own, emptied first: an earlier demo that was killed must
+        // not come back to life and drain this new backlog alongside it.
+        environment = environment with { TaskHubName = DemoTaskHub };
+        Environment.SetEnvironmentVariable(LocalEnvironment.TaskHubSetting, DemoTaskHub);
+        await ForgetEarlierDemosAsync(environment, path, stderr);
+
         // The demo's defaults, then whatever flags the user added (the later flag wins).
         string[] defaults = ["--executor", "demo", "--batch-size", "10", "--phase-timeout-seconds", "8", "--max-fingerprint-repeats", "2"];
         // The demo backlog fails on purpose; the demo itself succeeded when the drain ran to its end.
         var code = await DrainCommand.RunAsync([.. defaults, .. args], stdout, stderr, interrupts, TimeScale);
         return code == 1 ? 0 : code;
+    }
+
+    /// <summary>
+    /// The backlog is new, so what the ledger remembers of earlier demos' runs (same run ids) must
+    /// not decide this one.
+    /// </summary>
+    private static async Task ForgetEarlierDemosAsync(LocalEnvironment environment, string databasePath, TextWriter progress)
+    {
+        var runs = new List<string>();
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={databasePath}"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT id FROM runs";
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                runs.Add(reader.GetString(0));
+            }
+        }
+
+        var (azurite, _) = await LocalDrainHost.OpenSessionsAsync(environment, progress);
+        await using (azurite)
+        {
+            await DrainFunctions.LocalHost.LocalDurableHost.DeleteTaskHubAsync(new DrainFunctions.LocalHost.LocalHostOptions
+            {
+                StorageConnectionString = environment.StorageConnectionString,
+                TaskHubName = environment.TaskHubName,
+            });
+            var options = new DrainFunctions.Durable.Hosting.SnapshotOptions { ConnectionString = environment.StorageConnectionString, ContainerName = environment.SessionContainer };
+            var ledger = new DrainFunctions.Durable.Ledger.BlobLedgerStore(DrainFunctions.Durable.Hosting.DrainRegistration.CreateBlobServiceClient(options), Microsoft.Extensions.Options.Options.Create(options));
+            foreach (var run in runs)
+            {
+                await ledger.ForgetRunAsync(run);
+            }
+        }
     }
 }

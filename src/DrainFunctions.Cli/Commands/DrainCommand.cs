@@ -89,6 +89,14 @@ public static class DrainCommand
         }
         else
         {
+            // One drain at a time per task hub (and so per database), as the HTTP API answers 409:
+            // a drain whose host was killed is still running in the hub and goes on with --resume.
+            if (!invocation.Options.DryRun && await FindRunningDrainAsync(host.Client) is { } running)
+            {
+                stderr.WriteLine($"drain: a drain is already running in task hub {environment.TaskHubName} (instance {running}); re-attach to it with --resume");
+                return 1;
+            }
+
             var input = new DrainOrchestrationInput
             {
                 Options = invocation.Options,

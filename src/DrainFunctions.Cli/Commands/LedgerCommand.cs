@@ -41,7 +41,7 @@ public static class LedgerCommand
         var (azurite, _) = await LocalDrainHost.OpenSessionsAsync(environment, stderr);
         await using (azurite)
         {
-            var options = new SnapshotOptions { ConnectionString = environment.StorageConnectionString };
+            var options = new SnapshotOptions { ConnectionString = environment.StorageConnectionString, ContainerName = environment.SessionContainer };
             var ledger = new BlobLedgerStore(DrainRegistration.CreateBlobServiceClient(options), Microsoft.Extensions.Options.Options.Create(options));
             if (action == "show")
             {

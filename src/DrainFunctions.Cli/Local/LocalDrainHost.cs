@@ -47,7 +47,11 @@ public sealed class LocalDrainHost : IAsyncDisposable
                 registry => registry.AddDrainTasks(),
                 services => services.AddDrainServices(
                     new DelegateBacklogStoreFactory(ct => BacklogStores.OpenAsync(database, null, ct)),
-                    snapshots => snapshots.ConnectionString = environment.StorageConnectionString,
+                    snapshots =>
+                    {
+                        snapshots.ConnectionString = environment.StorageConnectionString;
+                        snapshots.ContainerName = environment.SessionContainer;
+                    },
                     exec =>
                     {
                         exec.Kind = executor.Kind;
@@ -73,7 +77,7 @@ public sealed class LocalDrainHost : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(environment);
         var azurite = await AzuriteLauncher.EnsureRunningAsync(environment.StorageConnectionString, environment.RepositoryRoot, environment.AzuriteDataFolder, progress, cancellationToken);
-        var options = new SnapshotOptions { ConnectionString = environment.StorageConnectionString };
+        var options = new SnapshotOptions { ConnectionString = environment.StorageConnectionString, ContainerName = environment.SessionContainer };
         return (azurite, new BlobSessionStore(DrainRegistration.CreateBlobServiceClient(options), Microsoft.Extensions.Options.Options.Create(options)));
     }
 

@@ -1,10 +1,13 @@
 namespace DrainFunctions.Cli.Local;
 
 /// <summary>Where the local drain keeps its things, and which storage it talks to.</summary>
-public sealed record LocalEnvironment(string RepositoryRoot, string WorkspaceFolder, string StorageConnectionString, string TaskHubName)
+public sealed record LocalEnvironment(string RepositoryRoot, string WorkspaceFolder, string StorageConnectionString, string TaskHubName, string SessionContainer)
 {
     public const string StorageSetting = "AzureWebJobsStorage";
     public const string TaskHubSetting = "DURABLE_TASK_HUB_NAME";
+
+    /// <summary>The Function App's setting for the container of sessions, logs and the ledger.</summary>
+    public const string ContainerSetting = "Snapshots__ContainerName";
 
     public string AzuriteDataFolder => Path.Combine(WorkspaceFolder, "azurite");
 
@@ -15,7 +18,8 @@ public sealed record LocalEnvironment(string RepositoryRoot, string WorkspaceFol
         var root = Environment.GetEnvironmentVariable("DRAIN_REPO_ROOT") is { Length: > 0 } fromLauncher ? fromLauncher : FindRepositoryRoot();
         var storage = Environment.GetEnvironmentVariable(StorageSetting) is { Length: > 0 } configured ? configured : "UseDevelopmentStorage=true";
         var hub = Environment.GetEnvironmentVariable(TaskHubSetting) is { Length: > 0 } name ? name : "batchdrain";
-        return new LocalEnvironment(root, Path.Combine(root, ".workspace"), storage, hub);
+        var container = Environment.GetEnvironmentVariable(ContainerSetting) is { Length: > 0 } c ? c : DrainFunctions.Durable.Hosting.SnapshotOptions.DefaultContainer;
+        return new LocalEnvironment(root, Path.Combine(root, ".workspace"), storage, hub, container);
     }
 
     private static string FindRepositoryRoot()
