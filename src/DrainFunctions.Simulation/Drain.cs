@@ -158,7 +158,7 @@ public sealed class SimulatedEnvironment : IDrainEnvironment
         phases = model.Phases.ToDictionary(p => p.Key, StringComparer.Ordinal);
         Store = new InMemoryBacklogStore(
             model.Phases.Select(p => new PhaseRecord(p.RunId, p.PhaseId, p.PhaseIndex, PhaseStates.Failed, p.InitialFailureReason)),
-            deprioritizeTimeouts ? PhaseOrder.Instance : PlainIndexOrder.Instance);
+            deprioritizeTimeouts ? PhaseOrder.Instance : PhaseOrder.IgnoringCategory);
     }
 
     public BacklogModel Model { get; }

@@ -168,39 +168,3 @@ public sealed class InMemoryBacklogStore : IBacklogStore
         public string State { get; set; } = state;
     }
 }
-
-/// <summary>
-/// The v1 order: phase_index, then run_id, then phase_id, whatever the failure category (v1 had
-/// no timeout deprioritization).
-/// </summary>
-public sealed class PlainIndexOrder : IComparer<PhaseCandidate>
-{
-    public static readonly PlainIndexOrder Instance = new();
-
-    public int Compare(PhaseCandidate? x, PhaseCandidate? y)
-    {
-        if (ReferenceEquals(x, y))
-        {
-            return 0;
-        }
-
-        if (x is null)
-        {
-            return -1;
-        }
-
-        if (y is null)
-        {
-            return 1;
-        }
-
-        var byIndex = x.PhaseIndex.CompareTo(y.PhaseIndex);
-        if (byIndex != 0)
-        {
-            return byIndex;
-        }
-
-        var byRun = PhaseOrder.CompareCodePoints(x.RunId, y.RunId);
-        return byRun != 0 ? byRun : PhaseOrder.CompareCodePoints(x.PhaseId, y.PhaseId);
-    }
-}

@@ -58,7 +58,14 @@ public static class PhaseCategorizer
 /// </summary>
 public sealed class PhaseOrder : IComparer<PhaseCandidate>
 {
-    public static readonly PhaseOrder Instance = new();
+    public static readonly PhaseOrder Instance = new(byCategory: true);
+
+    /// <summary>The v1 order (no timeout deprioritization): phase_index, run_id, phase_id, whatever the category.</summary>
+    public static readonly PhaseOrder IgnoringCategory = new(byCategory: false);
+
+    private readonly bool byCategory;
+
+    private PhaseOrder(bool byCategory) => this.byCategory = byCategory;
 
     public int Compare(PhaseCandidate? x, PhaseCandidate? y)
     {
@@ -77,10 +84,10 @@ public sealed class PhaseOrder : IComparer<PhaseCandidate>
             return 1;
         }
 
-        var byCategory = x.Category.CompareTo(y.Category);
-        if (byCategory != 0)
+        var category = byCategory ? x.Category.CompareTo(y.Category) : 0;
+        if (category != 0)
         {
-            return byCategory;
+            return category;
         }
 
         var byIndex = x.PhaseIndex.CompareTo(y.PhaseIndex);
