@@ -27,6 +27,7 @@ public static class AppSettings
         o = o with { MaxConsecutiveZeroYield = Int(section, "MaxConsecutiveZeroYield", errors) };
         o = o with { MaxTotalMinutes = Double(section, "MaxTotalMinutes", errors) };
         o = Bool(section, "SkipRunsWithQueued", errors) is { } g ? o with { SkipRunsWithQueued = g } : o;
+        o = Bool(section, "SkipRunsInFlight", errors) is { } j ? o with { SkipRunsInFlight = j } : o;
         o = Bool(section, "LedgerEnabled", errors) is { } h ? o with { LedgerEnabled = h } : o;
         o = Bool(section, "SampleFirst", errors) is { } i ? o with { SampleFirst = i } : o;
         if (section["RunId"] is { Length: > 0 } run)

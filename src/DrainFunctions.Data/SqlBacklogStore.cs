@@ -238,6 +238,12 @@ public abstract class SqlBacklogStore : IBacklogStore
         command.Parameters.Add(parameter);
     }
 
+    public Task<long> CountQueuedAsync(CancellationToken cancellationToken = default) =>
+        Database.RunAsync(
+            "counting QUEUED phases",
+            (connection, ct) => SqlDatabase.ScalarLongAsync(connection, "SELECT count(*) FROM phases WHERE state = 'QUEUED'", ct),
+            cancellationToken);
+
     public Task<PhaseRecord?> GetPhaseAsync(string runId, string phaseId, CancellationToken cancellationToken = default) =>
         Database.RunAsync("reading a phase", (c, ct) => ReadPhaseAsync(c, runId, phaseId, ct), cancellationToken);
 
@@ -318,21 +324,26 @@ public abstract class SqlBacklogStore : IBacklogStore
             "counting telemetry",
             async (connection, ct) =>
             {
-                // Existence first: a failed SELECT would abort a PostgreSQL transaction.
+                // Existence first: a failed SELECT would abort a PostgreSQL transaction. A missing
+                // table adds nothing (Autopack's own test: only token_estimation_v2_events present
+                // -> its count); only when neither exists is the count unknown.
                 long total = 0;
+                var found = false;
                 foreach (var table in new[] { SqlDatabase.TelemetryEstimation, SqlDatabase.TelemetryEscalation })
                 {
                     if (!await Database.TableExistsAsync(connection, table, ct).ConfigureAwait(false))
                     {
-                        return null;
+                        continue;
                     }
+
+                    found = true;
 
                     total += runId is null
                         ? await SqlDatabase.ScalarLongAsync(connection, $"SELECT count(*) FROM {table}", ct).ConfigureAwait(false)
                         : await SqlDatabase.ScalarLongAsync(connection, $"SELECT count(*) FROM {table} WHERE run_id = @run", ct, ("run", runId)).ConfigureAwait(false);
                 }
 
-                return total;
+                return found ? total : null;
             },
             cancellationToken);
 

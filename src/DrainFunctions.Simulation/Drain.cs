@@ -179,9 +179,7 @@ public sealed class SimulatedEnvironment : IDrainEnvironment
         ArgumentNullException.ThrowIfNull(options);
 
         // The store filters as SQL would and streams in its order; the core walks the stream.
-        var query = new CandidateQuery(options.RunId, options.SkipRunPrefixes, state.ProcessedKeys);
-        var task = PhaseSelector.SelectNextAsync(Store.StreamCandidatesAsync(query), state, options, ledger);
-        return task.GetAwaiter().GetResult();
+        return BacklogSelection.SelectNextAsync(Store, state, options, ledger).GetAwaiter().GetResult();
     }
 
     /// <summary>The reason the durable drain writes when it puts a timed-out phase back to FAILED.</summary>

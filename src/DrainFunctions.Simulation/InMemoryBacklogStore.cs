@@ -143,6 +143,9 @@ public sealed class InMemoryBacklogStore : IBacklogStore
     public Task<PhaseRecord?> WaitForSettledAsync(string runId, string phaseId, TimeSpan maxWait, TimeSpan pollInterval, CancellationToken cancellationToken = default) =>
         Task.FromResult(GetPhase(runId, phaseId));
 
+    public Task<long> CountQueuedAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult(sorted.LongCount(r => r.State == PhaseStates.Queued));
+
     public Task<long?> CountTelemetryAsync(string? runId = null, CancellationToken cancellationToken = default) =>
         Task.FromResult<long?>(TelemetryRows);
 

@@ -15,6 +15,7 @@ public class DrainFlagsTests
         Assert.Equal(2, invocation.Options.MaxAttemptsPerPhase);
         Assert.Equal(3, invocation.Options.MaxFingerprintRepeats);
         Assert.True(invocation.Options.SkipRunsWithQueued);
+        Assert.False(invocation.Options.SkipRunsInFlight);
         Assert.False(invocation.Options.DryRun);
         Assert.Equal("process", invocation.Executor);
     }
@@ -36,6 +37,15 @@ public class DrainFlagsTests
         Assert.Equal(["research-", "tmp-"], o.SkipRunPrefixes);
         Assert.True(o.AllowEmptyDb && o.SampleFirst && invocation.Resume && invocation.Json);
         Assert.Equal("demo", invocation.Executor);
+    }
+
+    [Fact]
+    public void Parse_SkipRunsInFlight_TurnsOnTheRunLevelGuardOnly()
+    {
+        var o = DrainFlags.Parse(["--skip-runs-in-flight"]).Options;
+
+        Assert.True(o.SkipRunsInFlight);
+        Assert.True(o.SkipRunsWithQueued);
     }
 
     [Theory]

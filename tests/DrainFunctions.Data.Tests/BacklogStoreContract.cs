@@ -376,17 +376,126 @@ public abstract class BacklogStoreContract : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("token_estimation_v2_events")]
-    [InlineData("token_budget_escalation_events")]
-    public async Task CountTelemetry_TableMissing_ReturnsNullNotZero(string table)
+    [InlineData("token_budget_escalation_events", "token_estimation_v2_events", 3)]
+    [InlineData("token_estimation_v2_events", "token_budget_escalation_events", 2)]
+    public async Task CountTelemetry_OneTableMissing_CountsTheOther(string dropped, string kept, long expected)
     {
         await InitSchemaAsync();
-        await ExecAsync($"DROP TABLE {table}");
+        await AddPhasesAsync(("a", "p", 0, "FAILED", null));
+        await ExecAsync($"DROP TABLE {dropped}");
+        for (var i = 0; i < expected; i++)
+        {
+            await ExecAsync($"INSERT INTO {kept} (run_id, phase_id, created_at) VALUES ('a', 'p', CURRENT_TIMESTAMP)");
+        }
+
+        await using var store = await OpenStoreAsync();
+
+        // Autopack's own test: only token_estimation_v2_events present -> its count.
+        Assert.Equal(expected, await store.CountTelemetryAsync());
+        Assert.Equal(expected, await store.CountTelemetryAsync("a"));
+        Assert.Equal(0, await store.CountTelemetryAsync("b"));
+    }
+
+    [Fact]
+    public async Task CountTelemetry_BothTablesMissing_ReturnsNullNotZero()
+    {
+        await InitSchemaAsync();
+        await ExecAsync("DROP TABLE token_estimation_v2_events");
+        await ExecAsync("DROP TABLE token_budget_escalation_events");
         await using var store = await OpenStoreAsync();
 
         Assert.Null(await store.CountTelemetryAsync());
         Assert.Null(await store.CountTelemetryAsync("run"));
         Assert.NotNull(await store.DescribeAsync());
+    }
+
+    // ----- selection over the store: Autopack's BUILD-132 scenarios -----
+
+    /// <summary>Picks as a dry run does (each pick excluded from the next) until nothing is left.</summary>
+    private static async Task<(List<string> Picks, List<string> Lines)> PickAllAsync(IBacklogStore store, Core.Options.DrainOptions options)
+    {
+        var state = new Core.Sessions.PolicyState();
+        var picks = new List<string>();
+        var lines = new List<string>();
+        for (var i = 0; i < 100; i++)
+        {
+            var outcome = await BacklogSelection.SelectNextAsync(store, state, options);
+            lines.AddRange(outcome.Lines);
+            if (outcome.Selected is not { } pick)
+            {
+                break;
+            }
+
+            picks.Add(pick.Key);
+            state.ProcessedKeys.Add(pick.Key);
+        }
+
+        return (picks, lines);
+    }
+
+    [Fact]
+    public async Task SelectNext_RunWithOneQueuedAndFiveFailed_DrainsAllEightFailed()
+    {
+        await InitSchemaAsync();
+        await AddPhasesAsync(
+            ("run1", "q0", 0, "QUEUED", null),
+            ("run1", "f1", 1, "FAILED", "error 1"), ("run1", "f2", 2, "FAILED", "error 2"), ("run1", "f3", 3, "FAILED", "error 3"),
+            ("run1", "f4", 4, "FAILED", "error 4"), ("run1", "f5", 5, "FAILED", "error 5"),
+            ("run2", "f1", 0, "FAILED", "error 1"), ("run2", "f2", 1, "FAILED", "error 2"), ("run2", "f3", 2, "FAILED", "error 3"));
+        await using var store = await OpenStoreAsync();
+
+        var (picks, lines) = await PickAllAsync(store, new Core.Options.DrainOptions());
+
+        Assert.Equal(8, picks.Count);
+        Assert.DoesNotContain("run1:q0", picks);
+        Assert.Contains("  [INFO] Skipping 1 individual QUEUED phases (not entire runs)", lines);
+        Assert.DoesNotContain(lines, l => l.Contains("[SKIP]", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task SelectNext_TwoRunsEachWithQueuedPhase_DrainsAllThirteenFailed()
+    {
+        await InitSchemaAsync();
+        var rows = new List<(string, string, int, string, string?)> { ("ra", "queued", 0, "QUEUED", null), ("rb", "queued", 0, "QUEUED", null) };
+        rows.AddRange(Enumerable.Range(1, 7).Select(i => ("ra", $"p{i}", i, "FAILED", (string?)"deliverable missing")));
+        rows.AddRange(Enumerable.Range(1, 6).Select(i => ("rb", $"p{i}", i, "FAILED", (string?)null)));
+        await AddPhasesAsync([.. rows]);
+        await using var store = await OpenStoreAsync();
+
+        var (picks, lines) = await PickAllAsync(store, new Core.Options.DrainOptions());
+
+        Assert.Equal(13, picks.Count);
+        Assert.Equal(14, lines.Count(l => l == "  [INFO] Skipping 2 individual QUEUED phases (not entire runs)"));
+    }
+
+    [Fact]
+    public async Task SelectNext_NoSkipRunsWithQueued_PrintsNoInfoLine()
+    {
+        await InitSchemaAsync();
+        await AddPhasesAsync(("run1", "q0", 0, "QUEUED", null), ("run1", "f1", 1, "FAILED", null));
+        await using var store = await OpenStoreAsync();
+
+        var (picks, lines) = await PickAllAsync(store, new Core.Options.DrainOptions { SkipRunsWithQueued = false });
+
+        Assert.Equal(["run1:f1"], picks);
+        Assert.DoesNotContain(lines, l => l.Contains("[INFO]", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task SelectNext_SkipRunsInFlight_SkipsWholeRunsWithAPhaseInFlight()
+    {
+        await InitSchemaAsync();
+        await AddPhasesAsync(
+            ("run1", "q0", 0, "QUEUED", null), ("run1", "f1", 1, "FAILED", null),
+            ("run2", "g0", 0, "GATE", null), ("run2", "f1", 1, "FAILED", null),
+            ("run3", "f1", 1, "FAILED", null));
+        await using var store = await OpenStoreAsync();
+
+        var (picks, lines) = await PickAllAsync(store, new Core.Options.DrainOptions { SkipRunsInFlight = true });
+
+        Assert.Equal(["run3:f1"], picks);
+        Assert.Contains("  [SKIP] run1/f1: run run1 has a phase in flight (QUEUED)", lines);
+        Assert.Contains("  [SKIP] run2/f1: run run2 has a phase in flight (GATE)", lines);
     }
 
     // ----- schema, seed, identity -----
@@ -413,7 +522,7 @@ public abstract class BacklogStoreContract : IAsyncLifetime
 
         Assert.Contains("already has runs", error.Message, StringComparison.Ordinal);
         await using var store = await OpenStoreAsync();
-        Assert.Null(await store.CountTelemetryAsync());
+        Assert.Equal(0, await store.CountTelemetryAsync());
     }
 
     [Fact]

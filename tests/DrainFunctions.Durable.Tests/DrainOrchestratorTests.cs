@@ -123,14 +123,14 @@ public sealed class DrainOrchestratorTests
     }
 
     [Fact]
-    public async Task Drain_AllCandidatesInFlightRuns_StopsWithNoEligiblePhases()
+    public async Task Drain_SkipRunsInFlightAllCandidatesInFlightRuns_StopsWithNoEligiblePhases()
     {
         await using var bed = await TestBed.CreateAsync();
         await bed.AddPhaseAsync("run-a", "ok-1", 0);
         await bed.AddPhaseAsync("run-a", "busy", 1, state: "EXECUTING");
         await using var host = await bed.StartHostAsync();
 
-        var (output, metadata) = await TestBed.RunAsync(host, Input(new DrainOptions { BatchSize = 3 }));
+        var (output, metadata) = await TestBed.RunAsync(host, Input(new DrainOptions { BatchSize = 3, SkipRunsInFlight = true }));
 
         Assert.Equal("NoEligiblePhases", output.Stop);
         var lines = metadata.ReadCustomStatusAs<DrainStatus>()!.Lines.Select(l => l.Text).ToList();

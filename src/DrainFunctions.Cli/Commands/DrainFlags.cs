@@ -30,13 +30,13 @@ public static class DrainFlags
 {
     public static readonly IReadOnlySet<string> Switches = new HashSet<string>(StringComparer.Ordinal)
     {
-        "--dry-run", "--resume", "--skip-runs-with-queued", "--no-skip-runs-with-queued", "--allow-empty-db",
+        "--dry-run", "--resume", "--skip-runs-with-queued", "--no-skip-runs-with-queued", "--skip-runs-in-flight", "--allow-empty-db",
         "--sample-first", "--json", "--no-ledger", "--help",
     };
 
     public const string Usage = """
         usage: drain [--batch-size N] [--run-id RUN] [--dry-run] [--resume]
-                     [--skip-runs-with-queued | --no-skip-runs-with-queued] [--api-url URL]
+                     [--skip-runs-with-queued | --no-skip-runs-with-queued] [--skip-runs-in-flight] [--api-url URL]
                      [--phase-timeout-seconds N] [--max-total-minutes M] [--max-timeouts-per-run N]
                      [--max-attempts-per-phase N] [--max-fingerprint-repeats N]
                      [--skip-run-prefix PREFIX]... [--max-consecutive-zero-yield N] [--allow-empty-db]
@@ -67,6 +67,7 @@ public static class DrainFlags
             RunId = reader.Value("--run-id"),
             DryRun = reader.Has("--dry-run"),
             SkipRunsWithQueued = !noSkip,
+            SkipRunsInFlight = reader.Has("--skip-runs-in-flight"),
             ApiUrl = reader.Value("--api-url"),
             PhaseTimeoutSeconds = reader.WholeNumber("--phase-timeout-seconds", 1) ?? defaults.PhaseTimeoutSeconds,
             MaxTotalMinutes = reader.PositiveNumber("--max-total-minutes"),

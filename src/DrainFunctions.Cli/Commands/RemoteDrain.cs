@@ -121,6 +121,7 @@ public static class RemoteDrain
             ["maxAttemptsPerPhase"] = options.MaxAttemptsPerPhase,
             ["maxFingerprintRepeats"] = options.MaxFingerprintRepeats,
             ["skipRunsWithQueued"] = options.SkipRunsWithQueued,
+            ["skipRunsInFlight"] = options.SkipRunsInFlight,
             ["sampleFirst"] = options.SampleFirst,
             ["ledgerEnabled"] = options.LedgerEnabled,
         };

@@ -20,7 +20,18 @@ public sealed record DrainOptions
 
     public bool DryRun { get; init; }
 
+    /// <summary>
+    /// Autopack's BUILD-132 rule (default on): QUEUED phases are left alone one by one, never whole
+    /// runs; it only adds the <c>[INFO] Skipping N individual QUEUED phases</c> line, because the
+    /// candidates are FAILED phases anyway.
+    /// </summary>
     public bool SkipRunsWithQueued { get; init; } = true;
+
+    /// <summary>
+    /// Ours, opt-in: skip every run that has a phase QUEUED, EXECUTING, GATE or CI_RUNNING (the
+    /// guide's run-level guard, which Autopack dropped as "1 queued blocks 5 failed").
+    /// </summary>
+    public bool SkipRunsInFlight { get; init; }
 
     public string? ApiUrl { get; init; }
 

@@ -57,6 +57,9 @@ public interface IBacklogStore : IAsyncDisposable
     /// </summary>
     IAsyncEnumerable<PhaseCandidate> StreamCandidatesAsync(CandidateQuery query, CancellationToken cancellationToken = default);
 
+    /// <summary>QUEUED phases in the whole database (every run), for the <c>[INFO] Skipping N individual QUEUED phases</c> line.</summary>
+    Task<long> CountQueuedAsync(CancellationToken cancellationToken = default);
+
     Task<PhaseRecord?> GetPhaseAsync(string runId, string phaseId, CancellationToken cancellationToken = default);
 
     /// <summary>FAILED -> QUEUED only if still FAILED, atomically; the failure reason is kept.</summary>
@@ -76,7 +79,8 @@ public interface IBacklogStore : IAsyncDisposable
 
     /// <summary>
     /// Rows in <c>token_estimation_v2_events</c> plus <c>token_budget_escalation_events</c>
-    /// (optionally for one run); null when a table is missing (unknown, not zero).
+    /// (optionally for one run), summed over the tables that exist; null (unknown, not zero) only
+    /// when neither exists.
     /// </summary>
     Task<long?> CountTelemetryAsync(string? runId = null, CancellationToken cancellationToken = default);
 }

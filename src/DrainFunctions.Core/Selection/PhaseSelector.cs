@@ -27,8 +27,18 @@ public sealed record SelectionOutcome(PhaseCandidate? Selected, IReadOnlyList<Sk
     public const string BacklogEmptyLine = "  No more failed phases to process";
     public const string AllSkippedLine = "  No eligible phases remaining after applying stop conditions";
 
+    /// <summary>
+    /// QUEUED phases in the whole database when <see cref="DrainOptions.SkipRunsWithQueued"/> is on:
+    /// Autopack's tool announces them before each pick (they are never candidates: only FAILED ones are).
+    /// </summary>
+    public long QueuedPhasesSkipped { get; init; }
+
+    public static string QueuedInfoLine(long count) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"  [INFO] Skipping {count} individual QUEUED phases (not entire runs)");
+
     public IEnumerable<string> Lines =>
-        Skips.Select(s => s.Line).Concat(NoPick switch
+        (QueuedPhasesSkipped > 0 ? [QueuedInfoLine(QueuedPhasesSkipped)] : Enumerable.Empty<string>())
+        .Concat(Skips.Select(s => s.Line)).Concat(NoPick switch
         {
             NoPickReason.BacklogEmpty => [BacklogEmptyLine],
             NoPickReason.AllSkipped => [AllSkippedLine],
@@ -67,7 +77,7 @@ public static class PhaseSelector
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(options);
         var run = candidate.RunId;
-        if (options.SkipRunsWithQueued && candidate.RunInFlightState is { } inFlight)
+        if (options.SkipRunsInFlight && candidate.RunInFlightState is { } inFlight)
         {
             return new SkipNotice(candidate, $"run {run} has a phase in flight ({inFlight})");
         }

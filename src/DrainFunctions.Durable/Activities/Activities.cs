@@ -25,8 +25,8 @@ public sealed class SelectNextPhase(IBacklogStoreFactory stores, BlobLedgerStore
         var view = o.LedgerEnabled ? await ledger.ViewAsync(input.SessionId, o.LedgerWindowHours, o.MaxFingerprintRepeats) : null;
         var state = input.ExpandedState();
         await using var store = await stores.OpenAsync();
-        var query = new CandidateQuery(input.Options.RunId, input.Options.SkipRunPrefixes, state.ProcessedKeys);
-        var outcome = await PhaseSelector.SelectNextAsync(store.StreamCandidatesAsync(query), state, input.Options, view);
+        var outcome = await BacklogSelection.SelectNextAsync(store, state, o, view);
+
         return new SelectNextPhaseOutput { Selected = outcome.Selected, Lines = [.. outcome.Lines], NoPick = outcome.NoPick };
     }
 }

@@ -13,7 +13,7 @@ public static class DrainRequestParser
     [
         "batchSize", "runId", "dryRun", "phaseTimeoutSeconds", "maxTotalMinutes", "maxTimeoutsPerRun",
         "maxAttemptsPerPhase", "maxFingerprintRepeats", "skipRunPrefixes", "maxConsecutiveZeroYield",
-        "skipRunsWithQueued", "sampleFirst", "ledgerEnabled", "ledgerWindowHours", "apiUrl",
+        "skipRunsWithQueued", "skipRunsInFlight", "sampleFirst", "ledgerEnabled", "ledgerWindowHours", "apiUrl",
     ];
 
     /// <summary>Parses <paramref name="body"/> over <paramref name="defaults"/>; <paramref name="extraFields"/> are accepted and returned raw.</summary>
@@ -88,6 +88,7 @@ public static class DrainRequestParser
                 return o;
             case "dryRun": return Bool(v, p.Name, errors) is { } h ? o with { DryRun = h } : o;
             case "skipRunsWithQueued": return Bool(v, p.Name, errors) is { } i ? o with { SkipRunsWithQueued = i } : o;
+            case "skipRunsInFlight": return Bool(v, p.Name, errors) is { } l ? o with { SkipRunsInFlight = l } : o;
             case "sampleFirst": return Bool(v, p.Name, errors) is { } j ? o with { SampleFirst = j } : o;
             case "ledgerEnabled": return Bool(v, p.Name, errors) is { } k ? o with { LedgerEnabled = k } : o;
             case "runId":

@@ -18,16 +18,16 @@ public class PhaseSelectorTests
     public static TheoryData<string, Action<PolicyState>, DrainOptions, string[], string?> SkipCases => new()
     {
         {
-            "nothing ruled out",
+            "run-level in-flight guard on",
             _ => { },
-            new DrainOptions(),
+            new DrainOptions { SkipRunsInFlight = true },
             ["  [SKIP] infra-v1/queued-run-phase: run infra-v1 has a phase in flight (QUEUED)"],
             "research-system-v6:research-meta-analysis"
         },
         {
-            "in-flight rule off",
+            "defaults: a run with a phase in flight is drained (BUILD-132)",
             _ => { },
-            new DrainOptions { SkipRunsWithQueued = false },
+            new DrainOptions(),
             [],
             "infra-v1:queued-run-phase"
         },
@@ -38,7 +38,7 @@ public class PhaseSelectorTests
                 s.StoppedRuns.Add("research-system-v4");
                 s.RunTimeouts["research-system-v6"] = 2;
             },
-            new DrainOptions(),
+            new DrainOptions { SkipRunsInFlight = true },
             [
                 "  [SKIP] infra-v1/queued-run-phase: run infra-v1 has a phase in flight (QUEUED)",
                 "  [SKIP] research-system-v6/research-meta-analysis: run research-system-v6 has 2 timeouts (limit: 2)",
@@ -53,7 +53,7 @@ public class PhaseSelectorTests
                 s.PriorAttempts["research-system-v6:research-meta-analysis"] = 2;
                 s.PriorAttempts["research-system-v4:research-integration"] = 1;
             },
-            new DrainOptions { MaxAttemptsPerPhase = 2 },
+            new DrainOptions { MaxAttemptsPerPhase = 2, SkipRunsInFlight = true },
             [
                 "  [SKIP] infra-v1/queued-run-phase: run infra-v1 has a phase in flight (QUEUED)",
                 "  [SKIP] research-system-v6/research-meta-analysis: phase already attempted 2 times (limit: 2)",
@@ -81,7 +81,7 @@ public class PhaseSelectorTests
                 s.ProcessedKeys.Add("research-system-v4:research-integration");
                 s.ProcessedKeys.Add("research-system-v6:research-meta-analysis");
             },
-            new DrainOptions { SkipRunsWithQueued = false },
+            new DrainOptions(),
             [],
             "infra-v1:queued-run-phase"
         },
@@ -105,7 +105,7 @@ public class PhaseSelectorTests
     {
         var state = new PolicyState { StoppedRuns = ["research-system-v4", "research-system-v6", "build130-schema-validation"] };
 
-        var outcome = PhaseSelector.SelectNext(Backlog, state, new DrainOptions());
+        var outcome = PhaseSelector.SelectNext(Backlog, state, new DrainOptions { SkipRunsInFlight = true });
 
         Assert.Null(outcome.Selected);
         Assert.Equal(NoPickReason.AllSkipped, outcome.NoPick);
@@ -159,7 +159,7 @@ public class PhaseSelectorTests
     {
         var ledger = new FixedLedger(stoppedRun: "research-system-v4", timeoutsRun: "research-system-v6");
 
-        var outcome = PhaseSelector.SelectNext(Backlog, new PolicyState(), new DrainOptions(), ledger);
+        var outcome = PhaseSelector.SelectNext(Backlog, new PolicyState(), new DrainOptions { SkipRunsInFlight = true }, ledger);
 
         Assert.Contains("  [SKIP] research-system-v6/research-meta-analysis: run research-system-v6 has 2 timeouts (limit: 2) (ledger)", outcome.Lines);
         Assert.Contains("  [SKIP] research-system-v4/research-integration: run research-system-v4 deprioritized (too many repeat failures) (ledger)", outcome.Lines);
@@ -180,7 +180,7 @@ public class PhaseSelectorTests
             }
         }
 
-        var outcome = await PhaseSelector.SelectNextAsync(Stream(), new PolicyState(), new DrainOptions());
+        var outcome = await PhaseSelector.SelectNextAsync(Stream(), new PolicyState(), new DrainOptions { SkipRunsInFlight = true });
 
         Assert.Equal("research-system-v6:research-meta-analysis", outcome.Selected?.Key);
         Assert.Equal(2, read);

@@ -1,0 +1,25 @@
+using DrainFunctions.Core.Options;
+using DrainFunctions.Core.Ports;
+using DrainFunctions.Core.Sessions;
+
+namespace DrainFunctions.Core.Selection;
+
+/// <summary>
+/// One pick against a store: the filters the store applies (run, prefixes, keys processed in this
+/// session), the policy's walk over the ordered stream, and the QUEUED count that Autopack's tool
+/// announces. The durable activity and the simulator both pick through here.
+/// </summary>
+public static class BacklogSelection
+{
+    public static async Task<SelectionOutcome> SelectNextAsync(IBacklogStore store, PolicyState state, DrainOptions options, ICrossSessionLimits? ledger = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(options);
+        var query = new CandidateQuery(options.RunId, options.SkipRunPrefixes, state.ProcessedKeys);
+        var outcome = await PhaseSelector.SelectNextAsync(store.StreamCandidatesAsync(query, cancellationToken), state, options, ledger, cancellationToken).ConfigureAwait(false);
+        return options.SkipRunsWithQueued
+            ? outcome with { QueuedPhasesSkipped = await store.CountQueuedAsync(cancellationToken).ConfigureAwait(false) }
+            : outcome;
+    }
+}
