@@ -86,6 +86,7 @@ internal static class Bench
                 {
                     s.ConnectionString = azurite;
                     s.ContainerName = container;
+                    s.Backlog = url.Backlog.Canonical;
                 },
                 e =>
                 {

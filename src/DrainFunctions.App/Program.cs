@@ -15,6 +15,7 @@ var configuration = builder.Configuration;
 // Drain options from settings, validated now: a bad value stops the app naming the setting.
 var (drainOptions, errors) = AppSettings.ReadDrainOptions(configuration);
 var databaseUrl = configuration["DATABASE_URL"];
+DatabaseUrl? database = null;
 if (string.IsNullOrWhiteSpace(databaseUrl))
 {
     errors.Add("DATABASE_URL: must be set (e.g. postgresql://user:pass@host:5432/db or sqlite:////abs/path.db)");
@@ -23,7 +24,7 @@ else
 {
     try
     {
-        _ = DatabaseUrl.Parse(databaseUrl);
+        database = DatabaseUrl.Parse(databaseUrl);
     }
     catch (FormatException ex)
     {
@@ -42,9 +43,11 @@ builder.Services.Configure<SnapshotOptions>(configuration.GetSection(SnapshotOpt
 builder.Services.Configure<ExecutorOptions>(configuration.GetSection(ExecutorOptions.SectionName));
 var blobServiceUri = configuration["Snapshots:BlobServiceUri"];
 builder.Services.AddDrainServices(
-    new DelegateBacklogStoreFactory(ct => BacklogStores.OpenAsync(DatabaseUrl.Parse(databaseUrl!), null, ct)),
+    new DelegateBacklogStoreFactory(ct => BacklogStores.OpenAsync(database!, null, ct)),
     snapshots =>
     {
+        // Sessions and the ledger are kept per database (the identity has no credentials).
+        snapshots.Backlog = database!.Backlog.Canonical;
         // A connection string (Azurite, or a key) or identity-based access with the blob service URI.
         snapshots.ConnectionString ??= configuration["AzureWebJobsStorage"] is { Length: > 0 } cs && !string.IsNullOrWhiteSpace(cs) && blobServiceUri is null ? cs : null;
         if (snapshots.ServiceUri is null && Uri.TryCreate(blobServiceUri, UriKind.Absolute, out var uri))

@@ -30,7 +30,7 @@ public sealed class BacklogAdmin : IAsyncDisposable
     {
         if (Database.Kind == DatabaseKind.Sqlite && !File.Exists(Database.Url.SqlitePath))
         {
-            return Task.FromResult(new BacklogSummary(DisplayName, 0, 0, 0, 0));
+            return Task.FromResult(new BacklogSummary(DisplayName, 0, 0, 0, 0, Database.Url.Backlog));
         }
 
         return SqlBacklogStore.DescribeAsync(Database, requireSchema: false, cancellationToken);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using DrainFunctions.Core.Ports;
 using Npgsql;
 
 namespace DrainFunctions.Data;
@@ -52,15 +53,19 @@ public sealed class DatabaseUrl
 
     private static readonly string[] PostgresSchemes = ["postgresql", "postgresql+psycopg2", "postgresql+psycopg", "postgresql+asyncpg", "postgres"];
 
-    private DatabaseUrl(DatabaseKind kind, string masked, string? connectionString, string? sqlitePath)
+    private DatabaseUrl(DatabaseKind kind, string masked, string? connectionString, string? sqlitePath, string backlog)
     {
         Kind = kind;
         Masked = masked;
+        Backlog = new BacklogIdentity(backlog);
         PostgresConnectionString = connectionString;
         SqlitePath = sqlitePath;
     }
 
     public DatabaseKind Kind { get; }
+
+    /// <summary>The backlog this URL names, without credentials (scheme, host, port, database; a SQLite file's absolute path).</summary>
+    public BacklogIdentity Backlog { get; }
 
     /// <summary>The URL with the password replaced by <c>***</c>: safe to print.</summary>
     public string Masked { get; }
@@ -131,7 +136,7 @@ public sealed class DatabaseUrl
         }
 
         var full = Path.IsPathRooted(path) ? Path.GetFullPath(path) : Path.GetFullPath(Path.Combine(currentDirectory, path));
-        return new DatabaseUrl(DatabaseKind.Sqlite, $"{scheme}:///{path}", null, full);
+        return new DatabaseUrl(DatabaseKind.Sqlite, $"{scheme}:///{path}", null, full, "sqlite:///" + full);
     }
 
     private static DatabaseUrl ParsePostgres(string scheme, string rest)
@@ -222,7 +227,9 @@ public sealed class DatabaseUrl
         var hostText = host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host;
         var userText = string.IsNullOrEmpty(user) ? string.Empty : password is null ? $"{Uri.EscapeDataString(user)}@" : $"{Uri.EscapeDataString(user)}:***@";
         var masked = $"{scheme}://{userText}{hostText}:{port ?? 5432}/{Uri.EscapeDataString(database)}";
-        return new DatabaseUrl(DatabaseKind.PostgreSql, masked, builder.ConnectionString, null);
+        // postgresql+psycopg2:// and postgres:// name the same database as postgresql://.
+        var backlog = $"postgresql://{hostText.ToLowerInvariant()}:{port ?? 5432}/{Uri.EscapeDataString(database)}";
+        return new DatabaseUrl(DatabaseKind.PostgreSql, masked, builder.ConnectionString, null, backlog);
     }
 
     private static void ApplyQuery(NpgsqlConnectionStringBuilder builder, string query)

@@ -63,7 +63,7 @@ public abstract class SqlBacklogStore : IBacklogStore
         {
             return requireSchema
                 ? throw new BacklogSchemaException($"Database {database.Url.Masked} has no Autopack schema (tables runs and phases); create it with `drain db init`")
-                : new BacklogSummary(database.Url.Masked, 0, 0, 0, 0);
+                : new BacklogSummary(database.Url.Masked, 0, 0, 0, 0, database.Url.Backlog);
         }
 
         var inFlight = await database.StateListAsync(PhaseStates.InFlight, cancellationToken).ConfigureAwait(false);
@@ -83,7 +83,7 @@ public abstract class SqlBacklogStore : IBacklogStore
                     await using (reader.ConfigureAwait(false))
                     {
                         await reader.ReadAsync(ct).ConfigureAwait(false);
-                        return new BacklogSummary(database.Url.Masked, reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
+                        return new BacklogSummary(database.Url.Masked, reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), database.Url.Backlog);
                     }
                 }
             },

@@ -41,7 +41,7 @@ public sealed class AppBed : IAsyncDisposable
             exec dotnet '{{demo}}' --run-id "$run" --phase-id "$phase" --outcome complete --telemetry 1
             """.Replace("\r", string.Empty, StringComparison.Ordinal));
         var service = new BlobServiceClient(Azurite);
-        var snapshot = Options.Create(new SnapshotOptions { ContainerName = ContainerName });
+        var snapshot = Options.Create(new SnapshotOptions { ContainerName = ContainerName, Backlog = Backlog });
         Sessions = new BlobSessionStore(service, snapshot);
         Ledger = new BlobLedgerStore(service, snapshot);
     }
@@ -56,6 +56,11 @@ public sealed class AppBed : IAsyncDisposable
     public string Directory { get; }
 
     public string DatabaseUrl { get; }
+
+
+    /// <summary>The backlog identity of <see cref="DatabaseUrl"/>: what the app scopes sessions and the ledger by.</summary>
+
+    public string Backlog => Data.DatabaseUrl.Parse(DatabaseUrl).Backlog.Canonical;
 
     public string ContainerName { get; }
 
@@ -112,6 +117,7 @@ public sealed class AppBed : IAsyncDisposable
                         {
                             s.ConnectionString = Azurite;
                             s.ContainerName = bed.ContainerName;
+                            s.Backlog = bed.Backlog;
                             s.LogFlushInterval = TimeSpan.FromMilliseconds(250);
                         },
                         e =>

@@ -14,7 +14,7 @@ public sealed class LedgerTests
     {
         await using var bed = await AppBed.StartAsync(demo: false);
         var other = new BlobLedgerStore(new Azure.Storage.Blobs.BlobServiceClient(AppBed.Azurite),
-            Microsoft.Extensions.Options.Options.Create(new Durable.Hosting.SnapshotOptions { ContainerName = bed.ContainerName }));
+            Microsoft.Extensions.Options.Options.Create(new Durable.Hosting.SnapshotOptions { ContainerName = bed.ContainerName, Backlog = bed.Backlog }));
         async Task Write(BlobLedgerStore store, string who)
         {
             for (var i = 0; i < 15; i++)

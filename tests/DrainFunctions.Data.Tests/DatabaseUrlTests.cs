@@ -21,6 +21,40 @@ public sealed class DatabaseUrlTests
         Assert.Equal(("db", 5432, "autopack", "autopack", "secret"), (builder.Host, builder.Port, builder.Database, builder.Username, builder.Password));
     }
 
+    [Theory]
+    [InlineData("postgresql://autopack:secret@db:5432/autopack")]
+    [InlineData("postgresql+psycopg2://other:pw@DB/autopack")]
+    [InlineData("postgres://db:5432/autopack?sslmode=require")]
+    public void Backlog_SameDatabaseAnyCredentialsOrScheme_OneIdentityWithoutSecrets(string text)
+    {
+        var backlog = DatabaseUrl.Parse(text).Backlog;
+
+        Assert.Equal("postgresql://db:5432/autopack", backlog.Canonical);
+        Assert.Equal(DatabaseUrl.Parse("postgresql://db/autopack").Backlog.Key, backlog.Key);
+        Assert.Matches("^[0-9a-f]{16}$", backlog.Key);
+        Assert.DoesNotContain("secret", backlog.Canonical, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("postgresql://db:5432/autopack", "postgresql://db:5433/autopack")]
+    [InlineData("postgresql://db:5432/autopack", "postgresql://db2:5432/autopack")]
+    [InlineData("postgresql://db:5432/autopack", "postgresql://db:5432/autopack2")]
+    [InlineData("sqlite:////tmp/a/autopack.db", "sqlite:////tmp/b/autopack.db")]
+    public void Backlog_DifferentDatabase_DifferentIdentity(string one, string other)
+    {
+        Assert.NotEqual(DatabaseUrl.Parse(one).Backlog.Key, DatabaseUrl.Parse(other).Backlog.Key);
+    }
+
+    [Fact]
+    public void Backlog_SqliteRelativeAndAbsolute_SameFileSameIdentity()
+    {
+        var relative = DatabaseUrl.Parse("sqlite:///data/autopack.db", "/srv/autopack").Backlog;
+        var absolute = DatabaseUrl.Parse("sqlite:////srv/autopack/data/autopack.db", "/elsewhere").Backlog;
+
+        Assert.Equal("sqlite:////srv/autopack/data/autopack.db", relative.Canonical);
+        Assert.Equal(absolute, relative);
+    }
+
     [Fact]
     public void Parse_PercentEncodedCredentials_Decoded()
     {

@@ -213,6 +213,7 @@ public sealed class DurableParityTests
                             {
                                 snapshots.ConnectionString = connection;
                                 snapshots.ContainerName = container;
+                                snapshots.Backlog = url.Backlog.Canonical;
                             },
                             executor =>
                             {

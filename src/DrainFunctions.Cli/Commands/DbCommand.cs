@@ -78,4 +78,13 @@ public static class DatabaseEnvironment
             return false;
         }
     }
+
+    /// <summary>
+    /// The backlog of DATABASE_URL when it is set (what the history commands scope by), null when
+    /// it is not; a DATABASE_URL that is set but wrong is an error, not "every backlog".
+    /// </summary>
+    public static Core.Ports.BacklogIdentity? OptionalBacklog() =>
+        string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(DatabaseUrl.EnvironmentVariable))
+            ? null
+            : DatabaseUrl.FromEnvironment().Backlog;
 }

@@ -54,7 +54,7 @@ public static class DrainCommand
             }
         }
 
-        var environment = LocalEnvironment.FromProcess();
+        var environment = LocalEnvironment.FromProcess(database.Backlog);
         var executor = new LocalDrainHost.ExecutorSettings(invocation.Executor, invocation.ExecutorCommand, invocation.Workspace, invocation.Options.ApiUrl, demoTimeScale);
         await using var host = await LocalDrainHost.StartAsync(environment, database, executor, stderr);
         var catalog = new SessionCatalog(host.Sessions);

@@ -16,13 +16,16 @@ public static class LedgerCommand
     private static readonly JsonSerializerOptions Indented = new(ApiResult.JsonOptions) { WriteIndented = true };
 
     public const string Usage = """
-        usage: drain ledger show [--ledger-window-hours N]   attempts, timeouts and stopped runs remembered across sessions
-               drain ledger forget RUN                       forget everything about RUN, so the next drain may try it again
+        usage: drain ledger show [--ledger-window-hours N] [--all]
+                                   attempts, timeouts and stopped runs that drains of DATABASE_URL's database remember
+                                   across sessions (--all: every database's, and entries kept before the ledger was per database)
+               drain ledger forget RUN
+                                   forget everything about RUN in DATABASE_URL's database, so the next drain may try it again
         """;
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr)
     {
-        var reader = new ArgReader(args, new HashSet<string> { "--help" });
+        var reader = new ArgReader(args, new HashSet<string> { "--help", "--all" });
         if (reader.Has("--help"))
         {
             stdout.WriteLine(Usage);
@@ -30,6 +33,7 @@ public static class LedgerCommand
         }
 
         var window = reader.WholeNumber("--ledger-window-hours", 1) ?? DrainOptions.DefaultLedgerWindowHours;
+        var all = reader.Has("--all");
         reader.RejectUnknown();
         var action = reader.Positionals.Count > 0 ? reader.Positionals[0] : null;
         if (!(action == "show" && reader.Positionals.Count == 1) && !(action == "forget" && reader.Positionals.Count == 2))
@@ -37,12 +41,33 @@ public static class LedgerCommand
             throw new UsageException(action is "show" or "forget" ? Usage.Trim() : $"argument ledger: invalid choice: '{action}' (choose from 'show', 'forget')");
         }
 
-        var environment = LocalEnvironment.FromProcess();
-        var (azurite, _) = await LocalDrainHost.OpenSessionsAsync(environment, stderr);
+        if (all && action != "show")
+        {
+            throw UsageException.ForFlag("--all", "only with ledger show");
+        }
+
+        // The ledger is kept per database: without --all, DATABASE_URL says whose.
+        Core.Ports.BacklogIdentity? backlog = null;
+        if (!all)
+        {
+            if (!DatabaseEnvironment.TryRead(stderr, out var database))
+            {
+                return 1;
+            }
+
+            backlog = database.Backlog;
+        }
+
+        var (azurite, options) = await LocalDrainHost.OpenStorageAsync(LocalEnvironment.FromProcess(), stderr, backlog);
         await using (azurite)
         {
-            var options = new SnapshotOptions { ConnectionString = environment.StorageConnectionString, ContainerName = environment.SessionContainer };
             var ledger = new BlobLedgerStore(DrainRegistration.CreateBlobServiceClient(options), Microsoft.Extensions.Options.Options.Create(options));
+            if (all)
+            {
+                stdout.WriteLine(JsonSerializer.Serialize(await ledger.ShowEveryBacklogAsync(window, DrainOptions.DefaultMaxFingerprintRepeats), Indented));
+                return 0;
+            }
+
             if (action == "show")
             {
                 var snapshot = await ledger.ShowAsync(window, DrainOptions.DefaultMaxFingerprintRepeats);

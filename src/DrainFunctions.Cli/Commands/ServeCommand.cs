@@ -54,7 +54,7 @@ public static class ServeCommand
             return 1;
         }
 
-        var environment = LocalEnvironment.FromProcess();
+        var environment = LocalEnvironment.FromProcess(database.Backlog);
         await using var host = await LocalDrainHost.StartAsync(environment, database, executor, stderr);
         var api = new DrainApi(host.Client, host.Sessions, host.Ledger, new DrainOptions());
 

@@ -8,21 +8,24 @@ namespace DrainFunctions.Cli.Commands;
 public static class SessionsCommand
 {
     public const string Usage = """
-        usage: drain sessions list              stored sessions, newest first, with status and totals
+        usage: drain sessions list [--all]      stored sessions of DATABASE_URL's database (--all: of every
+                                                database), newest first, with status, totals and database
                drain sessions show ID           a stored session's JSON
                drain sessions import PATH...    store session files (ours or the Python tool's, e.g.
-                                                .autonomous_runs/batch_drain_sessions/*.json) so they can be resumed
+                                                .autonomous_runs/batch_drain_sessions/*.json) as sessions of
+                                                DATABASE_URL's database, so that drain --resume continues them
         """;
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr)
     {
-        var reader = new ArgReader(args, new HashSet<string> { "--help" });
+        var reader = new ArgReader(args, new HashSet<string> { "--help", "--all" });
         if (reader.Has("--help"))
         {
             stdout.WriteLine(Usage);
             return 0;
         }
 
+        var all = reader.Has("--all");
         reader.RejectUnknown();
         var action = reader.Positionals.Count > 0 ? reader.Positionals[0] : null;
         var operands = reader.Positionals.Skip(1).ToList();
@@ -38,22 +41,48 @@ public static class SessionsCommand
                 throw new UsageException($"argument sessions: invalid choice: '{action}' (choose from 'list', 'show', 'import')");
         }
 
+        if (all && action != "list")
+        {
+            throw UsageException.ForFlag("--all", "only with sessions list");
+        }
+
         // Validate every file before storing any, so that a bad file imports nothing.
         var imports = action == "import" ? operands.Select(SessionFiles.Load).ToList() : [];
-        var (azurite, store) = await LocalDrainHost.OpenSessionsAsync(LocalEnvironment.FromProcess(), stderr);
+
+        // Sessions belong to the database they drained: list shows DATABASE_URL's (every one
+        // without it, or with --all); an import needs to know which database its sessions drained.
+        Core.Ports.BacklogIdentity? backlog;
+        try
+        {
+            backlog = DatabaseEnvironment.OptionalBacklog();
+        }
+        catch (Data.DatabaseUrlException ex)
+        {
+            stderr.WriteLine($"drain: {ex.Message}");
+            return 1;
+        }
+
+        if (action == "import" && backlog is null)
+        {
+            stderr.WriteLine("drain sessions import: DATABASE_URL must name the database these sessions drained (they are kept per database)");
+            return 1;
+        }
+
+        var (azurite, store) = await LocalDrainHost.OpenSessionsAsync(LocalEnvironment.FromProcess(), stderr, backlog);
         await using (azurite)
         {
             var catalog = new SessionCatalog(store);
             switch (action)
             {
                 case "list":
-                    foreach (var id in await catalog.ListIdsAsync())
+                    foreach (var stored in await catalog.ListAsync(all))
                     {
-                        if (await catalog.LoadAsync(id) is { } s)
+                        if (await catalog.LoadAsync(stored.SessionId) is { } s)
                         {
                             var status = s.IsComplete ? "complete  " : "incomplete";
+                            var database = stored.Backlog ?? "(database unknown: stored before sessions were kept per database)";
                             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                                $"{s.SessionId}  {status}  {s.State.TotalProcessed}/{s.BatchSize} processed, {s.State.TotalSuccess} ok, {s.State.TotalFailed} failed, {s.State.TotalTimeouts} timeouts, {s.State.TotalTelemetryEvents} events"));
+                                $"{s.SessionId}  {status}  {s.State.TotalProcessed}/{s.BatchSize} processed, {s.State.TotalSuccess} ok, {s.State.TotalFailed} failed, {s.State.TotalTimeouts} timeouts, {s.State.TotalTelemetryEvents} events  {database}"));
                         }
                     }
 

@@ -1,4 +1,5 @@
 using DrainFunctions.Core.Options;
+using DrainFunctions.Core.Ports;
 using DrainFunctions.Data;
 using DrainFunctions.Durable.Hosting;
 using DrainFunctions.Durable.Storage;
@@ -51,6 +52,7 @@ public sealed class LocalDrainHost : IAsyncDisposable
                     {
                         snapshots.ConnectionString = environment.StorageConnectionString;
                         snapshots.ContainerName = environment.SessionContainer;
+                        snapshots.Backlog = database.Backlog.Canonical;
                     },
                     exec =>
                     {
@@ -72,13 +74,23 @@ public sealed class LocalDrainHost : IAsyncDisposable
         }
     }
 
-    /// <summary>The session store alone, for commands that only read sessions (no durable host).</summary>
-    public static async Task<(AzuriteLauncher Azurite, BlobSessionStore Store)> OpenSessionsAsync(LocalEnvironment environment, TextWriter progress, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The session store alone, for commands that only read sessions (no durable host), scoped to
+    /// <paramref name="backlog"/> (null: every backlog's sessions).
+    /// </summary>
+    public static async Task<(AzuriteLauncher Azurite, BlobSessionStore Store)> OpenSessionsAsync(LocalEnvironment environment, TextWriter progress, BacklogIdentity? backlog = null, CancellationToken cancellationToken = default)
+    {
+        var (azurite, options) = await OpenStorageAsync(environment, progress, backlog, cancellationToken);
+        return (azurite, new BlobSessionStore(DrainRegistration.CreateBlobServiceClient(options), Microsoft.Extensions.Options.Options.Create(options)));
+    }
+
+    /// <summary>Azurite when it is needed, and the snapshot options of <paramref name="backlog"/> (null: unscoped).</summary>
+    public static async Task<(AzuriteLauncher Azurite, SnapshotOptions Options)> OpenStorageAsync(LocalEnvironment environment, TextWriter progress, BacklogIdentity? backlog, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(environment);
         var azurite = await AzuriteLauncher.EnsureRunningAsync(environment.StorageConnectionString, environment.RepositoryRoot, environment.AzuriteDataFolder, progress, cancellationToken);
-        var options = new SnapshotOptions { ConnectionString = environment.StorageConnectionString, ContainerName = environment.SessionContainer };
-        return (azurite, new BlobSessionStore(DrainRegistration.CreateBlobServiceClient(options), Microsoft.Extensions.Options.Options.Create(options)));
+        var options = new SnapshotOptions { ConnectionString = environment.StorageConnectionString, ContainerName = environment.SessionContainer, Backlog = backlog?.Canonical };
+        return (azurite, options);
     }
 
     /// <summary>

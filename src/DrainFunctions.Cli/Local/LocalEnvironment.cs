@@ -13,11 +13,17 @@ public sealed record LocalEnvironment(string RepositoryRoot, string WorkspaceFol
 
     public string DemoExecutorPath => Path.Combine(RepositoryRoot, "src", "DrainFunctions.DemoExecutor", "bin", "Release", "net10.0", "DrainFunctions.DemoExecutor.dll");
 
-    public static LocalEnvironment FromProcess()
+    /// <summary>
+    /// The settings of this process. Without <c>DURABLE_TASK_HUB_NAME</c>, a drain of
+    /// <paramref name="backlog"/> gets a task hub of its own (<c>batchdrain&lt;backlog key&gt;</c>):
+    /// a local host runs its activities against its own DATABASE_URL, so it must never pick up an
+    /// orchestration another database's drain left in a shared hub.
+    /// </summary>
+    public static LocalEnvironment FromProcess(Core.Ports.BacklogIdentity? backlog = null)
     {
         var root = Environment.GetEnvironmentVariable("DRAIN_REPO_ROOT") is { Length: > 0 } fromLauncher ? fromLauncher : FindRepositoryRoot();
         var storage = Environment.GetEnvironmentVariable(StorageSetting) is { Length: > 0 } configured ? configured : "UseDevelopmentStorage=true";
-        var hub = Environment.GetEnvironmentVariable(TaskHubSetting) is { Length: > 0 } name ? name : "batchdrain";
+        var hub = Environment.GetEnvironmentVariable(TaskHubSetting) is { Length: > 0 } name ? name : "batchdrain" + backlog?.Key;
         var container = Environment.GetEnvironmentVariable(ContainerSetting) is { Length: > 0 } c ? c : DrainFunctions.Durable.Hosting.SnapshotOptions.DefaultContainer;
         return new LocalEnvironment(root, Path.Combine(root, ".workspace"), storage, hub, container);
     }

@@ -8,28 +8,20 @@ namespace DrainFunctions.Cli.Local;
 /// <summary>The sessions kept in blob storage: listing, loading, importing the Python tool's files.</summary>
 public sealed class SessionCatalog(BlobSessionStore store)
 {
-    /// <summary>Session ids, newest first (ids sort by their UTC start time).</summary>
-    public async Task<IReadOnlyList<string>> ListIdsAsync(CancellationToken cancellationToken = default)
-    {
-        await store.EnsureContainerAsync(cancellationToken);
-        var ids = new List<string>();
-        await foreach (var blob in store.Container.GetBlobsAsync(new GetBlobsOptions { Prefix = SessionIds.Prefix }, cancellationToken))
-        {
-            if (blob.Name.EndsWith(".json", StringComparison.Ordinal) && !blob.Name.Contains('/', StringComparison.Ordinal))
-            {
-                ids.Add(blob.Name[..^".json".Length]);
-            }
-        }
+    /// <summary>Session ids of this database (every database's with <paramref name="allBacklogs"/>), newest first.</summary>
+    public async Task<IReadOnlyList<string>> ListIdsAsync(bool allBacklogs = false, CancellationToken cancellationToken = default) =>
+        [.. (await store.ListSessionsAsync(allBacklogs, cancellationToken)).Select(s => s.SessionId)];
 
-        return [.. ids.OrderDescending(StringComparer.Ordinal)];
-    }
+    /// <summary>Sessions with the backlog each drained, newest first.</summary>
+    public Task<IReadOnlyList<StoredSession>> ListAsync(bool allBacklogs, CancellationToken cancellationToken = default) =>
+        store.ListSessionsAsync(allBacklogs, cancellationToken);
 
     public Task<DrainSession?> LoadAsync(string sessionId, CancellationToken cancellationToken = default) => store.LoadAsync(sessionId, cancellationToken);
 
     /// <summary>The newest session without <c>completed_at</c>, or null.</summary>
     public async Task<DrainSession?> NewestIncompleteAsync(CancellationToken cancellationToken = default)
     {
-        foreach (var id in await ListIdsAsync(cancellationToken))
+        foreach (var id in await ListIdsAsync(cancellationToken: cancellationToken))
         {
             if (await LoadAsync(id, cancellationToken) is { IsComplete: false } session)
             {
@@ -48,7 +40,7 @@ public sealed class SessionCatalog(BlobSessionStore store)
     public async Task<Dictionary<string, int>> PriorAttemptsAsync(DateTimeOffset now, TimeSpan window, string? exceptSessionId, CancellationToken cancellationToken = default)
     {
         var attempts = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var id in await ListIdsAsync(cancellationToken))
+        foreach (var id in await ListIdsAsync(cancellationToken: cancellationToken))
         {
             if (id == exceptSessionId || await LoadAsync(id, cancellationToken) is not { } session)
             {

@@ -13,12 +13,14 @@ public sealed record CandidateQuery(string? RunId, IReadOnlyList<string> SkipRun
 
 /// <summary>The identity line's facts: which database, and how big its backlog is.</summary>
 /// <param name="Database">The database URL with its password masked.</param>
-public sealed record BacklogSummary(string Database, long Runs, long Phases, long Failed, long InFlight)
+/// <param name="Backlog">The backlog identity that scopes what drains remember (null for a simulated backlog).</param>
+public sealed record BacklogSummary(string Database, long Runs, long Phases, long Failed, long InFlight, BacklogIdentity? Backlog = null)
 {
     public bool IsEmpty => Runs == 0 && Phases == 0;
 
     public string IdentityLine =>
-        $"Database: {Database} ({Runs} runs, {Phases} phases, {Failed} FAILED, {InFlight} in flight)";
+        $"Database: {Database} ({Runs} runs, {Phases} phases, {Failed} FAILED, {InFlight} in flight)"
+        + (Backlog is null ? string.Empty : $" [backlog {Backlog.Canonical}]");
 }
 
 /// <summary>A phase row as the drain reads it.</summary>

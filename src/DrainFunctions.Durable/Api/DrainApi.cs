@@ -367,27 +367,8 @@ public sealed class DrainApi(DurableTaskClient client, BlobSessionStore sessions
         }
     }
 
-    /// <summary>Session ids with a session blob, newest first (the ids sort by start time).</summary>
-    private async Task<List<string>> ListSessionIdsAsync(CancellationToken cancellationToken)
-    {
-        var ids = new List<string>();
-        try
-        {
-            await foreach (var item in sessions.Container.GetBlobsByHierarchyAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, "/", SessionIds.Prefix, cancellationToken))
-            {
-                if (item.IsBlob && item.Blob.Name.EndsWith(".json", StringComparison.Ordinal) && SessionIds.IsValid(item.Blob.Name[..^5]))
-                {
-                    ids.Add(item.Blob.Name[..^5]);
-                }
-            }
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            // no container yet: no sessions
-        }
+    /// <summary>This database's session ids with a session blob, newest first (the ids sort by start time).</summary>
+    private async Task<List<string>> ListSessionIdsAsync(CancellationToken cancellationToken) =>
+        [.. (await sessions.ListSessionsAsync(cancellationToken: cancellationToken)).Select(s => s.SessionId)];
 
-        ids.Sort(StringComparer.Ordinal);
-        ids.Reverse();
-        return ids;
-    }
 }

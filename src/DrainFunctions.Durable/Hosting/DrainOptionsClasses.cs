@@ -1,3 +1,4 @@
+using DrainFunctions.Core.Ports;
 using DrainFunctions.Durable.Executors;
 using Microsoft.Extensions.Options;
 
@@ -24,6 +25,15 @@ public sealed class SnapshotOptions
     public TimeSpan LogFlushInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     public int MaxRetries { get; set; } = 5;
+
+    /// <summary>
+    /// The backlog identity (<see cref="BacklogIdentity.Canonical"/>, from <c>DATABASE_URL</c>) that
+    /// sessions and the ledger are scoped by; hosts set it. Left empty only by commands that read
+    /// every backlog's history (<c>--all</c>) or history written before scoping.
+    /// </summary>
+    public string? Backlog { get; set; }
+
+    public BacklogIdentity? BacklogScope() => string.IsNullOrWhiteSpace(Backlog) ? null : new BacklogIdentity(Backlog);
 }
 
 /// <summary>How a phase is executed (section <c>Executor</c>).</summary>
@@ -83,6 +93,11 @@ internal sealed class SnapshotOptionsValidator : IValidateOptions<SnapshotOption
         if (c.Length is < 3 or > 63 || !c.All(ch => ch is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-') || c.StartsWith('-') || c.EndsWith('-') || c.Contains("--", StringComparison.Ordinal))
         {
             errors.Add($"Snapshots: ContainerName '{c}' is not a valid blob container name.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Backlog))
+        {
+            errors.Add("Snapshots: Backlog (the backlog identity of DATABASE_URL) must be set, so that sessions and the ledger stay with their database.");
         }
 
         if (options.LogFlushInterval <= TimeSpan.Zero)

@@ -1,13 +1,15 @@
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using DrainFunctions.Core.Ports;
 using DrainFunctions.Durable.Hosting;
+using DrainFunctions.Durable.Storage;
 using Microsoft.Extensions.Options;
 
 namespace DrainFunctions.Durable.Ledger;
 
 /// <summary>
-/// The ledger across sessions: one JSON blob per run (<see cref="RunBlobName"/>) in the snapshots
+/// The ledger across sessions, per backlog: one JSON blob per run (<see cref="RunBlobName"/>) in the snapshots
 /// container, so that recording a phase rewrites only its run's entries and the bytes written per
 /// phase do not grow with the phases already recorded (one blob for everything grew to ~340 KB per
 /// write at 1,000 phases). Every change is read-modify-write with optimistic concurrency: the
@@ -17,10 +19,19 @@ namespace DrainFunctions.Durable.Ledger;
 /// </summary>
 public sealed class BlobLedgerStore
 {
-    public const string Prefix = "ledger/runs/";
+    /// <summary>
+    /// Where entries written before the ledger was scoped by backlog live. No drain reads them (their
+    /// database is unknown); <c>drain ledger show --all</c> lists them.
+    /// </summary>
+    public const string LegacyPrefix = "ledger/runs/";
+
+    private const string Root = "ledger/";
+
+    /// <summary>The run blobs of one backlog: <c>ledger/&lt;backlog key&gt;/runs/</c>.</summary>
+    public static string PrefixOf(BacklogIdentity? backlog) => backlog is null ? LegacyPrefix : $"{Root}{backlog.Key}/runs/";
 
     /// <summary>The blob of one run's entries (the run id escaped, so any id makes one blob name).</summary>
-    public static string RunBlobName(string runId) => Prefix + Uri.EscapeDataString(runId) + ".json";
+    public string RunBlobName(string runId) => prefix + Uri.EscapeDataString(runId) + ".json";
 
     /// <summary>Entries older than this are dropped on write (the read window is shorter).</summary>
     public static readonly TimeSpan Retention = TimeSpan.FromDays(30);
@@ -31,6 +42,8 @@ public sealed class BlobLedgerStore
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (ETag ETag, LedgerDocument Document)> cache = new(StringComparer.Ordinal);
     private readonly BlobContainerClient container;
     private readonly TimeProvider clock;
+    private readonly BacklogIdentity? scope;
+    private readonly string prefix;
     private int containerReady;
 
     public BlobLedgerStore(BlobServiceClient service, IOptions<SnapshotOptions> options, TimeProvider? clock = null)
@@ -39,7 +52,12 @@ public sealed class BlobLedgerStore
         ArgumentNullException.ThrowIfNull(options);
         container = service.GetBlobContainerClient(options.Value.ContainerName);
         this.clock = clock ?? TimeProvider.System;
+        scope = options.Value.BacklogScope();
+        prefix = PrefixOf(scope);
     }
+
+    /// <summary>The backlog whose ledger this is; null for the entries written before scoping.</summary>
+    public BacklogIdentity? Scope => scope;
 
     /// <summary>How many conflicts (412/409) updates met and retried; for tests and logs.</summary>
     public int ConflictsRetried => Volatile.Read(ref conflicts);
@@ -59,7 +77,7 @@ public sealed class BlobLedgerStore
         var listed = new HashSet<string>(StringComparer.Ordinal);
         try
         {
-            await foreach (var item in container.GetBlobsAsync(new GetBlobsOptions { Prefix = Prefix }, cancellationToken))
+            await foreach (var item in container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken))
             {
                 listed.Add(item.Name);
                 LedgerDocument run;
@@ -139,6 +157,7 @@ public sealed class BlobLedgerStore
                 {
                     Conditions = conditions,
                     HttpHeaders = new BlobHttpHeaders { ContentType = "application/json; charset=utf-8" },
+                    Metadata = scope is null ? null : new Dictionary<string, string>(StringComparer.Ordinal) { [BlobSessionStore.BacklogMetadata] = Uri.EscapeDataString(scope.Canonical) },
                 }, cancellationToken);
                 return document;
             }
@@ -203,6 +222,50 @@ public sealed class BlobLedgerStore
         return new LedgerView(document, sessionId, Now, windowHours, maxFingerprintRepeats);
     }
 
+    /// <summary>
+    /// The ledger of every backlog in the container, and the entries written before scoping
+    /// (backlog <see cref="LegacyBacklog"/>), each summarized within the window: <c>drain ledger show --all</c>.
+    /// </summary>
+    public async Task<IReadOnlyList<BacklogLedger>> ShowEveryBacklogAsync(int windowHours, int maxFingerprintRepeats, CancellationToken cancellationToken = default)
+    {
+        var documents = new SortedDictionary<string, (string Backlog, LedgerDocument Document)>(StringComparer.Ordinal);
+        try
+        {
+            await foreach (var item in container.GetBlobsAsync(new GetBlobsOptions { Prefix = Root, Traits = BlobTraits.Metadata }, cancellationToken))
+            {
+                // ledger/runs/<run>.json (before scoping) or ledger/<key>/runs/<run>.json.
+                var parts = item.Name.Split('/');
+                var key = item.Name.StartsWith(LegacyPrefix, StringComparison.Ordinal) ? string.Empty : parts.Length == 4 && parts[2] == "runs" ? parts[1] : null;
+                if (key is null)
+                {
+                    continue;
+                }
+
+                var backlog = key.Length == 0 ? LegacyBacklog
+                    : item.Metadata is { } m && m.TryGetValue(BlobSessionStore.BacklogMetadata, out var escaped) ? Uri.UnescapeDataString(escaped) : $"(backlog key {key})";
+                if (!documents.TryGetValue(key, out var entry))
+                {
+                    entry = (backlog, new LedgerDocument());
+                    documents[key] = entry;
+                }
+
+                var (run, _) = await ReadBlobAsync(item.Name, cancellationToken);
+                entry.Document.Attempts.AddRange(run.Attempts);
+                entry.Document.StoppedRuns.AddRange(run.StoppedRuns);
+                entry.Document.StoppedFingerprints.AddRange(run.StoppedFingerprints);
+            }
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            // No container yet: no ledger at all.
+        }
+
+        return [.. documents.Select(d => new BacklogLedger(d.Value.Backlog, d.Key.Length == 0 ? null : d.Key, LedgerSnapshot.From(d.Value.Document, Now, windowHours, maxFingerprintRepeats)))];
+    }
+
+    /// <summary>How <see cref="ShowEveryBacklogAsync"/> names the entries written before the ledger was scoped by backlog.</summary>
+    public const string LegacyBacklog = "(unknown: written before the ledger was kept per database)";
+
     /// <summary>What <c>GET /api/ledger</c> and <c>drain ledger show</c> print: the ledger within the window.</summary>
     public async Task<LedgerSnapshot> ShowAsync(int windowHours, int maxFingerprintRepeats, CancellationToken cancellationToken = default)
     {
@@ -221,6 +284,9 @@ public sealed class BlobLedgerStore
         Volatile.Write(ref containerReady, 1);
     }
 }
+
+/// <summary>One backlog's ledger, for <c>drain ledger show --all</c>; <paramref name="Key"/> is null for the entries written before scoping.</summary>
+public sealed record BacklogLedger(string Backlog, string? Key, LedgerSnapshot Ledger);
 
 /// <summary>One change to record: an attempt, and the stops the session's bookkeeping made after it.</summary>
 public sealed record LedgerRecord(LedgerAttempt? Attempt, LedgerRunStop? RunStop = null, LedgerFingerprintStop? FingerprintStop = null);

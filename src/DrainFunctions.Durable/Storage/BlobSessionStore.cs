@@ -4,6 +4,7 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
+using DrainFunctions.Core.Ports;
 using DrainFunctions.Core.Sessions;
 using DrainFunctions.Durable.Hosting;
 using Microsoft.Extensions.Options;
@@ -12,6 +13,9 @@ namespace DrainFunctions.Durable.Storage;
 
 /// <summary>What one save wrote: staged data bytes, and the size of the committed block list.</summary>
 public sealed record SaveMetrics(long BytesStaged, long BlockListBytes);
+
+/// <summary>A stored session as listed: its id and the backlog it drained (null: stored before sessions were scoped).</summary>
+public sealed record StoredSession(string SessionId, string? BacklogKey, string? Backlog);
 
 /// <summary>
 /// Session snapshots, attempt markers and logs in one blob container.
@@ -27,7 +31,12 @@ public sealed record SaveMetrics(long BytesStaged, long BlockListBytes);
 /// </summary>
 public sealed class BlobSessionStore
 {
+    /// <summary>Metadata names on a session blob: the backlog it drained (escaped) and that backlog's key.</summary>
+    public const string BacklogMetadata = "backlog";
+    public const string BacklogKeyMetadata = "backlogkey";
+
     private readonly BlobContainerClient container;
+    private readonly BacklogIdentity? scope;
     private int containerReady;
 
     public BlobSessionStore(BlobServiceClient service, IOptions<SnapshotOptions> options)
@@ -35,9 +44,57 @@ public sealed class BlobSessionStore
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(options);
         container = service.GetBlobContainerClient(options.Value.ContainerName);
+        scope = options.Value.BacklogScope();
     }
 
     public BlobContainerClient Container => container;
+
+    /// <summary>The backlog this store's sessions belong to; null for a store that reads every backlog.</summary>
+    public BacklogIdentity? Scope => scope;
+
+    /// <summary>
+    /// Stored sessions, newest first (ids sort by their UTC start time): this store's backlog only,
+    /// or every one with <paramref name="allBacklogs"/> (or when the store has no scope).
+    /// </summary>
+    public async Task<IReadOnlyList<StoredSession>> ListSessionsAsync(bool allBacklogs = false, CancellationToken cancellationToken = default)
+    {
+        var sessions = new List<StoredSession>();
+        try
+        {
+            await foreach (var item in container.GetBlobsAsync(new GetBlobsOptions { Prefix = SessionIds.Prefix, Traits = BlobTraits.Metadata }, cancellationToken))
+            {
+                if (!item.Name.EndsWith(".json", StringComparison.Ordinal) || item.Name.Contains('/', StringComparison.Ordinal) || !SessionIds.IsValid(item.Name[..^5]))
+                {
+                    continue;
+                }
+
+                var key = item.Metadata is { } m1 && m1.TryGetValue(BacklogKeyMetadata, out var k) ? k : null;
+                var backlog = item.Metadata is { } m2 && m2.TryGetValue(BacklogMetadata, out var escaped) ? Uri.UnescapeDataString(escaped) : null;
+                if (allBacklogs || scope is null || key == scope.Key)
+                {
+                    sessions.Add(new StoredSession(item.Name[..^5], key, backlog));
+                }
+            }
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            // no container yet: no sessions
+        }
+
+        sessions.Sort((a, b) => string.CompareOrdinal(b.SessionId, a.SessionId));
+        return sessions;
+    }
+
+    /// <summary>Headers and the backlog tag of every commit: a commit replaces the blob's metadata, so each one carries it.</summary>
+    private CommitBlockListOptions CommitOptions() => new()
+    {
+        HttpHeaders = new BlobHttpHeaders { ContentType = "application/json; charset=utf-8" },
+        Metadata = scope is null ? null : new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [BacklogMetadata] = Uri.EscapeDataString(scope.Canonical),
+            [BacklogKeyMetadata] = scope.Key,
+        },
+    };
 
     public static string SessionBlobName(string sessionId) => sessionId + ".json";
 
@@ -87,10 +144,7 @@ public sealed class BlobSessionStore
         }
 
         ids.Add(SessionBlocks.FooterId);
-        await blob.CommitBlockListAsync(ids, new CommitBlockListOptions
-        {
-            HttpHeaders = new BlobHttpHeaders { ContentType = "application/json; charset=utf-8" },
-        }, cancellationToken);
+        await blob.CommitBlockListAsync(ids, CommitOptions(), cancellationToken);
         return new SaveMetrics(staged, BlockListRequestBytes(ids));
     }
 
@@ -108,10 +162,7 @@ public sealed class BlobSessionStore
         await StageAsync(blob, SessionBlocks.HeaderId, SessionBlocks.Header(session), cancellationToken);
         var committed = await blob.GetBlockListAsync(BlockListTypes.Committed, cancellationToken: cancellationToken);
         var ids = committed.Value.CommittedBlocks.Select(b => b.Name).ToList();
-        await blob.CommitBlockListAsync(ids, new CommitBlockListOptions
-        {
-            HttpHeaders = new BlobHttpHeaders { ContentType = "application/json; charset=utf-8" },
-        }, cancellationToken);
+        await blob.CommitBlockListAsync(ids, CommitOptions(), cancellationToken);
         var summary = container.GetBlobClient(SummaryBlobName(sessionId));
         await summary.UploadAsync(BinaryData.FromString(renderSummary(session)), overwrite: true, cancellationToken);
         return session;

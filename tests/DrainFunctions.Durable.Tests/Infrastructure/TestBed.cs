@@ -197,6 +197,7 @@ public sealed class TestBed : IAsyncDisposable
             {
                 snapshots.ConnectionString = AzuriteConnectionString;
                 snapshots.ContainerName = ContainerName;
+                snapshots.Backlog = Url.Backlog.Canonical;
                 snapshots.LogFlushInterval = TimeSpan.FromMilliseconds(250);
             },
             options =>
