@@ -48,6 +48,14 @@ public static class DrainFunctions
     public static Task<RecordLedgerEntryOutput> RecordLedgerEntry([ActivityTrigger] RecordLedgerEntryInput input, FunctionContext function) =>
         Run<RecordLedgerEntry, RecordLedgerEntryInput, RecordLedgerEntryOutput>(input, function);
 
+    [Function(nameof(RenewDrainLock))]
+    public static Task<RenewDrainLockOutput> RenewDrainLock([ActivityTrigger] RenewDrainLockInput input, FunctionContext function) =>
+        Run<RenewDrainLock, RenewDrainLockInput, RenewDrainLockOutput>(input, function);
+
+    [Function(nameof(ReleaseDrainLock))]
+    public static Task<ReleaseDrainLockOutput> ReleaseDrainLock([ActivityTrigger] ReleaseDrainLockInput input, FunctionContext function) =>
+        Run<ReleaseDrainLock, ReleaseDrainLockInput, ReleaseDrainLockOutput>(input, function);
+
     private static Task<TOut> Run<TActivity, TIn, TOut>(TIn input, FunctionContext function)
         where TActivity : TaskActivity<TIn, TOut>
     {

@@ -10,7 +10,7 @@ using Microsoft.DurableTask.Client;
 namespace DrainFunctions.App;
 
 /// <summary>The HTTP API (function-key auth): each function maps its route to a <see cref="DrainApi"/> method.</summary>
-public sealed class HttpFunctions(BlobSessionStore sessions, BlobLedgerStore ledger, DrainOptions defaults)
+public sealed class HttpFunctions(BlobSessionStore sessions, BlobLedgerStore ledger, DrainLockStore locks, DrainOptions defaults)
 {
     [Function("StartDrain")]
     public async Task<IActionResult> Start([HttpTrigger(AuthorizationLevel.Function, "post", Route = "drains")] HttpRequest req, [DurableClient] DurableTaskClient client) =>
@@ -71,5 +71,5 @@ public sealed class HttpFunctions(BlobSessionStore sessions, BlobLedgerStore led
         return await reader.ReadToEndAsync(req.HttpContext.RequestAborted);
     }
 
-    private DrainApi Api(DurableTaskClient client) => new(client, sessions, ledger, defaults);
+    private DrainApi Api(DurableTaskClient client) => new(client, sessions, ledger, locks, defaults);
 }

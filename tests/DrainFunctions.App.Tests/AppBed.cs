@@ -44,6 +44,7 @@ public sealed class AppBed : IAsyncDisposable
         var snapshot = Options.Create(new SnapshotOptions { ContainerName = ContainerName, Backlog = Backlog });
         Sessions = new BlobSessionStore(service, snapshot);
         Ledger = new BlobLedgerStore(service, snapshot);
+        Locks = new DrainLockStore(service, snapshot);
     }
 
     /// <summary>Azurite, started by scripts/services.sh; never skipped when missing.</summary>
@@ -70,13 +71,18 @@ public sealed class AppBed : IAsyncDisposable
 
     public BlobLedgerStore Ledger { get; }
 
+    public DrainLockStore Locks { get; }
+
+    /// <summary>The scheduled drain as the timer function builds it.</summary>
+    public ScheduledDrain Timer => new(Client, new DrainLauncher(Client, Sessions, Locks), Defaults);
+
     public DurableTaskTestHost Host { get; private set; } = null!;
 
     public DurableTaskClient Client => Host.Client;
 
     public DrainOptions Defaults { get; set; } = new() { BatchSize = 3, PhaseTimeoutSeconds = 120 };
 
-    public DrainApi Api => new(Client, Sessions, Ledger, Defaults) { PreviewWait = TimeSpan.FromSeconds(60) };
+    public DrainApi Api => new(Client, Sessions, Ledger, Locks, Defaults) { PreviewWait = TimeSpan.FromSeconds(60) };
 
     public void Hang(bool on)
     {

@@ -29,7 +29,7 @@ public sealed class TimerTests
     {
         await using var bed = await AppBed.StartAsync();
         bed.Hang(true);
-        var timer = new ScheduledDrain(bed.Client, bed.Defaults);
+        var timer = bed.Timer;
         var first = await timer.TickAsync();
         Assert.Equal(TickOutcome.Started, first.Outcome);
         await bed.WaitForPhaseAsync(DrainInstances.ScheduledInstanceId);
@@ -61,7 +61,7 @@ public sealed class TimerTests
         Assert.Equal(202, manual.Status);
         var sessionId = System.Text.Json.JsonDocument.Parse(manual.Body).RootElement.GetProperty("sessionId").GetString()!;
         await bed.WaitForPhaseAsync(sessionId);
-        var ticks = await Task.WhenAll(new ScheduledDrain(bed.Client, bed.Defaults).TickAsync(), new ScheduledDrain(bed.Client, bed.Defaults).TickAsync());
+        var ticks = await Task.WhenAll(bed.Timer.TickAsync(), bed.Timer.TickAsync());
         Assert.All(ticks, t => Assert.Equal(TickOutcome.SkippedManualRunning, t.Outcome));
         Assert.Equal(1, await LiveDrainsAsync(bed));
         await bed.Api.CancelAsync(sessionId, "now");

@@ -171,3 +171,57 @@ public sealed class BacklogScopeTests : IDisposable
 
     public void Dispose() => folder.Delete(recursive: true);
 }
+
+/// <summary>Two drains of one database started at the same instant, from two task hubs: one drains, the other is refused.</summary>
+public sealed class OneDrainPerDatabaseTests : IDisposable
+{
+    private readonly DirectoryInfo folder = Directory.CreateTempSubdirectory("drain-lock-");
+
+    [Fact]
+    public async Task Drain_TwoStartedTogetherOnTwoHubs_OneDrainsOneRefusedOneSession()
+    {
+        var url = "sqlite:///" + Path.Combine(folder.FullName, "autopack.db");
+        await using (var admin = await BacklogAdmin.OpenAsync(DatabaseUrl.Parse(url)))
+        {
+            await admin.InitSchemaAsync();
+            await admin.SeedDemoAsync();
+        }
+
+        var starts = Path.Combine(folder.FullName, "starts.log");
+        var script = Path.Combine(folder.FullName, "executor.sh");
+        var demo = Path.Combine(CliRunner.RepoRoot(), "src", "DrainFunctions.DemoExecutor", "bin", "Release", "net10.0", "DrainFunctions.DemoExecutor.dll");
+        await File.WriteAllTextAsync(script, $"""
+            #!/usr/bin/env bash
+            echo "$1:$2" >> '{starts}'
+            sleep 2
+            exec dotnet '{demo}' --run-id "$1" --phase-id "$2" --outcome fail --reason 'AssertionError: lock test'
+            """);
+        var container = "lock-" + Guid.NewGuid().ToString("N")[..12];
+        Dictionary<string, string> Environment(string hub) => new()
+        {
+            ["DATABASE_URL"] = url,
+            ["AzureWebJobsStorage"] = System.Environment.GetEnvironmentVariable("DRAIN_TEST_AZURITE") ?? throw new InvalidOperationException("DRAIN_TEST_AZURITE is not set"),
+            ["DURABLE_TASK_HUB_NAME"] = hub,
+            ["Snapshots__ContainerName"] = container,
+        };
+
+        string[] flags = ["--batch-size", "2", "--phase-timeout-seconds", "60", "--executor-command", $"bash '{script}' {{run_id}} {{phase_id}}"];
+        using var one = DrainProcess.Start(Environment("lockone" + Guid.NewGuid().ToString("N")[..8]), flags);
+        using var two = DrainProcess.Start(Environment("locktwo" + Guid.NewGuid().ToString("N")[..8]), flags);
+        var codes = await Task.WhenAll(one.WaitForExitAsync(TimeSpan.FromMinutes(4)), two.WaitForExitAsync(TimeSpan.FromMinutes(4)));
+
+        var refused = new[] { one, two }.Where(d => d.Stderr.Contains("holds database", StringComparison.Ordinal)).ToList();
+        var drained = new[] { one, two }.Where(d => d.Stdout.Contains("BATCH DRAIN SUMMARY", StringComparison.Ordinal)).ToList();
+        Assert.True(refused.Count == 1 && drained.Count == 1, $"one: {codes[0]}\n{one.Stdout}\n{one.Stderr}\ntwo: {codes[1]}\n{two.Stdout}\n{two.Stderr}");
+        Assert.DoesNotContain("Draining:", refused[0].Stdout, StringComparison.Ordinal);
+        var started = await File.ReadAllLinesAsync(starts);
+        Assert.Equal(2, started.Length);
+        Assert.Equal(2, started.Distinct().Count());
+
+        using var list = DrainProcess.Start(Environment("lockone"), "sessions", "list");
+        Assert.Equal(0, await list.WaitForExitAsync(TimeSpan.FromMinutes(1)));
+        Assert.Single(list.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    public void Dispose() => folder.Delete(recursive: true);
+}

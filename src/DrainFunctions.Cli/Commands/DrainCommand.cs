@@ -3,6 +3,7 @@ using DrainFunctions.Cli.Local;
 using DrainFunctions.Core.Options;
 using DrainFunctions.Core.Sessions;
 using DrainFunctions.Data;
+using DrainFunctions.Durable.Api;
 using DrainFunctions.Durable.Orchestration;
 using DrainFunctions.Durable.Storage;
 using Microsoft.DurableTask.Client;
@@ -58,6 +59,7 @@ public static class DrainCommand
         var executor = new LocalDrainHost.ExecutorSettings(invocation.Executor, invocation.ExecutorCommand, invocation.Workspace, invocation.Options.ApiUrl, demoTimeScale);
         await using var host = await LocalDrainHost.StartAsync(environment, database, executor, stderr);
         var catalog = new SessionCatalog(host.Sessions);
+        var launcher = new DrainLauncher(host.Client, host.Sessions, host.Locks);
 
         string instanceId;
         if (invocation.Resume)
@@ -71,15 +73,15 @@ public static class DrainCommand
             else if (await catalog.NewestIncompleteAsync() is { } saved)
             {
                 progress.WriteLine($"Resuming session {saved.SessionId} ({saved.State.TotalProcessed}/{saved.BatchSize} processed)");
-                var input = new DrainOrchestrationInput
+                saved.State = await WithPriorAttemptsAsync(saved.State, catalog, invocation.Options, saved.SessionId);
+                var launch = await launcher.ResumeAsync(saved, invocation.Options with { BatchSize = saved.BatchSize }, $"{saved.SessionId}-resume-{Guid.NewGuid():N}");
+                if (launch is not { Started: true, InstanceId: { } resumedId })
                 {
-                    Options = invocation.Options with { BatchSize = saved.BatchSize },
-                    SessionId = saved.SessionId,
-                    Generation = 1,
-                    StartedAt = Iso8601.TryParse(saved.StartedAt, out var started) ? started : DateTimeOffset.UtcNow,
-                    State = await WithPriorAttemptsAsync(saved.State, catalog, invocation.Options, saved.SessionId),
-                };
-                instanceId = await host.Client.ScheduleNewOrchestrationInstanceAsync(nameof(DrainOrchestrator), input);
+                    stderr.WriteLine($"drain: {launch.Busy}; a database is drained by one drain at a time");
+                    return 1;
+                }
+
+                instanceId = resumedId;
             }
             else
             {
@@ -97,12 +99,23 @@ public static class DrainCommand
                 return 1;
             }
 
-            var input = new DrainOrchestrationInput
+            var state = await WithPriorAttemptsAsync(new PolicyState(), catalog, invocation.Options, null);
+            if (invocation.Options.DryRun)
             {
-                Options = invocation.Options,
-                State = await WithPriorAttemptsAsync(new PolicyState(), catalog, invocation.Options, null),
-            };
-            instanceId = await host.Client.ScheduleNewOrchestrationInstanceAsync(nameof(DrainOrchestrator), input);
+                // A dry run touches nothing, so it takes no lock and claims no session.
+                instanceId = await host.Client.ScheduleNewOrchestrationInstanceAsync(nameof(DrainOrchestrator), new DrainOrchestrationInput { Options = invocation.Options, State = state });
+            }
+            else
+            {
+                var launch = await launcher.StartAsync(invocation.Options, state);
+                if (launch is not { Started: true, InstanceId: { } startedId })
+                {
+                    stderr.WriteLine($"drain: {launch.Busy}; a database is drained by one drain at a time");
+                    return 1;
+                }
+
+                instanceId = startedId;
+            }
         }
 
         var watched = await WatchAsync(host.Client, instanceId, progress, stderr, interrupts, liveStatus: !Console.IsErrorRedirected && !Console.IsOutputRedirected);

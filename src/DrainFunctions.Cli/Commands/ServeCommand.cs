@@ -56,7 +56,7 @@ public static class ServeCommand
 
         var environment = LocalEnvironment.FromProcess(database.Backlog);
         await using var host = await LocalDrainHost.StartAsync(environment, database, executor, stderr);
-        var api = new DrainApi(host.Client, host.Sessions, host.Ledger, new DrainOptions());
+        var api = new DrainApi(host.Client, host.Sessions, host.Ledger, host.Locks, new DrainOptions());
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();

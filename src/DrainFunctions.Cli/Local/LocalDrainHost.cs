@@ -27,6 +27,8 @@ public sealed class LocalDrainHost : IAsyncDisposable
 
     public DrainFunctions.Durable.Ledger.BlobLedgerStore Ledger => host.Services.GetRequiredService<DrainFunctions.Durable.Ledger.BlobLedgerStore>();
 
+    public DrainLockStore Locks => host.Services.GetRequiredService<DrainLockStore>();
+
     /// <summary>Settings of the executor from the command line.</summary>
     public sealed record ExecutorSettings(string Kind, string? CommandTemplate, string? Workspace, string? ApiUrl, double DemoTimeScale);
 

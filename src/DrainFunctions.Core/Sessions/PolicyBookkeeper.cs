@@ -13,6 +13,9 @@ public enum SessionStop
     TimeLimit,
     ZeroYieldLimit,
     Cancelled,
+
+    /// <summary>Another drain took over the database's lock (this one's host was gone past its hold).</summary>
+    LockLost,
 }
 
 /// <summary>What recording one result changed, and the lines to print for it.</summary>

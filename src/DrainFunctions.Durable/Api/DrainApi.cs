@@ -17,10 +17,11 @@ namespace DrainFunctions.Durable.Api;
 /// out. No Functions or ASP.NET types, so the Function App, an ASP.NET Core app and tests call
 /// the same code. <paramref name="defaults"/> are the drain options from settings; a body overrides them.
 /// </summary>
-public sealed class DrainApi(DurableTaskClient client, BlobSessionStore sessions, BlobLedgerStore ledger, DrainOptions defaults, TimeProvider? clock = null)
+public sealed class DrainApi(DurableTaskClient client, BlobSessionStore sessions, BlobLedgerStore ledger, DrainLockStore locks, DrainOptions defaults, TimeProvider? clock = null)
 {
     private readonly DrainInstances instances = new(client);
     private readonly TimeProvider time = clock ?? TimeProvider.System;
+    private readonly DrainLauncher launcher = new(client, sessions, locks, clock);
 
     /// <summary>How long <c>POST /api/drains/preview</c> waits for the dry run before answering 202.</summary>
     public TimeSpan PreviewWait { get; init; } = TimeSpan.FromSeconds(60);
@@ -47,17 +48,9 @@ public sealed class DrainApi(DurableTaskClient client, BlobSessionStore sessions
             return Conflict(running.Instance, running.SessionId);
         }
 
-        var started = time.GetUtcNow();
-        var sessionId = SessionIds.FromStart(started);
-        while (await client.GetInstanceAsync(sessionId, cancellationToken) is not null || await sessions.ReadTextAsync(BlobSessionStore.SessionBlobName(sessionId), cancellationToken) is not null)
-        {
-            started = started.AddSeconds(1);
-            sessionId = SessionIds.FromStart(started);
-        }
-
-        var input = new DrainOrchestrationInput { Options = options, SessionId = sessionId, StartedAt = TruncateToSecond(started) };
-        await client.ScheduleNewOrchestrationInstanceAsync(nameof(DrainOrchestrator), input, new StartOrchestrationOptions(sessionId), cancellationToken);
-        return Accepted(sessionId, sessionId);
+        // The instance id is the session id; the launcher takes the database's lock and claims the id.
+        var launch = await launcher.StartAsync(options, cancellationToken: cancellationToken);
+        return launch is { Started: true, SessionId: { } sessionId, InstanceId: { } instanceId } ? Accepted(sessionId, instanceId) : Busy(launch);
     }
 
     // ------------------------------------------------------------------ POST /api/drains/preview
@@ -164,19 +157,10 @@ public sealed class DrainApi(DurableTaskClient client, BlobSessionStore sessions
             }
         }
 
-        session.State.RebuildDerived(session.Results);
-        var startedAt = Iso8601.TryParse(session.StartedAt, out var s) ? s : time.GetUtcNow();
         var instanceId = $"{session.SessionId}-resume-{time.GetUtcNow().ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture)}";
-        var input = new DrainOrchestrationInput
-        {
-            Options = options with { BatchSize = body is null || !body.Contains("\"batchSize\"", StringComparison.Ordinal) ? session.BatchSize : options.BatchSize },
-            SessionId = session.SessionId,
-            StartedAt = startedAt,
-            State = session.State,
-            Generation = 1,
-        };
-        await client.ScheduleNewOrchestrationInstanceAsync(nameof(DrainOrchestrator), input, new StartOrchestrationOptions(instanceId), cancellationToken);
-        return Accepted(session.SessionId, instanceId);
+        var resumed = options with { BatchSize = body is null || !body.Contains("\"batchSize\"", StringComparison.Ordinal) ? session.BatchSize : options.BatchSize };
+        var launch = await launcher.ResumeAsync(session, resumed, instanceId, cancellationToken);
+        return launch.Started ? Accepted(session.SessionId, instanceId) : Busy(launch);
     }
 
     // ------------------------------------------------------------------ GET /api/drains
@@ -334,6 +318,11 @@ public sealed class DrainApi(DurableTaskClient client, BlobSessionStore sessions
         };
         return ApiResult.Ok(body, 202) with { Headers = new Dictionary<string, string> { ["Location"] = status } };
     }
+
+    /// <summary>409: another drain (in another process, task hub or machine) holds this database's lock.</summary>
+    private static ApiResult Busy(DrainLaunch launch) =>
+        ApiResult.Problem(409, "Conflict", $"a drain is already running on this database: {launch.Busy}",
+            extra: new { sessionId = launch.SessionId, instanceId = launch.InstanceId, statusUrl = launch.SessionId is null ? null : StatusUrl(launch.SessionId), lockExpiresAt = launch.BusyWith?.ExpiresAt });
 
     private static ApiResult Conflict(OrchestrationMetadata instance, string? sessionId) =>
         ApiResult.Problem(409, "Conflict", $"a drain is already running on this database: session {sessionId ?? "(starting)"}",

@@ -11,6 +11,9 @@ public enum TickOutcome
     Started,
     SkippedScheduledRunning,
     SkippedManualRunning,
+
+    /// <summary>A drain in another task hub or on another machine holds the database's lock.</summary>
+    SkippedLocked,
     Disabled,
 }
 
@@ -23,10 +26,9 @@ public sealed record TickResult(TickOutcome Outcome, string? SessionId, string? 
 /// finished previous scheduled instance is purged first so the fixed id can be used again on
 /// every backend. Two ticks racing for the id: the loser's start fails and it counts as skipped.
 /// </summary>
-public sealed class ScheduledDrain(DurableTaskClient client, DrainOptions options, TimeProvider? clock = null)
+public sealed class ScheduledDrain(DurableTaskClient client, DrainLauncher launcher, DrainOptions options)
 {
     private readonly DrainInstances instances = new(client);
-    private readonly TimeProvider time = clock ?? TimeProvider.System;
 
     public async Task<TickResult> TickAsync(bool enabled = true, CancellationToken cancellationToken = default)
     {
@@ -54,14 +56,10 @@ public sealed class ScheduledDrain(DurableTaskClient client, DrainOptions option
             await client.PurgeInstanceAsync(DrainInstances.ScheduledInstanceId, cancellation: cancellationToken);
         }
 
-        var now = time.GetUtcNow();
-        now = new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
-        var sessionId = SessionIds.FromStart(now);
-        var input = new DrainOrchestrationInput { Options = options with { DryRun = false }, SessionId = sessionId, StartedAt = now };
+        DrainLaunch launch;
         try
         {
-            await client.ScheduleNewOrchestrationInstanceAsync(nameof(DrainOrchestrator), input,
-                new StartOrchestrationOptions(DrainInstances.ScheduledInstanceId), cancellationToken);
+            launch = await launcher.StartAsync(options, instanceId: _ => DrainInstances.ScheduledInstanceId, cancellationToken: cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -75,6 +73,8 @@ public sealed class ScheduledDrain(DurableTaskClient client, DrainOptions option
             throw;
         }
 
-        return new TickResult(TickOutcome.Started, sessionId, DrainInstances.ScheduledInstanceId);
+        return launch.Started
+            ? new TickResult(TickOutcome.Started, launch.SessionId, DrainInstances.ScheduledInstanceId)
+            : new TickResult(TickOutcome.SkippedLocked, launch.SessionId, launch.InstanceId);
     }
 }

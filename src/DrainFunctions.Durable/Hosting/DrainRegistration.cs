@@ -26,6 +26,8 @@ public static class DrainRegistration
         registry.AddActivity<SaveSessionSnapshot>();
         registry.AddActivity<FinishSession>();
         registry.AddActivity<RecordLedgerEntry>();
+        registry.AddActivity<RenewDrainLock>();
+        registry.AddActivity<ReleaseDrainLock>();
         return registry;
     }
 
@@ -62,6 +64,7 @@ public static class DrainRegistration
         services.TryAddSingleton(sp => CreateBlobServiceClient(sp.GetRequiredService<IOptions<SnapshotOptions>>().Value, credential));
         services.TryAddSingleton<BlobSessionStore>();
         services.TryAddSingleton(sp => new BlobLedgerStore(sp.GetRequiredService<BlobServiceClient>(), sp.GetRequiredService<IOptions<SnapshotOptions>>()));
+        services.TryAddSingleton(sp => new DrainLockStore(sp.GetRequiredService<BlobServiceClient>(), sp.GetRequiredService<IOptions<SnapshotOptions>>()));
         services.TryAddSingleton<AttemptRegistry>();
         services.TryAddSingleton<IPhaseExecutor, ProcessExecutor>();
         return services;

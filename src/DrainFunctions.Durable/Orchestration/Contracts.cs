@@ -21,8 +21,14 @@ public sealed record DrainOrchestrationInput
     /// <summary>How long after the executor's own deadline the durable timer fires.</summary>
     public int GraceSeconds { get; init; } = DefaultGraceSeconds;
 
+    /// <summary>The token of the database's drain lock its starter took (null: a dry run, which takes none).</summary>
+    public string? LockToken { get; init; }
+
     // ---- carried across generations (null/empty on the first start) ----
     public string? SessionId { get; init; }
+
+    /// <summary>When the drain lock runs out unless renewed (null: renew before the first phase).</summary>
+    public DateTimeOffset? LockExpiresAt { get; init; }
 
     public DateTimeOffset? StartedAt { get; init; }
 

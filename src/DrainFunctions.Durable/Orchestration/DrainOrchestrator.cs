@@ -49,6 +49,7 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
         private Task<CancelRequest> cancelEvent;
         private CancelRequest? cancelRequested;
         private string? currentPhase;
+        private DateTimeOffset? lockExpires;
 
         public Run(TaskOrchestrationContext context, DrainOrchestrationInput input)
         {
@@ -67,6 +68,7 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
 
             log = new LineLog(input.LineSequence, input.RecentLines ?? []);
             budgetDeadline = PolicyBookkeeper.BudgetDeadline(options, started);
+            lockExpires = input.LockExpiresAt;
             cancelEvent = context.WaitForExternalEvent<CancelRequest>(CancelRequest.EventName);
         }
 
@@ -81,6 +83,7 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
             {
                 var line = "Invalid options: " + string.Join("; ", errors.Select(e => $"{e.FlagName} {e.Message}"));
                 log.Add(line);
+                await ReleaseLockAsync();
                 Publish("InvalidOptions");
                 return Output("InvalidOptions", line) with { SessionBlob = null };
             }
@@ -127,6 +130,15 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 if (phasesThisGeneration >= perGeneration)
                 {
                     return ContinueAsNew();
+                }
+
+                // One drain per database: the hold is renewed between phases; a drain that finds
+                // another one holding it (its own host was gone past the hold) stops before picking.
+                if (await RenewLockAsync() is { } heldBy)
+                {
+                    stop = SessionStop.LockLost;
+                    stopLine = $"\n[LOCK] {heldBy} - stopping";
+                    break;
                 }
 
                 log.Add(ProgressLines.Selecting(Processed, options.BatchSize));
@@ -209,10 +221,38 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
             {
                 await context.CallActivityAsync<FinishSessionOutput>(
                     nameof(FinishSession), new FinishSessionInput(sessionId, Iso8601.Format(Now)), StorageRetry);
+                if (stop != SessionStop.LockLost)
+                {
+                    await ReleaseLockAsync();
+                }
             }
 
             Publish(stop.ToString());
             return Output(stop.ToString(), stopLine);
+        }
+
+        /// <summary>Renews the drain lock when its hold runs short; returns who holds it when this drain lost it.</summary>
+        private async Task<string?> RenewLockAsync()
+        {
+            if (options.DryRun || input.LockToken is not { } token || !DrainLease.NeedsRenewal(Now, lockExpires, options, input.GraceSeconds))
+            {
+                return null;
+            }
+
+            var renewal = await context.CallActivityAsync<RenewDrainLockOutput>(
+                nameof(RenewDrainLock),
+                new RenewDrainLockInput(token, sessionId, context.InstanceId, DrainLease.Ttl(options, input.GraceSeconds).TotalSeconds),
+                StorageRetry);
+            lockExpires = renewal.ExpiresAt;
+            return renewal.Held ? null : renewal.HeldBy;
+        }
+
+        private async Task ReleaseLockAsync()
+        {
+            if (!options.DryRun && input.LockToken is { } token)
+            {
+                await context.CallActivityAsync<ReleaseDrainLockOutput>(nameof(ReleaseDrainLock), new ReleaseDrainLockInput(token), StorageRetry);
+            }
         }
 
         private void NoteCancel()
@@ -474,6 +514,7 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 SessionId = sessionId,
                 StartedAt = started,
                 Generation = input.Generation + 1,
+                LockExpiresAt = lockExpires,
                 State = ProcessedKeyGroups.WithoutKeys(state),
                 ProcessedByRun = options.DryRun ? [] : ProcessedKeyGroups.Group(state.ProcessedKeys),
                 DryRunPicks = picks,

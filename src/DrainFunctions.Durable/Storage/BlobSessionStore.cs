@@ -149,6 +149,35 @@ public sealed class BlobSessionStore
     }
 
     /// <summary>
+    /// Claims a session id for a new drain by creating its document with no results, only if no
+    /// blob has that name: two drains started in the same second never share (or overwrite) one.
+    /// </summary>
+    public async Task<bool> TryReserveAsync(DrainSession header, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        await EnsureContainerAsync(cancellationToken);
+        var blob = container.GetBlockBlobClient(SessionBlobName(header.SessionId));
+        if ((await blob.ExistsAsync(cancellationToken)).Value)
+        {
+            return false;
+        }
+
+        await StageAsync(blob, SessionBlocks.HeaderId, SessionBlocks.Header(header), cancellationToken);
+        await StageAsync(blob, SessionBlocks.FooterId, SessionBlocks.Footer(0), cancellationToken);
+        var options = CommitOptions();
+        options.Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All };
+        try
+        {
+            await blob.CommitBlockListAsync([SessionBlocks.HeaderId, SessionBlocks.FooterId], options, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
     /// Ends the session: rewrites the header with <c>completed_at</c> (keeping every committed
     /// result block) and writes the summary. Returns the session as read back.
     /// </summary>

@@ -1,0 +1,18 @@
+using DrainFunctions.Durable.Orchestration;
+using DrainFunctions.Durable.Storage;
+using Microsoft.DurableTask;
+
+namespace DrainFunctions.Durable.Activities;
+
+/// <summary>Keeps the database's drain lock while the drain lives; says so when another drain took it over.</summary>
+public sealed class RenewDrainLock(DrainLockStore locks) : TaskActivity<RenewDrainLockInput, RenewDrainLockOutput>
+{
+    public override async Task<RenewDrainLockOutput> RunAsync(TaskActivityContext context, RenewDrainLockInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var outcome = await locks.RenewAsync(input.Token, input.SessionId, input.InstanceId, TimeSpan.FromSeconds(input.TtlSeconds));
+        return outcome.Held
+            ? new RenewDrainLockOutput(true, outcome.Holder?.ExpiresAt, null)
+            : new RenewDrainLockOutput(false, null, outcome.Holder?.Describe(locks.Backlog.Canonical) ?? $"another drain holds database {locks.Backlog.Canonical}");
+    }
+}

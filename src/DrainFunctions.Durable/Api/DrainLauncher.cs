@@ -1,0 +1,114 @@
+using DrainFunctions.Core.Options;
+using DrainFunctions.Core.Sessions;
+using DrainFunctions.Durable.Orchestration;
+using DrainFunctions.Durable.Storage;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+
+namespace DrainFunctions.Durable.Api;
+
+/// <summary>A drain started (its session and instance), or refused because another drain holds the database.</summary>
+public sealed record DrainLaunch(string? SessionId, string? InstanceId, DrainLockHolder? BusyWith, string? Busy)
+{
+    public bool Started => Busy is null;
+}
+
+/// <summary>
+/// Starts real drains (never previews) for every entry point: takes the database's drain lock,
+/// claims a session id no other drain has, and schedules the orchestration with the lock's token.
+/// The command line, the HTTP API and the timer all start drains here, so "one drain per database"
+/// holds across processes, task hubs and machines.
+/// </summary>
+public sealed class DrainLauncher(DurableTaskClient client, BlobSessionStore sessions, DrainLockStore locks, TimeProvider? clock = null)
+{
+    private const int MaxSessionIdTries = 120;
+    private readonly TimeProvider time = clock ?? TimeProvider.System;
+
+    /// <summary>
+    /// A new session. <paramref name="instanceId"/> names the orchestration instance from the session
+    /// id (null: the session id itself).
+    /// </summary>
+    public async Task<DrainLaunch> StartAsync(DrainOptions options, PolicyState? state = null, Func<string, string>? instanceId = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var token = DrainLockStore.NewToken();
+        var held = await locks.TryAcquireAsync(token, null, null, DrainLease.Ttl(options, DrainOrchestrationInput.DefaultGraceSeconds), cancellationToken);
+        if (!held.Held)
+        {
+            return Refused(held.Holder);
+        }
+
+        try
+        {
+            var now = TruncateToSecond(time.GetUtcNow());
+            string? sessionId = null;
+            var startedAt = now;
+            for (var i = 0; i < MaxSessionIdTries && sessionId is null; i++)
+            {
+                var at = now.AddSeconds(i);
+                var candidate = SessionIds.FromStart(at);
+                var header = new DrainSession { SessionId = candidate, StartedAt = Iso8601.Format(at), BatchSize = options.BatchSize };
+                if (await client.GetInstanceAsync(instanceId?.Invoke(candidate) ?? candidate, cancellationToken) is null
+                    && await sessions.TryReserveAsync(header, cancellationToken))
+                {
+                    (sessionId, startedAt) = (candidate, at);
+                }
+            }
+
+            if (sessionId is null)
+            {
+                throw new InvalidOperationException($"no free session id in the {MaxSessionIdTries} seconds from {now:u}");
+            }
+
+            var id = instanceId?.Invoke(sessionId) ?? sessionId;
+            var input = new DrainOrchestrationInput { Options = options with { DryRun = false }, SessionId = sessionId, StartedAt = startedAt, State = state ?? new PolicyState(), LockToken = token };
+            await locks.RenewAsync(token, sessionId, id, DrainLease.Ttl(options, DrainOrchestrationInput.DefaultGraceSeconds), cancellationToken);
+            await client.ScheduleNewOrchestrationInstanceAsync(nameof(DrainOrchestrator), input, new StartOrchestrationOptions(id), cancellationToken);
+            return new DrainLaunch(sessionId, id, null, null);
+        }
+        catch
+        {
+            await locks.ReleaseAsync(token, CancellationToken.None);
+            throw;
+        }
+    }
+
+    /// <summary>An incomplete session continued under <paramref name="instanceId"/>, with <paramref name="options"/> (its batch size already decided).</summary>
+    public async Task<DrainLaunch> ResumeAsync(DrainSession session, DrainOptions options, string instanceId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(options);
+        var token = DrainLockStore.NewToken();
+        var held = await locks.TryAcquireAsync(token, session.SessionId, instanceId, DrainLease.Ttl(options, DrainOrchestrationInput.DefaultGraceSeconds), cancellationToken);
+        if (!held.Held)
+        {
+            return Refused(held.Holder);
+        }
+
+        try
+        {
+            session.State.RebuildDerived(session.Results);
+            var input = new DrainOrchestrationInput
+            {
+                Options = options with { DryRun = false },
+                SessionId = session.SessionId,
+                StartedAt = Iso8601.TryParse(session.StartedAt, out var s) ? s : time.GetUtcNow(),
+                State = session.State,
+                Generation = 1,
+                LockToken = token,
+            };
+            await client.ScheduleNewOrchestrationInstanceAsync(nameof(DrainOrchestrator), input, new StartOrchestrationOptions(instanceId), cancellationToken);
+            return new DrainLaunch(session.SessionId, instanceId, null, null);
+        }
+        catch
+        {
+            await locks.ReleaseAsync(token, CancellationToken.None);
+            throw;
+        }
+    }
+
+    private DrainLaunch Refused(DrainLockHolder? holder) =>
+        new(holder?.SessionId, holder?.InstanceId, holder, holder?.Describe(locks.Backlog.Canonical) ?? $"another drain holds database {locks.Backlog.Canonical}");
+
+    private static DateTimeOffset TruncateToSecond(DateTimeOffset value) => new(value.Ticks - (value.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+}
