@@ -49,6 +49,105 @@ public sealed class CommandLineTests
     }
 }
 
+public sealed class CommandTemplateTests : IDisposable
+{
+    private readonly DirectoryInfo folder = Directory.CreateTempSubdirectory("drain-template-");
+
+    [Theory]
+    [InlineData("", "must not be empty (e.g. python scripts/drain_one_phase.py --run-id {run_id} --phase-id {phase_id} --force)")]
+    [InlineData("   ", "must not be empty (e.g. python scripts/drain_one_phase.py --run-id {run_id} --phase-id {phase_id} --force)")]
+    [InlineData("'' {run_id}", "has no command to run (e.g. python scripts/drain_one_phase.py --run-id {run_id} --phase-id {phase_id} --force)")]
+    [InlineData("python x.py --run {run_id} --x {foo}", "unknown placeholder {foo} (allowed: {run_id}, {phase_id}, {phase_index}, {session_id})")]
+    [InlineData("python x.py '{runid}' --p={Phase_Id}", "unknown placeholders {runid}, {Phase_Id} (allowed: {run_id}, {phase_id}, {phase_index}, {session_id})")]
+    [InlineData("python 'unclosed {run_id}", "unterminated single quote at position 8")]
+    public void TemplateProblems_BadTemplate_SaysWhatAndWhatIsAllowed(string template, string expected) =>
+        Assert.Equal([expected], CommandLine.TemplateProblems(template));
+
+    [Theory]
+    [InlineData("python scripts/drain_one_phase.py --run-id {run_id} --phase-id {phase_id} --force")]
+    [InlineData("bash run.sh {run_id}:{phase_id} {phase_index} {session_id}")]
+    [InlineData("python -c 'print({})' {{run_id}} '{\"json\": 1}' {1} {-x}")]
+    public void TemplateProblems_KnownPlaceholdersAndOtherBraces_Accepted(string template) =>
+        Assert.Empty(CommandLine.TemplateProblems(template));
+
+    [Fact]
+    public void Placeholders_EveryAllowedOne_IsFilledByTheExecutor()
+    {
+        var template = "prog " + string.Join(' ', CommandLine.Placeholders.Select(p => "{" + p + "}"));
+        var request = new ExecutorRequest("batch-drain-20260101-000000", "r", "p", 3, DateTimeOffset.UtcNow, null);
+
+        var words = ProcessExecutor.BuildArguments(template, request, request.SessionId);
+
+        Assert.Empty(CommandLine.TemplateProblems(template));
+        Assert.Equal(["prog", "r", "p", "3", "batch-drain-20260101-000000"], words);
+    }
+
+    private string Program(string relative, bool executable = true)
+    {
+        var path = Path.Combine(folder.FullName, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, "#!/bin/sh\necho ok\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, executable ? (UnixFileMode)0b111_101_101 : (UnixFileMode)0b110_100_100);
+        }
+
+        return path;
+    }
+
+    [Fact]
+    public void FindExecutable_NameOnPath_FoundThere()
+    {
+        var bin = Program("bin/drain-one");
+
+        Assert.Equal((bin, null), CommandLine.FindExecutable("drain-one {run_id}", "/", "/nonexistent:" + Path.GetDirectoryName(bin)));
+        Assert.Equal((null, "executable 'drain-one' not found on PATH (a program in the workspace is written ./drain-one)"), CommandLine.FindExecutable("drain-one {run_id}", folder.FullName, "/nonexistent"));
+    }
+
+    [Fact]
+    public void FindExecutable_PathWithSlash_RelativeToWorkspaceNotCurrentDirectory()
+    {
+        var script = Program("ws/scripts/run.sh");
+        var workspace = Path.Combine(folder.FullName, "ws");
+
+        Assert.Equal((script, null), CommandLine.FindExecutable("./scripts/run.sh {run_id}", workspace, string.Empty));
+        Assert.Equal((script, null), CommandLine.FindExecutable($"'{script}' {{run_id}}", "/", string.Empty));
+        Assert.Equal(
+            (null, $"executable './nope.sh' does not exist (relative to the workspace: {Path.Combine(workspace, "nope.sh")})"),
+            CommandLine.FindExecutable("./nope.sh", workspace, string.Empty));
+        Assert.Equal((null, "executable '/no/such/prog' does not exist"), CommandLine.FindExecutable("/no/such/prog {run_id}", workspace, string.Empty));
+        Assert.Equal((null, $"executable './scripts' is a directory (relative to the workspace: {Path.Combine(workspace, "scripts")})"), CommandLine.FindExecutable("./scripts", workspace, string.Empty));
+    }
+
+    [Fact]
+    public void FindExecutable_NotExecutable_SaysHowToFix()
+    {
+        Program("plain.sh", executable: false);
+
+        var (path, error) = CommandLine.FindExecutable("./plain.sh", folder.FullName, string.Empty);
+
+        Assert.Null(path);
+        Assert.StartsWith("executable './plain.sh' is not executable", error, StringComparison.Ordinal);
+        Assert.EndsWith("chmod +x it or run it through its interpreter (e.g. bash ./plain.sh)", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FindExecutable_PlaceholderAsProgram_LeftToRunTime() =>
+        Assert.Equal((null, null), CommandLine.FindExecutable("{run_id}/bin/x", folder.FullName, string.Empty));
+
+    [Theory]
+    [InlineData("./run.sh --run-id {run_id} \"--phase={phase_id}\" 'it''s' a\\ b '' \"x'y\"")]
+    [InlineData("./run.sh")]
+    public void WithExecutable_AnyTemplate_KeepsTheOtherWords(string template)
+    {
+        var rewritten = CommandLine.WithExecutable(template, "/abs/dir with space/run.sh");
+
+        Assert.Equal(["/abs/dir with space/run.sh", .. CommandLine.Split(template).Skip(1)], CommandLine.Split(rewritten));
+    }
+
+    public void Dispose() => folder.Delete(recursive: true);
+}
+
 public sealed class SessionBlocksTests
 {
     private static DrainResult Result(string run, string phase, bool success) => new()

@@ -29,7 +29,7 @@ public static class LedgerCommand
             return 0;
         }
 
-        var window = reader.WholeNumber("--ledger-window-hours", 1) ?? DrainOptions.DefaultLedgerWindowHours;
+        var window = reader.WholeNumber("--ledger-window-hours", 1, DrainOptions.MaxLedgerWindowHours, "30 days, what the ledger keeps") ?? DrainOptions.DefaultLedgerWindowHours;
         reader.RejectUnknown();
         var action = reader.Positionals.Count > 0 ? reader.Positionals[0] : null;
         if (!(action == "show" && reader.Positionals.Count == 1) && !(action == "forget" && reader.Positionals.Count == 2))

@@ -49,9 +49,28 @@ public static class ServeCommand
             null,
             1.0);
         reader.RejectUnknown();
+        if (executor.CommandTemplate is not null && executor.Kind == "demo")
+        {
+            throw UsageException.ForFlag("--executor-command", "not allowed with --executor demo (the demo executor has its own command)");
+        }
+
+        if (executor.Workspace is not null && !Directory.Exists(executor.Workspace))
+        {
+            throw UsageException.ForFlag("--workspace", $"no such directory: {executor.Workspace}");
+        }
+
+        // Served drains run phases: the command is checked now, not found broken one phase at a time.
+        DrainFlags.CheckExecutable(executor.Kind, executor.CommandTemplate, executor.Workspace);
         if (!DatabaseEnvironment.TryRead(stderr, out var database))
         {
             return 1;
+        }
+
+        // The database is reached once before serving, so that a wrong password or database name
+        // stops `serve` with one line instead of failing every drain it is asked for.
+        await using (var admin = await BacklogAdmin.OpenAsync(database))
+        {
+            stdout.WriteLine((await admin.DescribeAsync()).IdentityLine);
         }
 
         var environment = LocalEnvironment.FromProcess();
