@@ -280,3 +280,103 @@ public sealed class PayloadSizeTests(Xunit.Abstractions.ITestOutputHelper output
         Assert.Equal(1, back.TimeoutsOf("a"));
     }
 }
+
+public sealed class BlobNamesTests
+{
+    private const string Session = "batch-drain-20260101-000000";
+
+    [Theory]
+    [InlineData("run-a", "fail-1", "batch-drain-20260101-000000/logs/run-a__fail-1.stdout.txt")]
+    [InlineData("research-system-v12", "phase-0123-integration-tests", "batch-drain-20260101-000000/logs/research-system-v12__phase-0123-integration-tests.stdout.txt")]
+    [InlineData("core_run.v2", "Phase_1.b", "batch-drain-20260101-000000/logs/core_run.v2__Phase_1.b.stdout.txt")]
+    public void LogBlobName_OrdinaryIds_NamesAsBefore(string run, string phase, string expected) =>
+        Assert.Equal(expected, BlobSessionStore.LogBlobName(Session, run, phase, "stdout"));
+
+    [Fact]
+    public void BlobNames_OrdinaryIds_SessionAndAttemptNamesAsBefore()
+    {
+        Assert.Equal("batch-drain-20260101-000000.json", BlobSessionStore.SessionBlobName(Session));
+        Assert.Equal("batch-drain-20260101-000000.summary.txt", BlobSessionStore.SummaryBlobName(Session));
+        Assert.Equal("batch-drain-20260101-000000/attempts/0f8fad5b-d9cb-469f-a165-70867728950e", BlobSessionStore.AttemptBlobName(Session, "0f8fad5b-d9cb-469f-a165-70867728950e"));
+        Assert.Equal("batch-drain-20260101-000000/attempts/same-attempt.stop", BlobSessionStore.StopBlobName(Session, "same-attempt"));
+        Assert.Equal("ledger/runs/research-system-v12.json", Ledger.BlobLedgerStore.RunBlobName("research-system-v12"));
+        Assert.Equal("ledger/runs/..%2F..%2Fx.json", Ledger.BlobLedgerStore.RunBlobName("../../x"));
+    }
+
+    [Fact]
+    public void LogBlobName_SeparatorInsideIds_TwoPairsNeverShareABlob()
+    {
+        Assert.NotEqual(BlobSessionStore.LogBlobName(Session, "a__b", "c", "stdout"), BlobSessionStore.LogBlobName(Session, "a", "b__c", "stdout"));
+
+        // Every pair of ids up to 3 characters over an alphabet of separators and specials: all names differ.
+        var alphabet = new[] { "a", "_", "/", ".", "%", "~" };
+        var ids = new List<string> { string.Empty };
+        for (var length = 1; length <= 3; length++)
+        {
+            ids.AddRange(ids.Where(i => i.Length == length - 1).SelectMany(i => alphabet.Select(c => i + c)).ToList());
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var run in ids)
+        {
+            foreach (var phase in ids)
+            {
+                var name = BlobSessionStore.LogBlobName(Session, run, phase, "stderr");
+                Assert.True(names.Add(name), $"({run}, {phase}) shares {name}");
+                Assert.StartsWith(Session + "/logs/", name, StringComparison.Ordinal);
+                Assert.DoesNotContain('/', name[(Session.Length + 6)..]);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("..")]
+    [InlineData(".")]
+    [InlineData("../../escaped")]
+    [InlineData("a/b")]
+    [InlineData("")]
+    public void AttemptAndSessionNames_DotOrSlashIds_StayInTheirFolder(string id)
+    {
+        var attempt = BlobSessionStore.AttemptBlobName(Session, id);
+        var stop = BlobSessionStore.StopBlobName(Session, id);
+        var segment = attempt[(Session.Length + "/attempts/".Length)..];
+
+        Assert.StartsWith(Session + "/attempts/", attempt, StringComparison.Ordinal);
+        Assert.DoesNotContain('/', segment);
+        Assert.False(segment.Length == 0 || segment.Trim('.').Length == 0 || segment.EndsWith('.'), segment);
+        Assert.Equal(attempt + ".stop", stop);
+        Assert.DoesNotContain('/', BlobSessionStore.SessionBlobName(id));
+        Assert.NotEqual(".json", BlobSessionStore.SessionBlobName(id));
+    }
+
+    [Fact]
+    public void BlobNames_TenKilobyteIds_BoundedReadableAndDistinct()
+    {
+        var a = "run-" + new string('\u00e9', 10 * 1024) + "a";
+        var b = "run-" + new string('\u00e9', 10 * 1024) + "b";
+
+        var logA = BlobSessionStore.LogBlobName(Session, a, "p", "stdout");
+        var logB = BlobSessionStore.LogBlobName(Session, b, "p", "stdout");
+        var attemptA = BlobSessionStore.StopBlobName(new string('s', 5000), a);
+
+        Assert.NotEqual(logA, logB);
+        foreach (var name in new[] { logA, logB, attemptA, BlobSessionStore.SessionBlobName(a), Ledger.BlobLedgerStore.RunBlobName(a) })
+        {
+            Assert.True(name.Length <= BlobNames.MaxNameLength, name);
+            Assert.All(name.Split('/'), segment => Assert.True(segment.Length <= BlobNames.MaxSegmentLength, $"{segment.Length}: {segment}"));
+        }
+
+        Assert.StartsWith($"{Session}/logs/run-%C3%A9%C3%A9", logA, StringComparison.Ordinal);
+        Assert.NotEqual(Ledger.BlobLedgerStore.RunBlobName(a), Ledger.BlobLedgerStore.RunBlobName(b));
+    }
+
+    [Fact]
+    public void Escape_CutNames_NeverEqualAWholeOne()
+    {
+        // "~" (logs) and "!" (ledger) mark a cut name; ids holding them are escaped, so no whole name has one.
+        Assert.Equal("a%7Eb", BlobNames.Escape("a~b"));
+        Assert.Equal("ledger/runs/a%21b.json", Ledger.BlobLedgerStore.RunBlobName("a!b"));
+        Assert.Equal("%uD800x", BlobNames.Escape("\ud800x"));
+        Assert.NotEqual(BlobNames.Escape("\ud800"), BlobNames.Escape("\ud801"));
+    }
+}

@@ -15,7 +15,7 @@ public sealed class SessionCatalog(BlobSessionStore store)
         var ids = new List<string>();
         await foreach (var blob in store.Container.GetBlobsAsync(new GetBlobsOptions { Prefix = SessionIds.Prefix }, cancellationToken))
         {
-            if (blob.Name.EndsWith(".json", StringComparison.Ordinal) && !blob.Name.Contains('/', StringComparison.Ordinal))
+            if (blob.Name.EndsWith(".json", StringComparison.Ordinal) && SessionIds.IsValid(blob.Name[..^".json".Length]))
             {
                 ids.Add(blob.Name[..^".json".Length]);
             }

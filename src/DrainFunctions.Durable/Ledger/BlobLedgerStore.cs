@@ -2,6 +2,7 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using DrainFunctions.Durable.Hosting;
+using DrainFunctions.Durable.Storage;
 using Microsoft.Extensions.Options;
 
 namespace DrainFunctions.Durable.Ledger;
@@ -20,7 +21,18 @@ public sealed class BlobLedgerStore
     public const string Prefix = "ledger/runs/";
 
     /// <summary>The blob of one run's entries (the run id escaped, so any id makes one blob name).</summary>
-    public static string RunBlobName(string runId) => Prefix + Uri.EscapeDataString(runId) + ".json";
+    /// <summary>
+    /// <c>ledger/runs/&lt;escaped run id&gt;.json</c>; a run id whose escaped form would pass Azure's
+    /// 254-character segment limit gets a readable prefix, <c>!</c> and a hash (escaping turns every
+    /// <c>!</c> of an id into <c>%21</c>, so a cut name never equals a whole one).
+    /// </summary>
+    public static string RunBlobName(string runId)
+    {
+        ArgumentNullException.ThrowIfNull(runId);
+        var escaped = Uri.EscapeDataString(runId);
+        const int suffix = 5;
+        return Prefix + (escaped.Length + suffix <= BlobNames.MaxSegmentLength ? escaped : BlobNames.Cut(escaped, 100) + "!" + BlobNames.Hash(runId)) + ".json";
+    }
 
     /// <summary>Entries older than this are dropped on write (the read window is shorter).</summary>
     public static readonly TimeSpan Retention = TimeSpan.FromDays(30);
