@@ -176,3 +176,81 @@ public sealed class HostileInputTests : IDisposable
 
     public void Dispose() => folder.Delete(recursive: true);
 }
+
+/// <summary>
+/// Issue 19 item 13: ids given on the command line are checked before storage is touched (the
+/// storage here is a name that does not resolve: reaching it would fail late with exit 1, not 2).
+/// </summary>
+public sealed class IdArgumentTests : IDisposable
+{
+    private readonly DirectoryInfo folder = Directory.CreateTempSubdirectory("drain-ids-");
+
+    private readonly Dictionary<string, string> environment = new()
+    {
+        ["AzureWebJobsStorage"] = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://drain-storage.invalid/devstoreaccount1;",
+        ["Snapshots__ContainerName"] = "ids-never-created",
+    };
+
+    private async Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args)
+    {
+        using var process = DrainProcess.Start(environment, args);
+        var code = await process.WaitForExitAsync(TimeSpan.FromMinutes(1));
+        var stderr = string.Join('\n', process.Stderr.Split('\n').Where(l => !l.StartsWith("drain: building the command line", StringComparison.Ordinal))).Trim();
+        return (code, process.Stdout, stderr);
+    }
+
+    [Theory]
+    [InlineData("../../etc/passwd")]
+    [InlineData("batch-drain-20251301-000000")]
+    [InlineData("batch-drain-20250101-000000/attempts/x")]
+    public async Task SessionsShow_NotASessionId_Exits2NamingTheArgumentAndTheForm(string id)
+    {
+        var (code, stdout, stderr) = await RunAsync("sessions", "show", id);
+
+        Assert.Equal(2, code);
+        Assert.Equal($"drain: error: argument ID: '{id}' is not a session id (expected batch-drain-YYYYMMDD-HHMMSS, as drain sessions list shows)", stderr);
+        Assert.Equal(string.Empty, stdout);
+    }
+
+    [Fact]
+    public async Task Report_NeitherIdNorFile_Exits2NamingTheArgument()
+    {
+        var (code, _, stderr) = await RunAsync("report", "batch-drain-2025");
+
+        Assert.Equal(2, code);
+        Assert.Equal("drain: error: argument ID|FILE: 'batch-drain-2025' is neither a session id (batch-drain-YYYYMMDD-HHMMSS) nor a session file", stderr);
+    }
+
+    [Theory]
+    [InlineData(" ")]
+    [InlineData("LONG")]
+    public async Task LedgerForget_BlankOrHugeRunId_Exits2(string run)
+    {
+        run = run == "LONG" ? new string('r', 600) : run;
+
+        var (code, _, stderr) = await RunAsync("ledger", "forget", run);
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("drain: error: argument RUN: '", stderr, StringComparison.Ordinal);
+        Assert.EndsWith("' is not a run id (expected 1 to 512 characters, not blank)", stderr, StringComparison.Ordinal);
+        Assert.True(stderr.Length < 200, stderr);
+    }
+
+    [Fact]
+    public async Task SessionsImport_FileWithEscapingSessionId_Exits2AndImportsNothing()
+    {
+        var golden = File.ReadAllText(Path.Combine(CliRunner.RepoRoot(), "tests", "DrainFunctions.Core.Tests", "Golden", "python-v1-session.json"));
+        var good = Path.Combine(folder.FullName, "good.json");
+        var bad = Path.Combine(folder.FullName, "bad.json");
+        File.WriteAllText(good, golden);
+        File.WriteAllText(bad, golden.Replace("\"batch-drain-20251201-101500\"", "\"../../escaped\"", StringComparison.Ordinal));
+
+        var (code, stdout, stderr) = await RunAsync("sessions", "import", good, bad);
+
+        Assert.Equal(2, code);
+        Assert.Equal($"drain: error: {bad}: session_id '../../escaped' is not a session id (expected batch-drain-YYYYMMDD-HHMMSS); nothing was imported", stderr);
+        Assert.Equal(string.Empty, stdout);
+    }
+
+    public void Dispose() => folder.Delete(recursive: true);
+}

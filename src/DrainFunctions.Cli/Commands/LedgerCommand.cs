@@ -37,6 +37,11 @@ public static class LedgerCommand
             throw new UsageException(action is "show" or "forget" ? Usage.Trim() : $"argument ledger: invalid choice: '{action}' (choose from 'show', 'forget')");
         }
 
+        if (action == "forget" && (string.IsNullOrWhiteSpace(reader.Positionals[1]) || reader.Positionals[1].Length > DrainOptions.MaxIdLength))
+        {
+            throw new UsageException($"argument RUN: {SessionFiles.Quoted(reader.Positionals[1])} is not a run id (expected 1 to {DrainOptions.MaxIdLength} characters, not blank)");
+        }
+
         var environment = LocalEnvironment.FromProcess();
         var (azurite, _) = await LocalDrainHost.OpenSessionsAsync(environment, stderr);
         await using (azurite)

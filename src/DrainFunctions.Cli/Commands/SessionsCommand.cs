@@ -38,8 +38,13 @@ public static class SessionsCommand
                 throw new UsageException($"argument sessions: invalid choice: '{action}' (choose from 'list', 'show', 'import')");
         }
 
-        // Validate every file before storing any, so that a bad file imports nothing.
-        var imports = action == "import" ? operands.Select(SessionFiles.Load).ToList() : [];
+        // Ids and files are checked before storage is touched: a bad id names itself, a bad file imports nothing.
+        if (action == "show" && !SessionIds.IsValid(operands[0]))
+        {
+            throw new UsageException($"argument ID: {SessionFiles.Quoted(operands[0])} is not a session id (expected {SessionIds.ExpectedForm}, as drain sessions list shows)");
+        }
+
+        var imports = action == "import" ? operands.Select(SessionFiles.LoadForImport).ToList() : [];
         var (azurite, store) = await LocalDrainHost.OpenSessionsAsync(LocalEnvironment.FromProcess(), stderr);
         await using (azurite)
         {
