@@ -14,43 +14,43 @@ public sealed class HttpFunctions(BlobSessionStore sessions, BlobLedgerStore led
 {
     [Function("StartDrain")]
     public async Task<IActionResult> Start([HttpTrigger(AuthorizationLevel.Function, "post", Route = "drains")] HttpRequest req, [DurableClient] DurableTaskClient client) =>
-        Map(await Api(client).StartAsync(await BodyAsync(req), req.HttpContext.RequestAborted), req);
+        Map(await WithBodyAsync(req, Api(client).StartAsync), req);
 
     [Function("ListDrains")]
     public async Task<IActionResult> List([HttpTrigger(AuthorizationLevel.Function, "get", Route = "drains")] HttpRequest req, [DurableClient] DurableTaskClient client) =>
-        Map(await Api(client).ListAsync(req.HttpContext.RequestAborted), req);
+        Map(Refuse(req) ?? await Api(client).ListAsync(req.HttpContext.RequestAborted), req);
 
     [Function("PreviewDrain")]
     public async Task<IActionResult> Preview([HttpTrigger(AuthorizationLevel.Function, "post", Route = "drains/preview")] HttpRequest req, [DurableClient] DurableTaskClient client) =>
-        Map(await Api(client).PreviewAsync(await BodyAsync(req), req.HttpContext.RequestAborted), req);
+        Map(await WithBodyAsync(req, Api(client).PreviewAsync), req);
 
     [Function("ResumeDrain")]
     public async Task<IActionResult> Resume([HttpTrigger(AuthorizationLevel.Function, "post", Route = "drains/resume")] HttpRequest req, [DurableClient] DurableTaskClient client) =>
-        Map(await Api(client).ResumeAsync(await BodyAsync(req), req.HttpContext.RequestAborted), req);
+        Map(await WithBodyAsync(req, Api(client).ResumeAsync), req);
 
     [Function("GetDrain")]
     public async Task<IActionResult> Get([HttpTrigger(AuthorizationLevel.Function, "get", Route = "drains/{sessionId}")] HttpRequest req, string sessionId, [DurableClient] DurableTaskClient client) =>
-        Map(await Api(client).GetAsync(sessionId, req.HttpContext.RequestAborted), req);
+        Map(Refuse(req) ?? await Api(client).GetAsync(sessionId, req.HttpContext.RequestAborted), req);
 
     [Function("GetDrainSummary")]
     public async Task<IActionResult> Summary([HttpTrigger(AuthorizationLevel.Function, "get", Route = "drains/{sessionId}/summary")] HttpRequest req, string sessionId, [DurableClient] DurableTaskClient client) =>
-        Map(await Api(client).SummaryAsync(sessionId, req.HttpContext.RequestAborted), req);
+        Map(Refuse(req) ?? await Api(client).SummaryAsync(sessionId, req.HttpContext.RequestAborted), req);
 
     [Function("GetDrainLogs")]
     public async Task<IActionResult> Logs([HttpTrigger(AuthorizationLevel.Function, "get", Route = "drains/{sessionId}/logs/{runId}/{phaseId}")] HttpRequest req, string sessionId, string runId, string phaseId, [DurableClient] DurableTaskClient client) =>
-        Map(await Api(client).LogsAsync(sessionId, runId, phaseId, req.HttpContext.RequestAborted), req);
+        Map(Refuse(req) ?? await Api(client).LogsAsync(sessionId, runId, phaseId, req.HttpContext.RequestAborted), req);
 
     [Function("CancelDrain")]
     public async Task<IActionResult> Cancel([HttpTrigger(AuthorizationLevel.Function, "post", Route = "drains/{sessionId}/cancel")] HttpRequest req, string sessionId, [DurableClient] DurableTaskClient client) =>
-        Map(await Api(client).CancelAsync(sessionId, req.Query["mode"].ToString(), req.HttpContext.RequestAborted), req);
+        Map(Refuse(req) ?? await Api(client).CancelAsync(sessionId, req.Query["mode"].ToString(), req.HttpContext.RequestAborted), req);
 
     [Function("GetLedger")]
     public async Task<IActionResult> Ledger([HttpTrigger(AuthorizationLevel.Function, "get", Route = "ledger")] HttpRequest req, [DurableClient] DurableTaskClient client) =>
-        Map(await Api(client).LedgerAsync(req.HttpContext.RequestAborted), req);
+        Map(Refuse(req) ?? await Api(client).LedgerAsync(req.HttpContext.RequestAborted), req);
 
     [Function("ForgetLedgerRun")]
     public async Task<IActionResult> Forget([HttpTrigger(AuthorizationLevel.Function, "delete", Route = "ledger/runs/{runId}")] HttpRequest req, string runId, [DurableClient] DurableTaskClient client) =>
-        Map(await Api(client).ForgetRunAsync(runId, req.HttpContext.RequestAborted), req);
+        Map(Refuse(req) ?? await Api(client).ForgetRunAsync(runId, req.HttpContext.RequestAborted), req);
 
     /// <summary>ApiResult to an ASP.NET Core result: status, body, content type and headers.</summary>
     public static IActionResult Map(ApiResult result, HttpRequest req)
@@ -65,10 +65,23 @@ public sealed class HttpFunctions(BlobSessionStore sessions, BlobLedgerStore led
         return new ContentResult { StatusCode = result.Status, Content = result.Body, ContentType = result.ContentType };
     }
 
-    private static async Task<string> BodyAsync(HttpRequest req)
+    /// <summary>
+    /// The checks <c>drain serve</c> makes too (<see cref="ApiRequests"/>): no foreign Origin, JSON
+    /// bodies of at most 64 KB. The app's own origin is its host name, over https or http.
+    /// </summary>
+    private static ApiResult? Refuse(HttpRequest req) =>
+        ApiRequests.Refuse(req.Method, req.ContentType, req.ContentLength, req.Headers.Origin.FirstOrDefault(),
+            req.Host.HasValue ? ["https://" + req.Host.Value, "http://" + req.Host.Value] : []);
+
+    private static async Task<ApiResult> WithBodyAsync(HttpRequest req, Func<string?, CancellationToken, Task<ApiResult>> handler)
     {
-        using var reader = new StreamReader(req.Body);
-        return await reader.ReadToEndAsync(req.HttpContext.RequestAborted);
+        if (Refuse(req) is { } refusal)
+        {
+            return refusal;
+        }
+
+        var (body, error) = await ApiRequests.ReadBodyAsync(req.Body, req.HttpContext.RequestAborted);
+        return error ?? await handler(body, req.HttpContext.RequestAborted);
     }
 
     private DrainApi Api(DurableTaskClient client) => new(client, sessions, ledger, locks, defaults);

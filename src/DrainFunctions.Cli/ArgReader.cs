@@ -104,7 +104,8 @@ public sealed class ArgReader
         return value >= minimum ? value : throw UsageException.ForFlag(flag, $"invalid value: {value} (allowed: an integer >= {minimum})");
     }
 
-    public double? PositiveNumber(string flag)
+    /// <summary>An integer from <paramref name="minimum"/> to <paramref name="maximum"/>; <paramref name="meaning"/> explains the maximum.</summary>
+    public int? WholeNumber(string flag, int minimum, int maximum, string meaning)
     {
         var text = Value(flag);
         if (text is null)
@@ -112,13 +113,36 @@ public sealed class ArgReader
             return null;
         }
 
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || double.IsNaN(value) || double.IsInfinity(value))
+        var allowed = string.Create(CultureInfo.InvariantCulture, $"allowed: an integer from {minimum} to {maximum} ({meaning})");
+        if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
         {
-            throw UsageException.ForFlag(flag, $"invalid float value: '{text}' (allowed: a number > 0)");
+            throw UsageException.ForFlag(flag, $"invalid int value: '{Shorten(text)}' ({allowed})");
         }
 
-        return value > 0 ? value : throw UsageException.ForFlag(flag, $"invalid value: {text} (allowed: a number > 0)");
+        return value >= minimum && value <= maximum ? (int)value : throw UsageException.ForFlag(flag, string.Create(CultureInfo.InvariantCulture, $"invalid value: {value} ({allowed})"));
     }
+
+    public double? PositiveNumber(string flag, double maximum = double.MaxValue, string? meaning = null)
+    {
+        var text = Value(flag);
+        if (text is null)
+        {
+            return null;
+        }
+
+        var allowed = maximum < double.MaxValue
+            ? string.Create(CultureInfo.InvariantCulture, $"allowed: a number > 0 and <= {maximum} ({meaning})")
+            : "allowed: a number > 0";
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || double.IsNaN(value) || double.IsInfinity(value))
+        {
+            throw UsageException.ForFlag(flag, $"invalid float value: '{Shorten(text)}' ({allowed})");
+        }
+
+        return value > 0 && value <= maximum ? value : throw UsageException.ForFlag(flag, $"invalid value: {Shorten(text)} ({allowed})");
+    }
+
+    /// <summary>A value as echoed in an error: long ones are cut, so a pasted file does not flood the terminal.</summary>
+    private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "...";
 
     public string? Choice(string flag, params string[] allowed)
     {

@@ -51,6 +51,12 @@ public static class CommandLine
             stderr.WriteLine($"drain: error: {ex.Message}");
             return 2;
         }
+        catch (Exception ex) when (ex is DrainFunctions.Data.BacklogAccessException or DrainFunctions.Data.BacklogSchemaException)
+        {
+            // The database refused us or is not Autopack's (nothing started): one line naming it, masked.
+            stderr.WriteLine($"drain: {ex.Message}");
+            return 1;
+        }
         catch (Exception ex) when (ex is Grpc.Core.RpcException or Azure.RequestFailedException or DrainFunctions.Data.BacklogUnavailableException or InvalidOperationException or HttpRequestException)
         {
             // Infrastructure trouble: say what failed, without a stack trace; durable state stays resumable.

@@ -30,7 +30,7 @@ public static class BacklogSchema
 
     /// <summary>The index that serves the candidate query: FAILED phases in the policy's order.</summary>
     internal static string OrderIndexSql(SqlDatabase db, bool concurrently = false) =>
-        $"CREATE INDEX {(concurrently ? "CONCURRENTLY " : string.Empty)}ix_phases_failed_order ON phases ({db.CategoryExpression(string.Empty)}, phase_index, {db.Binary("run_id")}, {db.Binary("phase_id")}) WHERE state = 'FAILED'";
+        $"CREATE INDEX {(concurrently ? "CONCURRENTLY " : string.Empty)}ix_phases_failed_order ON phases ({db.CategoryExpression(string.Empty)}, ({SqlBacklogStore.PhaseIndex(string.Empty)}), {db.Binary("run_id")}, {db.Binary("phase_id")}) WHERE state = 'FAILED'";
 
     /// <summary>The index that serves the in-flight lookup per candidate run.</summary>
     internal static string RunStateIndexSql(bool concurrently = false) =>

@@ -115,19 +115,27 @@ public abstract class SqlBacklogStore : IBacklogStore
         }
     }
 
+    /// <summary>
+    /// <c>phase_index</c> as the policy orders it: some Autopack schemas leave the column nullable,
+    /// and the Python tool takes a missing index as 0. Written the same everywhere (order, keyset,
+    /// reads, and the index in <see cref="BacklogSchema"/>) so that NULL rows are neither lost by
+    /// a keyset comparison nor sorted differently by PostgreSQL (NULLS LAST) and SQLite (NULLS FIRST).
+    /// </summary>
+    internal static string PhaseIndex(string alias) => $"COALESCE({alias}phase_index, 0)";
+
     /// <summary>The SQL of one page; public to let the benchmark EXPLAIN it.</summary>
     internal string PageSql(CandidateQuery query, string inFlight, bool hasAfter)
     {
         var db = Database;
         var category = db.CategoryExpression("p.");
-        var tail = $"p.phase_index, {db.Binary("p.run_id")}, {db.Binary("p.phase_id")}";
+        var tail = $"{PhaseIndex("p.")}, {db.Binary("p.run_id")}, {db.Binary("p.phase_id")}";
         var order = $"{category}, {tail}";
         var select = new StringBuilder();
         select.Append(CultureInfo.InvariantCulture, $"""
-            SELECT p.run_id, p.phase_id, p.phase_index, p.last_failure_reason, {category} AS category,
+            SELECT p.run_id, p.phase_id, {PhaseIndex("p.")} AS phase_index, p.last_failure_reason, {category} AS category,
                    (SELECT CAST(q.state AS text) FROM phases q
                     WHERE q.run_id = p.run_id AND q.state IN ({inFlight})
-                    ORDER BY q.phase_index, {db.Binary("q.phase_id")} LIMIT 1) AS in_flight
+                    ORDER BY {PhaseIndex("q.")}, {db.Binary("q.phase_id")} LIMIT 1) AS in_flight
             FROM phases p
             WHERE p.state = 'FAILED'
             """);
@@ -157,11 +165,18 @@ public abstract class SqlBacklogStore : IBacklogStore
             return $"{select}\n  AND ({order}) > (@after_category, {afterTail[1..]}\nORDER BY {order}\nLIMIT @limit";
         }
 
-        // SQLite turns a row comparison into an index range only over plain columns: the rest of
-        // the current category and the categories after it are two ranges of the index.
+        // SQLite turns a row comparison into an index range only over plain columns, and the
+        // first two members of the order are expressions: the rest of the current phase index, the
+        // rest of the current category and the categories after it are three ranges of the index.
+        var index = PhaseIndex("p.");
+        var names = $"({db.Binary("p.run_id")}, {db.Binary("p.phase_id")})";
         return $"""
             SELECT * FROM ({select}
-              AND {category} = @after_category AND ({tail}) > {afterTail}
+              AND {category} = @after_category AND {index} = @after_index AND {names} > (@after_run, @after_phase)
+            ORDER BY {tail} LIMIT @limit)
+            UNION ALL
+            SELECT * FROM ({select}
+              AND {category} = @after_category AND {index} > @after_index
             ORDER BY {tail} LIMIT @limit)
             UNION ALL
             SELECT * FROM ({select}
@@ -249,7 +264,7 @@ public abstract class SqlBacklogStore : IBacklogStore
 
     private static async Task<PhaseRecord?> ReadPhaseAsync(DbConnection connection, string runId, string phaseId, CancellationToken cancellationToken)
     {
-        const string sql = "SELECT run_id, phase_id, phase_index, CAST(state AS text), last_failure_reason FROM phases WHERE run_id = @run AND phase_id = @phase";
+        var sql = $"SELECT run_id, phase_id, {PhaseIndex(string.Empty)}, CAST(state AS text), last_failure_reason FROM phases WHERE run_id = @run AND phase_id = @phase";
         var command = SqlDatabase.Command(connection, sql, ("run", runId), ("phase", phaseId));
         await using (command.ConfigureAwait(false))
         {

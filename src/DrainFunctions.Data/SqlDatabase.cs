@@ -28,6 +28,27 @@ public sealed class BacklogSchemaException : Exception
 }
 
 /// <summary>
+/// The database refused the drain for good: wrong user or password, no such PostgreSQL database, or
+/// a SQLite file that is not a database. Not retried; the message names the masked URL and what to fix.
+/// </summary>
+public sealed class BacklogAccessException : Exception
+{
+    public BacklogAccessException()
+    {
+    }
+
+    public BacklogAccessException(string message)
+        : base(message)
+    {
+    }
+
+    public BacklogAccessException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>
 /// One database (PostgreSQL or SQLite): connections, retries, and the SQL that differs between the
 /// two. Everything else (the queries themselves) is shared by the stores, the schema and the demo.
 /// </summary>
@@ -169,8 +190,22 @@ internal sealed class PostgresDatabase(DatabaseUrl url, RetryPolicy retry) : Sql
 
     public NpgsqlDataSource DataSource => dataSource;
 
-    public override async Task<DbConnection> OpenAsync(bool create, CancellationToken cancellationToken) =>
-        await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+    public override async Task<DbConnection> OpenAsync(bool create, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification)
+        {
+            // PostgreSQL's text names the user, never the password; the URL is shown masked.
+            throw new BacklogAccessException($"Database {Url.Masked} refused the login: {ex.MessageText} ({ex.SqlState}); check the user name and password in DATABASE_URL", ex);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InvalidCatalogName)
+        {
+            throw new BacklogAccessException($"Database {Url.Masked} does not exist on its server: {ex.MessageText} ({ex.SqlState}); check the database name in DATABASE_URL, or create it", ex);
+        }
+    }
 
     public override async Task<bool> TableExistsAsync(DbConnection connection, string table, CancellationToken cancellationToken) =>
         await ScalarLongAsync(connection, "SELECT CASE WHEN to_regclass(@t) IS NULL THEN 0 ELSE 1 END", cancellationToken, ("t", table)).ConfigureAwait(false) == 1;
@@ -238,6 +273,10 @@ internal sealed class PostgresDatabase(DatabaseUrl url, RetryPolicy retry) : Sql
 
 internal sealed class SqliteDatabase : SqlDatabase
 {
+    private const int SqliteCorrupt = 11;
+    private const int SqliteCannotOpen = 14;
+    private const int SqliteNotADatabase = 26;
+
     private readonly string connectionString;
     private readonly string createConnectionString;
     private readonly int busyTimeoutMilliseconds;
@@ -286,6 +325,17 @@ internal sealed class SqliteDatabase : SqlDatabase
             }
 
             return connection;
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode is SqliteNotADatabase or SqliteCorrupt or SqliteCannotOpen)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            var what = ex.SqliteErrorCode switch
+            {
+                SqliteNotADatabase => "is a file that is not a database",
+                SqliteCorrupt => "is corrupt",
+                _ => "cannot be opened",
+            };
+            throw new BacklogAccessException($"SQLite database {Url.Masked} ({Url.SqlitePath}) {what} (SQLite error {ex.SqliteErrorCode}); check DATABASE_URL", ex);
         }
         catch
         {

@@ -35,7 +35,6 @@ public sealed class ApiTests
         await using var bed = await AppBed.StartAsync();
         const string id = "batch-drain-20200101-000000";
         Assert.Equal(404, (await bed.Api.GetAsync(id)).Status);
-        Assert.Equal(404, (await bed.Api.GetAsync("not-a-session")).Status);
         Assert.Equal(404, (await bed.Api.SummaryAsync(id)).Status);
         Assert.Equal(404, (await bed.Api.LogsAsync(id, "r", "p")).Status);
         Assert.Equal(404, (await bed.Api.CancelAsync(id, "graceful")).Status);
@@ -45,6 +44,66 @@ public sealed class ApiTests
         var list = await bed.Api.ListAsync();
         Assert.Equal(200, list.Status);
         Assert.Equal(0, Json(list).GetProperty("sessions").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Routes_MalformedIds_Return400NamingTheFieldBeforeStorage()
+    {
+        await using var bed = await AppBed.StartAsync();
+        var long600 = new string('r', 600);
+        var results = new[]
+        {
+            (await bed.Api.GetAsync("not-a-session"), "sessionId"),
+            (await bed.Api.GetAsync("../../etc/passwd"), "sessionId"),
+            (await bed.Api.SummaryAsync("batch-drain-2020"), "sessionId"),
+            (await bed.Api.CancelAsync("../x", "now"), "sessionId"),
+            (await bed.Api.LogsAsync("x", "r", "p"), "sessionId"),
+            (await bed.Api.LogsAsync("batch-drain-20200101-000000", long600, "p"), "runId"),
+            (await bed.Api.LogsAsync("batch-drain-20200101-000000", "r", " "), "phaseId"),
+            (await bed.Api.ForgetRunAsync(long600), "runId"),
+            (await bed.Api.ForgetRunAsync(" "), "runId"),
+        };
+
+        foreach (var (r, field) in results)
+        {
+            Assert.Equal(400, r.Status);
+            Assert.StartsWith("application/problem+json", r.ContentType, StringComparison.Ordinal);
+            Assert.True(Json(r).GetProperty("errors").TryGetProperty(field, out _), r.Body);
+            Assert.DoesNotContain(long600, r.Body, StringComparison.Ordinal);
+        }
+
+        Assert.False(await bed.Sessions.Container.ExistsAsync(), "a malformed id reached storage");
+    }
+
+    [Fact]
+    public async Task Start_ThousandsOfInvalidFields_ListsTwentyAndCountsTheRest()
+    {
+        await using var bed = await AppBed.StartAsync();
+        var body = "{" + string.Join(',', Enumerable.Range(0, 3_000).Select(i => $"\"f{i}\":1")) + ""","batchSize":0}""";
+
+        var r = await bed.Api.StartAsync(body);
+
+        Assert.Equal(400, r.Status);
+        Assert.Equal("3001 invalid field(s); the first 20 are listed, and 2981 more", Json(r).GetProperty("detail").GetString());
+        Assert.Equal(20, Json(r).GetProperty("errors").EnumerateObject().Count());
+        Assert.True(r.Body.Length < 16 * 1024, $"{r.Body.Length} characters");
+    }
+
+    [Fact]
+    public async Task Preview_BoundsBeyondTimers_Returns400Not500()
+    {
+        await using var bed = await AppBed.StartAsync();
+
+        var minutes = await bed.Api.PreviewAsync("""{"maxTotalMinutes":1e308}""");
+        var timeout = await bed.Api.StartAsync("""{"phaseTimeoutSeconds":2147483647}""");
+        var runId = await bed.Api.StartAsync($$"""{"runId":"{{new string('r', 513)}}"}""");
+
+        Assert.Equal(400, minutes.Status);
+        Assert.True(Json(minutes).GetProperty("errors").TryGetProperty("maxTotalMinutes", out _), minutes.Body);
+        Assert.Equal(400, timeout.Status);
+        Assert.Equal("must be an integer from 1 to 604800 (7 days) (got 2147483647)", Json(timeout).GetProperty("errors").GetProperty("phaseTimeoutSeconds")[0].GetString());
+        Assert.Equal(400, runId.Status);
+        Assert.Equal(0, Json(await bed.Api.ListAsync()).GetProperty("sessions").GetArrayLength());
     }
 
     [Fact]
@@ -131,5 +190,50 @@ public sealed class ApiTests
         Assert.Equal(202, dry.Status);
         Assert.StartsWith(DrainInstances.PreviewPrefix, Json(dry).GetProperty("instanceId").GetString(), StringComparison.Ordinal);
         await bed.WaitAsync(Json(dry).GetProperty("instanceId").GetString()!);
+    }
+}
+
+/// <summary>The request checks shared by <c>drain serve</c> and the Function App's HTTP functions.</summary>
+public sealed class ApiRequestsTests
+{
+    private static readonly string[] Own = ["https://drain.azurewebsites.net"];
+
+    [Theory]
+    [InlineData("POST", "text/plain; charset=utf-8", 2L, null, 415)]
+    [InlineData("POST", null, 2L, null, 415)]
+    [InlineData("POST", "application/x-www-form-urlencoded", 0L, null, 415)]
+    [InlineData("POST", "application/json", 70_000L, null, 413)]
+    [InlineData("POST", "application/json", 2L, "https://evil.example", 403)]
+    [InlineData("POST", "application/json", 2L, "null", 403)]
+    [InlineData("GET", null, null, "http://drain.azurewebsites.net:8080", 403)]
+    [InlineData("POST", "application/json; charset=utf-8", 2L, "https://DRAIN.azurewebsites.net:443", 0)]
+    [InlineData("POST", "application/problem+json", 2L, null, 0)]
+    [InlineData("POST", null, 0L, null, 0)]
+    [InlineData("GET", null, null, null, 0)]
+    public void Refuse_Request_StatusOrNull(string method, string? contentType, long? length, string? origin, int expected)
+    {
+        var refusal = ApiRequests.Refuse(method, contentType, length, origin, Own);
+
+        Assert.Equal(expected, refusal?.Status ?? 0);
+        if (refusal is not null)
+        {
+            Assert.StartsWith("application/problem+json", refusal.ContentType, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task ReadBody_MoreThanTheCapOrNotUtf8_RefusedWithoutReadingOn()
+    {
+        using var big = new MemoryStream(new byte[10 * 1024 * 1024]);
+        var (body, error) = await ApiRequests.ReadBodyAsync(big, default);
+        Assert.Null(body);
+        Assert.Equal(413, error!.Status);
+        Assert.Equal(ApiRequests.MaxBodyBytes + 1, big.Position);
+
+        using var latin1 = new MemoryStream([(byte)'{', 0xE9, (byte)'}']);
+        Assert.Equal(400, (await ApiRequests.ReadBodyAsync(latin1, default)).Error!.Status);
+
+        using var empty = new MemoryStream();
+        Assert.Equal((null, null), await ApiRequests.ReadBodyAsync(empty, default));
     }
 }

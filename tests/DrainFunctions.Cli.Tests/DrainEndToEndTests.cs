@@ -283,7 +283,7 @@ public sealed class ServeAndRemoteDrainTests : IDisposable
             using var unauthorized = await http.GetAsync(new Uri(endpoint + "/api/drains"));
             Assert.Equal(System.Net.HttpStatusCode.Unauthorized, unauthorized.StatusCode);
             Assert.Equal("application/problem+json", unauthorized.Content.Headers.ContentType?.MediaType);
-            using var bad = await http.PostAsync(new Uri(endpoint + "/api/drains?code=k3y"), new StringContent("""{"batchSize": 0, "bogus": 1}"""));
+            using var bad = await http.PostAsync(new Uri(endpoint + "/api/drains?code=k3y"), new StringContent("""{"batchSize": 0, "bogus": 1}""", System.Text.Encoding.UTF8, "application/json"));
             Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
             var problem = JsonDocument.Parse(await bad.Content.ReadAsStringAsync()).RootElement.GetProperty("errors");
             Assert.True(problem.TryGetProperty("batchSize", out _));

@@ -242,3 +242,25 @@ public sealed class TransientErrorTests
         Assert.DoesNotContain("s3cret", error.ToString(), StringComparison.Ordinal);
     }
 }
+
+/// <summary>docs/database.md tells production databases which indexes to add: the same statements the code builds.</summary>
+public sealed class RecommendedIndexDocsTests
+{
+    [Theory]
+    [InlineData(DatabaseKind.PostgreSql)]
+    [InlineData(DatabaseKind.Sqlite)]
+    public void RecommendedIndexes_DocsDatabaseMd_ListsExactlyTheseStatements(DatabaseKind kind)
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "DrainFunctions.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        var docs = File.ReadAllText(Path.Combine(dir!.FullName, "docs", "database.md"));
+        foreach (var statement in BacklogSchema.RecommendedIndexes(kind))
+        {
+            Assert.True(docs.Contains(statement, StringComparison.Ordinal), $"docs/database.md lacks:\n{statement}");
+        }
+    }
+}

@@ -237,6 +237,151 @@ public abstract class BacklogStoreContract : IAsyncLifetime
         Assert.Equal("run:p00", enumerator.Current.Key);
     }
 
+    /// <summary>
+    /// Some Autopack schemas leave <c>phases.phase_index</c> nullable; this makes ours so, keeping
+    /// the recommended indexes (SQLite cannot drop NOT NULL: the table is rebuilt, then the
+    /// indexes are created again from <see cref="BacklogSchema.RecommendedIndexes"/>).
+    /// </summary>
+    private async Task MakePhaseIndexNullableAsync()
+    {
+        if (Url.Kind == DatabaseKind.PostgreSql)
+        {
+            await ExecAsync("ALTER TABLE phases ALTER COLUMN phase_index DROP NOT NULL");
+            return;
+        }
+
+        await using var admin = await BacklogAdmin.OpenAsync(Url);
+        await admin.Database.RunAsync(
+            "test",
+            async (c, ct) =>
+            {
+                var command = SqlDatabase.Command(c, "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'phases'");
+                var create = (string)(await command.ExecuteScalarAsync(ct))!;
+                await command.DisposeAsync();
+                Assert.Contains("phase_index INTEGER NOT NULL", create, StringComparison.Ordinal);
+                await SqlDatabase.ExecuteAsync(c, "ALTER TABLE phases RENAME TO phases_old", ct);
+                await SqlDatabase.ExecuteAsync(c, create.Replace("phase_index INTEGER NOT NULL", "phase_index INTEGER", StringComparison.Ordinal), ct);
+                await SqlDatabase.ExecuteAsync(c, "INSERT INTO phases SELECT * FROM phases_old", ct);
+                await SqlDatabase.ExecuteAsync(c, "DROP TABLE phases_old", ct);
+                foreach (var index in BacklogSchema.RecommendedIndexes(DatabaseKind.Sqlite))
+                {
+                    await SqlDatabase.ExecuteAsync(c, index, ct);
+                }
+
+                return 0;
+            },
+            default);
+    }
+
+    [Fact]
+    public async Task StreamCandidates_NullPhaseIndex_OrderedAsZeroAcrossPages()
+    {
+        await InitSchemaAsync();
+        await MakePhaseIndexNullableAsync();
+        await AddPhasesAsync(
+            ("run-a", "p1", 1, "FAILED", null),
+            ("run-a", "p2", 2, "FAILED", null),
+            ("run-b", "p0", 0, "FAILED", null),
+            ("run-c", "p5", 5, "FAILED", null),
+            ("run-n", "n1", 0, "FAILED", null),
+            ("run-n", "n2", 0, "FAILED", null),
+            ("run-n", "n3", 0, "FAILED", null),
+            ("run-m", "q1", 0, "QUEUED", null),
+            ("run-m", "m1", 3, "FAILED", null));
+        await ExecAsync("UPDATE phases SET phase_index = NULL WHERE run_id = 'run-n' OR phase_id = 'q1'");
+        await using var store = await OpenStoreAsync(new BacklogStoreOptions { FirstPageSize = 2, PageSize = 2 });
+
+        var actual = await AllAsync(store);
+
+        // NULL sorts as 0 (the Python tool's `phase_index or 0`), on both backends, across page boundaries.
+        Assert.Equal(["run-b:p0", "run-n:n1", "run-n:n2", "run-n:n3", "run-a:p1", "run-a:p2", "run-m:m1", "run-c:p5"], actual.Select(c => c.Key).ToArray());
+        Assert.All(actual.Where(c => c.RunId == "run-n"), c => Assert.Equal(0, c.PhaseIndex));
+        Assert.Equal("QUEUED", actual.Single(c => c.RunId == "run-m").RunInFlightState);
+        Assert.Equal(0, (await store.GetPhaseAsync("run-n", "n2"))!.PhaseIndex);
+        Assert.Equal(RequeueStatus.Requeued, (await store.TryRequeueAsync("run-n", "n2")).Status);
+        Assert.Equal(RequeueStatus.NotFailed, (await store.TryRequeueAsync("run-n", "n2")).Status);
+    }
+
+    [Fact]
+    public async Task PageSql_RecommendedIndex_ServesEveryPageWithoutSorting()
+    {
+        await InitSchemaAsync();
+        await AddPhasesAsync(Enumerable.Range(0, 40).Select(i => ($"run-{i % 4}", $"p{i:00}", i, "FAILED", (string?)null)).ToArray());
+        await using var store = await OpenStoreAsync();
+        await using var admin = await BacklogAdmin.OpenAsync(Url);
+        var inFlight = await admin.Database.StateListAsync(PhaseStates.InFlight, default);
+        var pg = Url.Kind == DatabaseKind.PostgreSql;
+
+        var first = await ExplainAsync(admin, store.PageSql(CandidateQuery.All, inFlight, hasAfter: false));
+        var later = await ExplainAsync(admin, store.PageSql(CandidateQuery.All, inFlight, hasAfter: true));
+
+        if (pg)
+        {
+            // The top node under Limit is the ordered index scan (no Sort), with the keyset as its index condition.
+            Assert.Contains("Index Scan using ix_phases_failed_order on phases p", first[1], StringComparison.Ordinal);
+            Assert.Contains("Index Scan using ix_phases_failed_order on phases p", later[1], StringComparison.Ordinal);
+            Assert.Contains("COALESCE(phase_index, 0), (run_id)::text, (phase_id)::text) > ROW(", later[2], StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Equal("SCAN p USING INDEX ix_phases_failed_order", first[0]);
+            Assert.DoesNotContain(first, l => l == "USE TEMP B-TREE FOR ORDER BY");
+            Assert.Contains("SEARCH p USING INDEX ix_phases_failed_order (<expr>=? AND <expr>=? AND (run_id,phase_id)>(?,?))", later);
+            Assert.Contains("SEARCH p USING INDEX ix_phases_failed_order (<expr>=? AND <expr>>?)", later);
+            Assert.Contains("SEARCH p USING INDEX ix_phases_failed_order (<expr>>?)", later);
+        }
+    }
+
+    /// <summary>
+    /// The plan's lines; PostgreSQL may not scan (a tiny table is cheaper to read whole, which
+    /// would hide whether the index can serve the query), and SQLite's lines of nested subqueries
+    /// are left out (their own small sorts are expected).
+    /// </summary>
+    private async Task<List<string>> ExplainAsync(BacklogAdmin admin, string sql) =>
+        await admin.Database.RunAsync(
+            "explain",
+            async (c, ct) =>
+            {
+                var pg = Url.Kind == DatabaseKind.PostgreSql;
+                if (pg)
+                {
+                    await SqlDatabase.ExecuteAsync(c, "SET enable_seqscan = off", ct);
+                    await SqlDatabase.ExecuteAsync(c, "SET enable_sort = off", ct);
+                }
+
+                var explain = SqlDatabase.Command(c, (pg ? "EXPLAIN (COSTS OFF) " : "EXPLAIN QUERY PLAN ") + sql,
+                    ("limit", 16), ("after_category", 0), ("after_index", 3), ("after_run", "run-1"), ("after_phase", "p03"));
+                await using (explain)
+                {
+                    var lines = new List<string>();
+                    var subqueries = new HashSet<long>();
+                    var reader = await explain.ExecuteReaderAsync(ct);
+                    await using (reader)
+                    {
+                        while (await reader.ReadAsync(ct))
+                        {
+                            if (pg)
+                            {
+                                lines.Add(reader.GetString(0));
+                                continue;
+                            }
+
+                            var (id, parent, detail) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetString(3));
+                            if (detail.StartsWith("CORRELATED SCALAR SUBQUERY", StringComparison.Ordinal) || subqueries.Contains(parent))
+                            {
+                                subqueries.Add(id);
+                                continue;
+                            }
+
+                            lines.Add(detail);
+                        }
+                    }
+
+                    return lines;
+                }
+            },
+            default);
+
     // ----- state changes -----
 
     [Fact]

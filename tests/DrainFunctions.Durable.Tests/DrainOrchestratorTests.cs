@@ -72,6 +72,38 @@ public sealed class DrainOrchestratorTests
     }
 
     [Fact]
+    public async Task Drain_HostileRunIds_EachLogInItsSessionFolderAndItsOwnBlob()
+    {
+        await using var bed = await TestBed.CreateAsync();
+        var huge = "huge-" + new string('x', 10 * 1024);
+        await bed.AddPhaseAsync("../../escaped", "fail-e", 0);
+        await bed.AddPhaseAsync("x__fail-1", "fail-2", 1);
+        await bed.AddPhaseAsync("x", "fail-1__fail-2", 2);
+        await bed.AddPhaseAsync(huge, "fail-h", 3);
+        await using var host = await bed.StartHostAsync();
+
+        var (output, _) = await TestBed.RunAsync(host, Input(new DrainOptions { BatchSize = 4, PhaseTimeoutSeconds = 60 }));
+
+        Assert.Equal(4, output.TotalProcessed);
+        var session = await bed.ReadSessionAsync(output.SessionId);
+        Assert.All(session.Results, r => Assert.Null(r.InterruptedBy));
+        foreach (var result in session.Results)
+        {
+            // Each result's path names its own blob, which holds that phase's output, inside the session's folder.
+            Assert.StartsWith($"{output.SessionId}/logs/", result.SubprocessStdoutPath, StringComparison.Ordinal);
+            Assert.DoesNotContain('/', result.SubprocessStdoutPath![$"{output.SessionId}/logs/".Length..]);
+            Assert.True(result.SubprocessStdoutPath.Length <= 1024);
+            Assert.StartsWith($"running {result.PhaseId}\n[demo] draining {result.RunId}/{result.PhaseId}:", await bed.ReadBlobAsync(result.SubprocessStdoutPath), StringComparison.Ordinal);
+        }
+
+        Assert.Equal(4, session.Results.Select(r => r.SubprocessStdoutPath).Distinct().Count());
+        Assert.Equal($"{output.SessionId}/logs/..%2F..%2Fescaped__fail-e.stdout.txt", session.Results.Single(r => r.PhaseId == "fail-e").SubprocessStdoutPath);
+        Assert.All(await bed.ListBlobsAsync(), name => Assert.True(
+            name.StartsWith(output.SessionId, StringComparison.Ordinal) || name.StartsWith("ledger/runs/", StringComparison.Ordinal),
+            $"blob {name} is outside the session's folder and the ledger"));
+    }
+
+    [Fact]
     public async Task Drain_EmptyBacklog_StopsWithNoMoreFailedPhases()
     {
         await using var bed = await TestBed.CreateAsync();

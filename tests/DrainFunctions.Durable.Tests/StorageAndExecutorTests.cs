@@ -101,6 +101,66 @@ public sealed class StorageAndExecutorTests
     }
 
     [Fact]
+    public async Task ProcessExecutor_ProgramRelativeToWorkspace_RunsWhateverTheCurrentDirectory()
+    {
+        await using var bed = await TestBed.CreateAsync();
+        Assert.NotEqual(Path.GetFullPath(bed.Directory), Directory.GetCurrentDirectory());
+        var script = Path.Combine(bed.Directory, "bin", "one.sh");
+        Directory.CreateDirectory(Path.GetDirectoryName(script)!);
+        await File.WriteAllTextAsync(script, "#!/usr/bin/env bash\necho \"ran $1 in $PWD\"\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(script, (UnixFileMode)0b111_101_101);
+        }
+
+        await using var services = bed.BuildServices(o => o.CommandTemplate = "./bin/one.sh {run_id}");
+        var executor = services.GetRequiredService<IPhaseExecutor>();
+
+        var run = await executor.RunAsync(new ExecutorRequest("batch-drain-20260101-000000", "r1", "p1", 0, DateTimeOffset.UtcNow.AddSeconds(20), null), CancellationToken.None);
+
+        Assert.Equal(0, run.ReturnCode);
+        Assert.Equal($"ran r1 in {bed.Directory}\n", run.StdoutExcerpt);
+    }
+
+    [Theory]
+    [InlineData("", "Executor: CommandTemplate: must not be empty")]
+    [InlineData("  ", "Executor: CommandTemplate: must not be empty")]
+    [InlineData("bash x.sh {run_id} {foo}", "Executor: CommandTemplate: unknown placeholder {foo} (allowed: {run_id}, {phase_id}, {phase_index}, {session_id}).")]
+    [InlineData("/no/such/prog {run_id}", "Executor: CommandTemplate: executable '/no/such/prog' does not exist.")]
+    [InlineData("no-such-program-anywhere {run_id}", "Executor: CommandTemplate: executable 'no-such-program-anywhere' not found on PATH")]
+    public void AddDrainServices_BrokenCommandTemplate_FailsAtStartNamingTheProblem(string template, string expected)
+    {
+        var services = new ServiceCollection();
+        services.AddDrainServices(new DelegateBacklogStoreFactory(_ => throw new InvalidOperationException()),
+            s => s.ConnectionString = "UseDevelopmentStorage=true", e =>
+            {
+                e.CommandTemplate = template;
+                e.DatabaseUrl = "sqlite:////tmp/x.db";
+            });
+        using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<ExecutorOptions>>().Value);
+
+        Assert.Contains(error.Failures, f => f.StartsWith(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AddDrainServices_MissingProgramButNotVerified_Accepted()
+    {
+        var services = new ServiceCollection();
+        services.AddDrainServices(new DelegateBacklogStoreFactory(_ => throw new InvalidOperationException()),
+            s => s.ConnectionString = "UseDevelopmentStorage=true", e =>
+            {
+                e.CommandTemplate = "no-such-program-anywhere {run_id}";
+                e.DatabaseUrl = "sqlite:////tmp/x.db";
+                e.VerifyExecutable = false;
+            });
+        using var provider = services.BuildServiceProvider();
+
+        Assert.Equal("no-such-program-anywhere {run_id}", provider.GetRequiredService<IOptions<ExecutorOptions>>().Value.CommandTemplate);
+    }
+
+    [Fact]
     public void AddDrainServices_InvalidOptions_FailValidation()
     {
         var services = new ServiceCollection();

@@ -49,6 +49,105 @@ public sealed class CommandLineTests
     }
 }
 
+public sealed class CommandTemplateTests : IDisposable
+{
+    private readonly DirectoryInfo folder = Directory.CreateTempSubdirectory("drain-template-");
+
+    [Theory]
+    [InlineData("", "must not be empty (e.g. python scripts/drain_one_phase.py --run-id {run_id} --phase-id {phase_id} --force)")]
+    [InlineData("   ", "must not be empty (e.g. python scripts/drain_one_phase.py --run-id {run_id} --phase-id {phase_id} --force)")]
+    [InlineData("'' {run_id}", "has no command to run (e.g. python scripts/drain_one_phase.py --run-id {run_id} --phase-id {phase_id} --force)")]
+    [InlineData("python x.py --run {run_id} --x {foo}", "unknown placeholder {foo} (allowed: {run_id}, {phase_id}, {phase_index}, {session_id})")]
+    [InlineData("python x.py '{runid}' --p={Phase_Id}", "unknown placeholders {runid}, {Phase_Id} (allowed: {run_id}, {phase_id}, {phase_index}, {session_id})")]
+    [InlineData("python 'unclosed {run_id}", "unterminated single quote at position 8")]
+    public void TemplateProblems_BadTemplate_SaysWhatAndWhatIsAllowed(string template, string expected) =>
+        Assert.Equal([expected], CommandLine.TemplateProblems(template));
+
+    [Theory]
+    [InlineData("python scripts/drain_one_phase.py --run-id {run_id} --phase-id {phase_id} --force")]
+    [InlineData("bash run.sh {run_id}:{phase_id} {phase_index} {session_id}")]
+    [InlineData("python -c 'print({})' {{run_id}} '{\"json\": 1}' {1} {-x}")]
+    public void TemplateProblems_KnownPlaceholdersAndOtherBraces_Accepted(string template) =>
+        Assert.Empty(CommandLine.TemplateProblems(template));
+
+    [Fact]
+    public void Placeholders_EveryAllowedOne_IsFilledByTheExecutor()
+    {
+        var template = "prog " + string.Join(' ', CommandLine.Placeholders.Select(p => "{" + p + "}"));
+        var request = new ExecutorRequest("batch-drain-20260101-000000", "r", "p", 3, DateTimeOffset.UtcNow, null);
+
+        var words = ProcessExecutor.BuildArguments(template, request, request.SessionId);
+
+        Assert.Empty(CommandLine.TemplateProblems(template));
+        Assert.Equal(["prog", "r", "p", "3", "batch-drain-20260101-000000"], words);
+    }
+
+    private string Program(string relative, bool executable = true)
+    {
+        var path = Path.Combine(folder.FullName, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, "#!/bin/sh\necho ok\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, executable ? (UnixFileMode)0b111_101_101 : (UnixFileMode)0b110_100_100);
+        }
+
+        return path;
+    }
+
+    [Fact]
+    public void FindExecutable_NameOnPath_FoundThere()
+    {
+        var bin = Program("bin/drain-one");
+
+        Assert.Equal((bin, null), CommandLine.FindExecutable("drain-one {run_id}", "/", "/nonexistent:" + Path.GetDirectoryName(bin)));
+        Assert.Equal((null, "executable 'drain-one' not found on PATH (a program in the workspace is written ./drain-one)"), CommandLine.FindExecutable("drain-one {run_id}", folder.FullName, "/nonexistent"));
+    }
+
+    [Fact]
+    public void FindExecutable_PathWithSlash_RelativeToWorkspaceNotCurrentDirectory()
+    {
+        var script = Program("ws/scripts/run.sh");
+        var workspace = Path.Combine(folder.FullName, "ws");
+
+        Assert.Equal((script, null), CommandLine.FindExecutable("./scripts/run.sh {run_id}", workspace, string.Empty));
+        Assert.Equal((script, null), CommandLine.FindExecutable($"'{script}' {{run_id}}", "/", string.Empty));
+        Assert.Equal(
+            (null, $"executable './nope.sh' does not exist (relative to the workspace: {Path.Combine(workspace, "nope.sh")})"),
+            CommandLine.FindExecutable("./nope.sh", workspace, string.Empty));
+        Assert.Equal((null, "executable '/no/such/prog' does not exist"), CommandLine.FindExecutable("/no/such/prog {run_id}", workspace, string.Empty));
+        Assert.Equal((null, $"executable './scripts' is a directory (relative to the workspace: {Path.Combine(workspace, "scripts")})"), CommandLine.FindExecutable("./scripts", workspace, string.Empty));
+    }
+
+    [Fact]
+    public void FindExecutable_NotExecutable_SaysHowToFix()
+    {
+        Program("plain.sh", executable: false);
+
+        var (path, error) = CommandLine.FindExecutable("./plain.sh", folder.FullName, string.Empty);
+
+        Assert.Null(path);
+        Assert.StartsWith("executable './plain.sh' is not executable", error, StringComparison.Ordinal);
+        Assert.EndsWith("chmod +x it or run it through its interpreter (e.g. bash ./plain.sh)", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FindExecutable_PlaceholderAsProgram_LeftToRunTime() =>
+        Assert.Equal((null, null), CommandLine.FindExecutable("{run_id}/bin/x", folder.FullName, string.Empty));
+
+    [Theory]
+    [InlineData("./run.sh --run-id {run_id} \"--phase={phase_id}\" 'it''s' a\\ b '' \"x'y\"")]
+    [InlineData("./run.sh")]
+    public void WithExecutable_AnyTemplate_KeepsTheOtherWords(string template)
+    {
+        var rewritten = CommandLine.WithExecutable(template, "/abs/dir with space/run.sh");
+
+        Assert.Equal(["/abs/dir with space/run.sh", .. CommandLine.Split(template).Skip(1)], CommandLine.Split(rewritten));
+    }
+
+    public void Dispose() => folder.Delete(recursive: true);
+}
+
 public sealed class SessionBlocksTests
 {
     private static DrainResult Result(string run, string phase, bool success) => new()
@@ -179,5 +278,112 @@ public sealed class PayloadSizeTests(Xunit.Abstractions.ITestOutputHelper output
         Assert.Equal(["z", "a"], back.FingerprintCounts.Keys);
         Assert.Equal(["x"], input.Options.SkipRunPrefixes);
         Assert.Equal(1, back.TimeoutsOf("a"));
+    }
+}
+
+public sealed class BlobNamesTests
+{
+    private const string Session = "batch-drain-20260101-000000";
+
+    // A ledger of one database (no I/O: the client only names blobs here).
+    private static readonly Ledger.BlobLedgerStore LedgerStore = new(
+        new Azure.Storage.Blobs.BlobServiceClient("UseDevelopmentStorage=true"),
+        Microsoft.Extensions.Options.Options.Create(new Hosting.SnapshotOptions { ContainerName = "names", Backlog = "sqlite:////tmp/autopack.db" }));
+
+    private static readonly string LedgerPrefix = Ledger.BlobLedgerStore.PrefixOf(new Core.Ports.BacklogIdentity("sqlite:////tmp/autopack.db"));
+
+    [Theory]
+    [InlineData("run-a", "fail-1", "batch-drain-20260101-000000/logs/run-a__fail-1.stdout.txt")]
+    [InlineData("research-system-v12", "phase-0123-integration-tests", "batch-drain-20260101-000000/logs/research-system-v12__phase-0123-integration-tests.stdout.txt")]
+    [InlineData("core_run.v2", "Phase_1.b", "batch-drain-20260101-000000/logs/core_run.v2__Phase_1.b.stdout.txt")]
+    public void LogBlobName_OrdinaryIds_NamesAsBefore(string run, string phase, string expected) =>
+        Assert.Equal(expected, BlobSessionStore.LogBlobName(Session, run, phase, "stdout"));
+
+    [Fact]
+    public void BlobNames_OrdinaryIds_SessionAndAttemptNamesAsBefore()
+    {
+        Assert.Equal("batch-drain-20260101-000000.json", BlobSessionStore.SessionBlobName(Session));
+        Assert.Equal("batch-drain-20260101-000000.summary.txt", BlobSessionStore.SummaryBlobName(Session));
+        Assert.Equal("batch-drain-20260101-000000/attempts/0f8fad5b-d9cb-469f-a165-70867728950e", BlobSessionStore.AttemptBlobName(Session, "0f8fad5b-d9cb-469f-a165-70867728950e"));
+        Assert.Equal("batch-drain-20260101-000000/attempts/same-attempt.stop", BlobSessionStore.StopBlobName(Session, "same-attempt"));
+        Assert.Equal(LedgerPrefix + "research-system-v12.json", LedgerStore.RunBlobName("research-system-v12"));
+        Assert.Equal(LedgerPrefix + "..%2F..%2Fx.json", LedgerStore.RunBlobName("../../x"));
+    }
+
+    [Fact]
+    public void LogBlobName_SeparatorInsideIds_TwoPairsNeverShareABlob()
+    {
+        Assert.NotEqual(BlobSessionStore.LogBlobName(Session, "a__b", "c", "stdout"), BlobSessionStore.LogBlobName(Session, "a", "b__c", "stdout"));
+
+        // Every pair of ids up to 3 characters over an alphabet of separators and specials: all names differ.
+        var alphabet = new[] { "a", "_", "/", ".", "%", "~" };
+        var ids = new List<string> { string.Empty };
+        for (var length = 1; length <= 3; length++)
+        {
+            ids.AddRange(ids.Where(i => i.Length == length - 1).SelectMany(i => alphabet.Select(c => i + c)).ToList());
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var run in ids)
+        {
+            foreach (var phase in ids)
+            {
+                var name = BlobSessionStore.LogBlobName(Session, run, phase, "stderr");
+                Assert.True(names.Add(name), $"({run}, {phase}) shares {name}");
+                Assert.StartsWith(Session + "/logs/", name, StringComparison.Ordinal);
+                Assert.DoesNotContain('/', name[(Session.Length + 6)..]);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("..")]
+    [InlineData(".")]
+    [InlineData("../../escaped")]
+    [InlineData("a/b")]
+    [InlineData("")]
+    public void AttemptAndSessionNames_DotOrSlashIds_StayInTheirFolder(string id)
+    {
+        var attempt = BlobSessionStore.AttemptBlobName(Session, id);
+        var stop = BlobSessionStore.StopBlobName(Session, id);
+        var segment = attempt[(Session.Length + "/attempts/".Length)..];
+
+        Assert.StartsWith(Session + "/attempts/", attempt, StringComparison.Ordinal);
+        Assert.DoesNotContain('/', segment);
+        Assert.False(segment.Length == 0 || segment.Trim('.').Length == 0 || segment.EndsWith('.'), segment);
+        Assert.Equal(attempt + ".stop", stop);
+        Assert.DoesNotContain('/', BlobSessionStore.SessionBlobName(id));
+        Assert.NotEqual(".json", BlobSessionStore.SessionBlobName(id));
+    }
+
+    [Fact]
+    public void BlobNames_TenKilobyteIds_BoundedReadableAndDistinct()
+    {
+        var a = "run-" + new string('\u00e9', 10 * 1024) + "a";
+        var b = "run-" + new string('\u00e9', 10 * 1024) + "b";
+
+        var logA = BlobSessionStore.LogBlobName(Session, a, "p", "stdout");
+        var logB = BlobSessionStore.LogBlobName(Session, b, "p", "stdout");
+        var attemptA = BlobSessionStore.StopBlobName(new string('s', 5000), a);
+
+        Assert.NotEqual(logA, logB);
+        foreach (var name in new[] { logA, logB, attemptA, BlobSessionStore.SessionBlobName(a), LedgerStore.RunBlobName(a) })
+        {
+            Assert.True(name.Length <= BlobNames.MaxNameLength, name);
+            Assert.All(name.Split('/'), segment => Assert.True(segment.Length <= BlobNames.MaxSegmentLength, $"{segment.Length}: {segment}"));
+        }
+
+        Assert.StartsWith($"{Session}/logs/run-%C3%A9%C3%A9", logA, StringComparison.Ordinal);
+        Assert.NotEqual(LedgerStore.RunBlobName(a), LedgerStore.RunBlobName(b));
+    }
+
+    [Fact]
+    public void Escape_CutNames_NeverEqualAWholeOne()
+    {
+        // "~" (logs) and "!" (ledger) mark a cut name; ids holding them are escaped, so no whole name has one.
+        Assert.Equal("a%7Eb", BlobNames.Escape("a~b"));
+        Assert.Equal(LedgerPrefix + "a%21b.json", LedgerStore.RunBlobName("a!b"));
+        Assert.Equal("%uD800x", BlobNames.Escape("\ud800x"));
+        Assert.NotEqual(BlobNames.Escape("\ud800"), BlobNames.Escape("\ud801"));
     }
 }

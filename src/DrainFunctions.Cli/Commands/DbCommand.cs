@@ -53,7 +53,7 @@ public static class DbCommand
             stdout.WriteLine($"Seeded the demo backlog: {summary.IdentityLine}");
             return 0;
         }
-        catch (Exception ex) when (ex is BacklogSchemaException or BacklogUnavailableException)
+        catch (Exception ex) when (ex is BacklogSchemaException or BacklogUnavailableException or BacklogAccessException)
         {
             stderr.WriteLine($"drain db {action}: {ex.Message}");
             return 1;

@@ -37,6 +37,11 @@ public static class DrainCommand
             return await RemoteDrain.RunAsync(invocation, stdout, stderr, interrupts);
         }
 
+        if (!invocation.Options.DryRun)
+        {
+            DrainFlags.CheckExecutable(invocation.Executor, invocation.ExecutorCommand, invocation.Workspace);
+        }
+
         // With --json, stdout carries only the final session JSON.
         var progress = invocation.Json ? stderr : stdout;
         if (!DatabaseEnvironment.TryRead(stderr, out var database))
@@ -56,7 +61,7 @@ public static class DrainCommand
         }
 
         var environment = LocalEnvironment.FromProcess(database.Backlog);
-        var executor = new LocalDrainHost.ExecutorSettings(invocation.Executor, invocation.ExecutorCommand, invocation.Workspace, invocation.Options.ApiUrl, demoTimeScale);
+        var executor = new LocalDrainHost.ExecutorSettings(invocation.Executor, invocation.ExecutorCommand, invocation.Workspace, invocation.Options.ApiUrl, demoTimeScale, VerifyExecutable: !invocation.Options.DryRun);
         await using var host = await LocalDrainHost.StartAsync(environment, database, executor, stderr);
         var catalog = new SessionCatalog(host.Sessions);
         var launcher = new DrainLauncher(host.Client, host.Sessions, host.Locks);

@@ -69,8 +69,8 @@ public static class DrainFlags
             SkipRunsWithQueued = !noSkip,
             SkipRunsInFlight = reader.Has("--skip-runs-in-flight"),
             ApiUrl = reader.Value("--api-url"),
-            PhaseTimeoutSeconds = reader.WholeNumber("--phase-timeout-seconds", 1) ?? defaults.PhaseTimeoutSeconds,
-            MaxTotalMinutes = reader.PositiveNumber("--max-total-minutes"),
+            PhaseTimeoutSeconds = reader.WholeNumber("--phase-timeout-seconds", 1, DrainOptions.MaxPhaseTimeoutSeconds, "7 days") ?? defaults.PhaseTimeoutSeconds,
+            MaxTotalMinutes = reader.PositiveNumber("--max-total-minutes", DrainOptions.MaxTotalMinutesLimit, "30 days"),
             MaxTimeoutsPerRun = reader.WholeNumber("--max-timeouts-per-run", 1) ?? defaults.MaxTimeoutsPerRun,
             MaxAttemptsPerPhase = reader.WholeNumber("--max-attempts-per-phase", 1) ?? defaults.MaxAttemptsPerPhase,
             MaxFingerprintRepeats = reader.WholeNumber("--max-fingerprint-repeats", 1) ?? defaults.MaxFingerprintRepeats,
@@ -107,14 +107,7 @@ public static class DrainFlags
                 throw UsageException.ForFlag("--executor-command", "not allowed with --executor demo (the demo executor has its own command)");
             }
 
-            try
-            {
-                _ = DrainFunctions.Durable.Executors.CommandLine.Split(invocation.ExecutorCommand);
-            }
-            catch (FormatException ex)
-            {
-                throw UsageException.ForFlag("--executor-command", ex.Message);
-            }
+            CheckTemplate(invocation.ExecutorCommand);
         }
 
         if (invocation.Workspace is not null && !Directory.Exists(invocation.Workspace))
@@ -133,5 +126,33 @@ public static class DrainFlags
         }
 
         return invocation;
+    }
+
+    /// <summary>The template's text: not empty, well quoted, only known placeholders (exit 2 naming the flag).</summary>
+    public static void CheckTemplate(string template)
+    {
+        if (DrainFunctions.Durable.Executors.CommandLine.TemplateProblems(template) is [var problem, ..])
+        {
+            throw UsageException.ForFlag("--executor-command", problem);
+        }
+    }
+
+    /// <summary>
+    /// Before anything starts: the program of the process executor's command exists (on PATH, or
+    /// relative to the workspace). Not for the demo executor (ours), nor for a dry run (runs nothing).
+    /// </summary>
+    public static void CheckExecutable(string kind, string? command, string? workspace)
+    {
+        if (kind != "process")
+        {
+            return;
+        }
+
+        var template = command ?? DrainFunctions.Durable.Hosting.ExecutorOptions.DefaultTemplate;
+        CheckTemplate(template);
+        if (DrainFunctions.Durable.Executors.CommandLine.FindExecutable(template, workspace ?? Directory.GetCurrentDirectory()) is (_, { } error))
+        {
+            throw UsageException.ForFlag("--executor-command", command is null ? $"{error}; the default command is `{template}`: install it, or give the command with --executor-command" : error);
+        }
     }
 }

@@ -32,13 +32,18 @@ public static class LedgerCommand
             return 0;
         }
 
-        var window = reader.WholeNumber("--ledger-window-hours", 1) ?? DrainOptions.DefaultLedgerWindowHours;
+        var window = reader.WholeNumber("--ledger-window-hours", 1, DrainOptions.MaxLedgerWindowHours, "30 days, what the ledger keeps") ?? DrainOptions.DefaultLedgerWindowHours;
         var all = reader.Has("--all");
         reader.RejectUnknown();
         var action = reader.Positionals.Count > 0 ? reader.Positionals[0] : null;
         if (!(action == "show" && reader.Positionals.Count == 1) && !(action == "forget" && reader.Positionals.Count == 2))
         {
             throw new UsageException(action is "show" or "forget" ? Usage.Trim() : $"argument ledger: invalid choice: '{action}' (choose from 'show', 'forget')");
+        }
+
+        if (action == "forget" && (string.IsNullOrWhiteSpace(reader.Positionals[1]) || reader.Positionals[1].Length > DrainOptions.MaxIdLength))
+        {
+            throw new UsageException($"argument RUN: {SessionFiles.Quoted(reader.Positionals[1])} is not a run id (expected 1 to {DrainOptions.MaxIdLength} characters, not blank)");
         }
 
         if (all && action != "show")

@@ -36,6 +36,11 @@ public static class ReportCommand
             }
         }
 
+        if (!File.Exists(path) && !Directory.Exists(path) && !path.Contains('/', StringComparison.Ordinal) && !path.EndsWith(".json", StringComparison.Ordinal))
+        {
+            throw new UsageException($"argument ID|FILE: {SessionFiles.Quoted(path)} is neither a session id ({SessionIds.ExpectedForm}) nor a session file");
+        }
+
         var session = SessionFiles.Load(path);
         stdout.Write(SummaryReport.Render(session, path));
         return 0;
@@ -45,6 +50,18 @@ public static class ReportCommand
 /// <summary>Reads session files from disk with errors that say what is wrong.</summary>
 public static class SessionFiles
 {
+    /// <summary>An argument as echoed in an error: quoted, and cut when long (a pasted file must not flood the terminal).</summary>
+    public static string Quoted(string text) => "'" + (text.Length <= 80 ? text : text[..80] + "...") + "'";
+
+    /// <summary>A session file to store: its session id must be one (it names the session's blobs).</summary>
+    public static DrainSession LoadForImport(string path)
+    {
+        var session = Load(path);
+        return SessionIds.IsValid(session.SessionId)
+            ? session
+            : throw new UsageException($"{path}: session_id {Quoted(session.SessionId)} is not a session id (expected {SessionIds.ExpectedForm}); nothing was imported");
+    }
+
     public static DrainSession Load(string path)
     {
         if (Directory.Exists(path))

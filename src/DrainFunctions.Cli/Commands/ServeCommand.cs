@@ -23,7 +23,9 @@ public static class ServeCommand
         usage: drain serve [--port N] [--key KEY] [--executor process|demo] [--executor-command TEMPLATE] [--workspace DIR]
           Serves /api/drains, /api/drains/{id}, .../summary, .../logs/{run}/{phase}, .../cancel, /api/drains/preview,
           /api/drains/resume, /api/ledger and /api/ledger/runs/{run} on http://127.0.0.1:PORT (default 7071), like
-          `func start`. With --key (or DRAIN_API_KEY) every request needs ?code=KEY or the x-functions-key header.
+          `func start`. With --key (or DRAIN_API_KEY) every request needs ?code=KEY or the x-functions-key header;
+          without one, anything on this machine may call it (a warning says so). Requests from another
+          origin (a web page) or host name are refused (403); bodies are JSON (else 415), at most 64 KB (else 413).
         """;
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, Interrupts interrupts)
@@ -49,9 +51,28 @@ public static class ServeCommand
             null,
             1.0);
         reader.RejectUnknown();
+        if (executor.CommandTemplate is not null && executor.Kind == "demo")
+        {
+            throw UsageException.ForFlag("--executor-command", "not allowed with --executor demo (the demo executor has its own command)");
+        }
+
+        if (executor.Workspace is not null && !Directory.Exists(executor.Workspace))
+        {
+            throw UsageException.ForFlag("--workspace", $"no such directory: {executor.Workspace}");
+        }
+
+        // Served drains run phases: the command is checked now, not found broken one phase at a time.
+        DrainFlags.CheckExecutable(executor.Kind, executor.CommandTemplate, executor.Workspace);
         if (!DatabaseEnvironment.TryRead(stderr, out var database))
         {
             return 1;
+        }
+
+        // The database is reached once before serving, so that a wrong password or database name
+        // stops `serve` with one line instead of failing every drain it is asked for.
+        await using (var admin = await BacklogAdmin.OpenAsync(database))
+        {
+            stdout.WriteLine((await admin.DescribeAsync()).IdentityLine);
         }
 
         var environment = LocalEnvironment.FromProcess(database.Backlog);
@@ -62,7 +83,40 @@ public static class ServeCommand
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         await using var app = builder.Build();
-        if (!string.IsNullOrEmpty(key))
+        var hosts = LocalHosts(port);
+        app.Use(async (context, next) =>
+        {
+            // Another host name for 127.0.0.1 (DNS rebinding) or another origin (any web page the
+            // user has open) must not reach the drains: browsers send such requests without asking.
+            var request = context.Request;
+            if (!hosts.Contains(request.Host.Value ?? string.Empty, StringComparer.OrdinalIgnoreCase))
+            {
+                await Write(context, ApiResult.Problem(403, "Forbidden", $"this server answers only as {string.Join(" or ", hosts)}"));
+                return;
+            }
+
+            if (ApiRequests.Refuse(request.Method, request.ContentType, request.ContentLength, request.Headers.Origin.FirstOrDefault(), hosts.Select(h => "http://" + h)) is { } refusal)
+            {
+                await Write(context, refusal);
+                return;
+            }
+
+            try
+            {
+                await next();
+            }
+            catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
+            {
+                // Never an empty 500: say that it failed, and log what failed for the one running serve.
+                stderr.WriteLine($"drain serve: {request.Method} {request.Path} failed: {ex.GetType().Name}: {ex.Message}");
+                await Write(context, ApiResult.Problem(500, "Internal Server Error", $"the request failed ({ex.GetType().Name}); the serve command's output says why"));
+            }
+        });
+        if (string.IsNullOrEmpty(key))
+        {
+            stderr.WriteLine($"drain serve: WARNING: no key (--key or DRAIN_API_KEY): every program on this machine can start, cancel and read drains at http://127.0.0.1:{port}/api. Give a key unless this machine is yours alone.");
+        }
+        else
         {
             app.Use(async (context, next) =>
             {
@@ -93,10 +147,10 @@ public static class ServeCommand
     public static void MapRoutes(WebApplication app, DrainApi api)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapPost("/api/drains", async (HttpContext c) => await Write(c, await api.StartAsync(await Body(c), c.RequestAborted)));
+        app.MapPost("/api/drains", async (HttpContext c) => await WithBody(c, api.StartAsync));
         app.MapGet("/api/drains", async (HttpContext c) => await Write(c, await api.ListAsync(c.RequestAborted)));
-        app.MapPost("/api/drains/preview", async (HttpContext c) => await Write(c, await api.PreviewAsync(await Body(c), c.RequestAborted)));
-        app.MapPost("/api/drains/resume", async (HttpContext c) => await Write(c, await api.ResumeAsync(await Body(c), c.RequestAborted)));
+        app.MapPost("/api/drains/preview", async (HttpContext c) => await WithBody(c, api.PreviewAsync));
+        app.MapPost("/api/drains/resume", async (HttpContext c) => await WithBody(c, api.ResumeAsync));
         app.MapGet("/api/drains/{sessionId}", async (HttpContext c, string sessionId) => await Write(c, await api.GetAsync(sessionId, c.RequestAborted)));
         app.MapGet("/api/drains/{sessionId}/summary", async (HttpContext c, string sessionId) => await Write(c, await api.SummaryAsync(sessionId, c.RequestAborted)));
         app.MapGet("/api/drains/{sessionId}/logs/{runId}/{phaseId}", async (HttpContext c, string sessionId, string runId, string phaseId) => await Write(c, await api.LogsAsync(sessionId, runId, phaseId, c.RequestAborted)));
@@ -105,11 +159,15 @@ public static class ServeCommand
         app.MapDelete("/api/ledger/runs/{runId}", async (HttpContext c, string runId) => await Write(c, await api.ForgetRunAsync(runId, c.RequestAborted)));
     }
 
-    private static async Task<string?> Body(HttpContext context)
+    /// <summary>The host names this server answers to: its loopback address and localhost, with its port.</summary>
+    private static string[] LocalHosts(int port) =>
+        [$"127.0.0.1:{port}", $"localhost:{port}", $"[::1]:{port}"];
+
+    /// <summary>Runs a handler on the body (at most <see cref="ApiRequests.MaxBodyBytes"/>, UTF-8), or answers why not.</summary>
+    private static async Task WithBody(HttpContext context, Func<string?, CancellationToken, Task<ApiResult>> handler)
     {
-        using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
-        var text = await reader.ReadToEndAsync(context.RequestAborted);
-        return text.Length == 0 ? null : text;
+        var (body, error) = await ApiRequests.ReadBodyAsync(context.Request.Body, context.RequestAborted);
+        await Write(context, error ?? await handler(body, context.RequestAborted));
     }
 
     private static async Task Write(HttpContext context, ApiResult result)

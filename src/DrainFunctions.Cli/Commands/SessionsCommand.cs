@@ -46,8 +46,13 @@ public static class SessionsCommand
             throw UsageException.ForFlag("--all", "only with sessions list");
         }
 
-        // Validate every file before storing any, so that a bad file imports nothing.
-        var imports = action == "import" ? operands.Select(SessionFiles.Load).ToList() : [];
+        // Ids and files are checked before storage is touched: a bad id names itself, a bad file imports nothing.
+        if (action == "show" && !SessionIds.IsValid(operands[0]))
+        {
+            throw new UsageException($"argument ID: {SessionFiles.Quoted(operands[0])} is not a session id (expected {SessionIds.ExpectedForm}, as drain sessions list shows)");
+        }
+
+        var imports = action == "import" ? operands.Select(SessionFiles.LoadForImport).ToList() : [];
 
         // Sessions belong to the database they drained: list shows DATABASE_URL's (every one
         // without it, or with --all); an import needs to know which database its sessions drained.

@@ -30,7 +30,7 @@ public sealed class LocalDrainHost : IAsyncDisposable
     public DrainLockStore Locks => host.Services.GetRequiredService<DrainLockStore>();
 
     /// <summary>Settings of the executor from the command line.</summary>
-    public sealed record ExecutorSettings(string Kind, string? CommandTemplate, string? Workspace, string? ApiUrl, double DemoTimeScale);
+    public sealed record ExecutorSettings(string Kind, string? CommandTemplate, string? Workspace, string? ApiUrl, double DemoTimeScale, bool VerifyExecutable = true);
 
     public static async Task<LocalDrainHost> StartAsync(LocalEnvironment environment, DatabaseUrl database, ExecutorSettings executor, TextWriter progress, CancellationToken cancellationToken = default)
     {
@@ -65,6 +65,7 @@ public sealed class LocalDrainHost : IAsyncDisposable
                         exec.ApiUrl = executor.ApiUrl;
                         exec.DemoExecutorPath = environment.DemoExecutorPath;
                         exec.DemoTimeScale = executor.DemoTimeScale;
+                        exec.VerifyExecutable = executor.VerifyExecutable;
                     }),
                 cancellationToken: cancellationToken);
             return new LocalDrainHost(azurite, host);

@@ -35,6 +35,9 @@ public static class SessionIds
     public static string FromStart(DateTimeOffset startedAt) =>
         Prefix + startedAt.ToUniversalTime().ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
 
+    /// <summary>How a session id looks, for messages.</summary>
+    public const string ExpectedForm = "batch-drain-YYYYMMDD-HHMMSS";
+
     public static bool IsValid(string? sessionId) =>
         sessionId is not null
         && sessionId.StartsWith(Prefix, StringComparison.Ordinal)

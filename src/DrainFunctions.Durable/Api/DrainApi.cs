@@ -32,10 +32,10 @@ public sealed class DrainApi(DurableTaskClient client, BlobSessionStore sessions
 
     public async Task<ApiResult> StartAsync(string? body, CancellationToken cancellationToken = default)
     {
-        var (options, errors, _) = DrainRequestParser.Parse(body, defaults);
-        if (options is null)
+        var parsed = DrainRequestParser.Parse(body, defaults);
+        if (parsed.Options is not { } options)
         {
-            return ApiResult.BadRequest($"{errors.Count} invalid field(s)", errors);
+            return parsed.BadRequest();
         }
 
         if (options.DryRun)
@@ -57,9 +57,9 @@ public sealed class DrainApi(DurableTaskClient client, BlobSessionStore sessions
 
     public async Task<ApiResult> PreviewAsync(string? body, CancellationToken cancellationToken = default)
     {
-        var (options, errors, _) = DrainRequestParser.Parse(body, defaults);
-        return options is null
-            ? ApiResult.BadRequest($"{errors.Count} invalid field(s)", errors)
+        var parsed = DrainRequestParser.Parse(body, defaults);
+        return parsed.Options is not { } options
+            ? parsed.BadRequest()
             : await StartPreviewAsync(options with { DryRun = true }, wait: true, cancellationToken);
     }
 
@@ -102,21 +102,23 @@ public sealed class DrainApi(DurableTaskClient client, BlobSessionStore sessions
 
     public async Task<ApiResult> ResumeAsync(string? body, CancellationToken cancellationToken = default)
     {
-        var (options, errors, extra) = DrainRequestParser.Parse(body, defaults, "sessionId");
+        var parsed = DrainRequestParser.Parse(body, defaults, "sessionId");
+        var options = parsed.Options;
         string? named = null;
-        if (extra.TryGetValue("sessionId", out var idElement))
+        if (parsed.Extra.TryGetValue("sessionId", out var idElement))
         {
             named = idElement.ValueKind == JsonValueKind.String ? idElement.GetString() : null;
             if (!SessionIds.IsValid(named))
             {
-                errors["sessionId"] = ["must be a session id like batch-drain-YYYYMMDD-HHMMSS"];
+                parsed.Errors["sessionId"] = [$"must be a session id like {SessionIds.ExpectedForm}"];
+                parsed = parsed with { InvalidFields = parsed.InvalidFields + 1 };
                 options = null;
             }
         }
 
         if (options is null)
         {
-            return ApiResult.BadRequest($"{errors.Count} invalid field(s)", errors);
+            return parsed.BadRequest();
         }
 
         if (await instances.FindRunningAsync(cancellationToken) is { } running)
@@ -190,9 +192,9 @@ public sealed class DrainApi(DurableTaskClient client, BlobSessionStore sessions
 
     public async Task<ApiResult> GetAsync(string sessionId, CancellationToken cancellationToken = default)
     {
-        if (!SessionIds.IsValid(sessionId))
+        if (BadSessionId(sessionId) is { } bad)
         {
-            return ApiResult.NotFound($"session {sessionId} not found");
+            return bad;
         }
 
         var json = await sessions.ReadTextAsync(BlobSessionStore.SessionBlobName(sessionId), cancellationToken);
@@ -225,9 +227,9 @@ public sealed class DrainApi(DurableTaskClient client, BlobSessionStore sessions
 
     public async Task<ApiResult> SummaryAsync(string sessionId, CancellationToken cancellationToken = default)
     {
-        if (!SessionIds.IsValid(sessionId))
+        if (BadSessionId(sessionId) is { } bad)
         {
-            return ApiResult.NotFound($"session {sessionId} not found");
+            return bad;
         }
 
         if (await sessions.ReadTextAsync(BlobSessionStore.SummaryBlobName(sessionId), cancellationToken) is { } summary)
@@ -246,9 +248,13 @@ public sealed class DrainApi(DurableTaskClient client, BlobSessionStore sessions
 
     public async Task<ApiResult> LogsAsync(string sessionId, string runId, string phaseId, CancellationToken cancellationToken = default)
     {
-        if (!SessionIds.IsValid(sessionId) || string.IsNullOrEmpty(runId) || string.IsNullOrEmpty(phaseId))
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        AddIdErrors(errors, "sessionId", sessionId, session: true);
+        AddIdErrors(errors, "runId", runId, session: false);
+        AddIdErrors(errors, "phaseId", phaseId, session: false);
+        if (errors.Count > 0)
         {
-            return ApiResult.NotFound($"logs of {runId}/{phaseId} in session {sessionId} not found");
+            return ApiResult.BadRequest("invalid route", errors);
         }
 
         var stdout = await sessions.ReadTextAsync(BlobSessionStore.LogBlobName(sessionId, runId, phaseId, "stdout"), cancellationToken);
@@ -262,13 +268,18 @@ public sealed class DrainApi(DurableTaskClient client, BlobSessionStore sessions
 
     public async Task<ApiResult> CancelAsync(string sessionId, string? mode, CancellationToken cancellationToken = default)
     {
+        if (BadSessionId(sessionId) is { } bad)
+        {
+            return bad;
+        }
+
         mode = string.IsNullOrEmpty(mode) ? CancelRequest.Graceful : mode.ToLowerInvariant();
         if (mode is not (CancelRequest.Graceful or CancelRequest.Now))
         {
-            return ApiResult.BadRequest("invalid query", new Dictionary<string, string[]> { ["mode"] = [$"must be graceful or now (got '{mode}')"] });
+            return ApiResult.BadRequest("invalid query", new Dictionary<string, string[]> { ["mode"] = [$"must be graceful or now (got '{(mode.Length <= 40 ? mode : mode[..40] + "...")}')"] });
         }
 
-        var instance = SessionIds.IsValid(sessionId) ? await instances.FindAsync(sessionId, cancellationToken) : null;
+        var instance = await instances.FindAsync(sessionId, cancellationToken);
         if (instance is null)
         {
             return ApiResult.NotFound($"session {sessionId} not found");
@@ -290,9 +301,11 @@ public sealed class DrainApi(DurableTaskClient client, BlobSessionStore sessions
 
     public async Task<ApiResult> ForgetRunAsync(string runId, CancellationToken cancellationToken = default)
     {
-        if (string.IsNullOrWhiteSpace(runId))
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        AddIdErrors(errors, "runId", runId, session: false);
+        if (errors.Count > 0)
         {
-            return ApiResult.BadRequest("invalid route", new Dictionary<string, string[]> { ["runId"] = ["must not be empty"] });
+            return ApiResult.BadRequest("invalid route", errors);
         }
 
         var removed = await ledger.ForgetRunAsync(runId, cancellationToken);
@@ -300,6 +313,30 @@ public sealed class DrainApi(DurableTaskClient client, BlobSessionStore sessions
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /// <summary>
+    /// Ids in routes are checked before storage is asked: a session id has its one form, run and
+    /// phase ids are 1 to <see cref="DrainOptions.MaxIdLength"/> characters. The id is not echoed
+    /// (it may be anything, of any size).
+    /// </summary>
+    private static void AddIdErrors(Dictionary<string, string[]> errors, string field, string? value, bool session)
+    {
+        if (session && !SessionIds.IsValid(value))
+        {
+            errors[field] = [$"must be a session id like {SessionIds.ExpectedForm}"];
+        }
+        else if (!session && (string.IsNullOrWhiteSpace(value) || value.Length > DrainOptions.MaxIdLength))
+        {
+            errors[field] = [string.Create(CultureInfo.InvariantCulture, $"must be an id of 1 to {DrainOptions.MaxIdLength} characters, not blank (got {value?.Length ?? 0} characters)")];
+        }
+    }
+
+    private static ApiResult? BadSessionId(string? sessionId)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        AddIdErrors(errors, "sessionId", sessionId, session: true);
+        return errors.Count == 0 ? null : ApiResult.BadRequest("invalid route", errors);
+    }
 
     public static string StatusUrl(string sessionId) => $"/api/drains/{sessionId}";
 

@@ -62,6 +62,12 @@ public sealed class ExecutorOptions
     /// <summary>For <c>demo</c>: multiplies the demo's sleeps (0.01 for tests).</summary>
     public double DemoTimeScale { get; set; } = 1.0;
 
+    /// <summary>
+    /// Whether start-up checks that the template's program exists (<see cref="CommandLine.FindExecutable"/>).
+    /// Off only for a dry run, which runs nothing (a preview may run where the workspace is not).
+    /// </summary>
+    public bool VerifyExecutable { get; set; } = true;
+
     /// <summary>How often a running attempt checks its stop marker blob.</summary>
     public TimeSpan StopPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -116,6 +122,24 @@ internal sealed class SnapshotOptionsValidator : IValidateOptions<SnapshotOption
 
 internal sealed class ExecutorOptionsValidator : IValidateOptions<ExecutorOptions>
 {
+    /// <summary>
+    /// What is wrong with the process executor's command: its text (<see cref="CommandLine.TemplateProblems"/>),
+    /// then, when <see cref="ExecutorOptions.VerifyExecutable"/>, its program. Checked at start, so that
+    /// a typo is not found one wasted attempt per phase.
+    /// </summary>
+    public static IReadOnlyList<string> Problems(ExecutorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = CommandLine.TemplateProblems(options.CommandTemplate);
+        if (problems.Count > 0 || !options.VerifyExecutable || string.IsNullOrWhiteSpace(options.Workspace))
+        {
+            return problems;
+        }
+
+        var (_, error) = CommandLine.FindExecutable(options.CommandTemplate, options.Workspace);
+        return error is null ? [] : [error];
+    }
+
     public ValidateOptionsResult Validate(string? name, ExecutorOptions options)
     {
         var errors = new List<string>();
@@ -136,17 +160,7 @@ internal sealed class ExecutorOptionsValidator : IValidateOptions<ExecutorOption
 
         if (options.Kind == "process")
         {
-            try
-            {
-                if (CommandLine.Split(options.CommandTemplate ?? string.Empty).Count == 0)
-                {
-                    errors.Add("Executor: CommandTemplate is empty.");
-                }
-            }
-            catch (FormatException ex)
-            {
-                errors.Add($"Executor: CommandTemplate: {ex.Message}");
-            }
+            errors.AddRange(Problems(options).Select(p => $"Executor: CommandTemplate: {p}."));
         }
 
         if (string.IsNullOrWhiteSpace(options.Workspace))
@@ -170,5 +184,32 @@ internal sealed class ExecutorOptionsValidator : IValidateOptions<ExecutorOption
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
+
+/// <summary>
+/// A program given relative to the workspace (<c>./run.sh</c>, <c>bin/drain-one</c>) is made
+/// absolute: the process starts in the workspace, but .NET looks a relative program up from the
+/// host's current directory, so without this the program checked at start would not be the one run.
+/// </summary>
+internal sealed class ExecutorOptionsResolver : IPostConfigureOptions<ExecutorOptions>
+{
+    public void PostConfigure(string? name, ExecutorOptions options)
+    {
+        if (options.Kind != "process" || string.IsNullOrWhiteSpace(options.Workspace) || CommandLine.TemplateProblems(options.CommandTemplate).Count > 0)
+        {
+            return;
+        }
+
+        var first = CommandLine.Split(options.CommandTemplate)[0];
+        if (Path.IsPathRooted(first) || !(first.Contains('/', StringComparison.Ordinal) || first.Contains(Path.DirectorySeparatorChar, StringComparison.Ordinal)))
+        {
+            return;
+        }
+
+        if (CommandLine.FindExecutable(options.CommandTemplate, options.Workspace) is ({ } path, null))
+        {
+            options.CommandTemplate = CommandLine.WithExecutable(options.CommandTemplate, path);
+        }
     }
 }

@@ -60,6 +60,7 @@ public static class DrainRegistration
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SnapshotOptions>, SnapshotOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ExecutorOptions>, ExecutorOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<ExecutorOptions>, ExecutorOptionsResolver>());
         services.TryAddSingleton(stores);
         services.TryAddSingleton(sp => CreateBlobServiceClient(sp.GetRequiredService<IOptions<SnapshotOptions>>().Value, credential));
         services.TryAddSingleton<BlobSessionStore>();

@@ -31,7 +31,18 @@ public sealed class BlobLedgerStore
     public static string PrefixOf(BacklogIdentity? backlog) => backlog is null ? LegacyPrefix : $"{Root}{backlog.Key}/runs/";
 
     /// <summary>The blob of one run's entries (the run id escaped, so any id makes one blob name).</summary>
-    public string RunBlobName(string runId) => prefix + Uri.EscapeDataString(runId) + ".json";
+    /// <summary>
+    /// <c>ledger/&lt;backlog key&gt;/runs/&lt;escaped run id&gt;.json</c>; a run id whose escaped form would
+    /// pass Azure's 254-character segment limit gets a readable prefix, <c>!</c> and a hash (escaping
+    /// turns every <c>!</c> of an id into <c>%21</c>, so a cut name never equals a whole one).
+    /// </summary>
+    public string RunBlobName(string runId)
+    {
+        ArgumentNullException.ThrowIfNull(runId);
+        var escaped = Uri.EscapeDataString(runId);
+        const int suffix = 5;
+        return prefix + (escaped.Length + suffix <= BlobNames.MaxSegmentLength ? escaped : BlobNames.Cut(escaped, 100) + "!" + BlobNames.Hash(runId)) + ".json";
+    }
 
     /// <summary>Entries older than this are dropped on write (the read window is shorter).</summary>
     public static readonly TimeSpan Retention = TimeSpan.FromDays(30);

@@ -96,16 +96,37 @@ public sealed class BlobSessionStore
         },
     };
 
-    public static string SessionBlobName(string sessionId) => sessionId + ".json";
+    // Every id goes through BlobNames: ids are escaped (nothing leaves its folder, no two ids share
+    // a blob) and bounded (a name stays within Azure's limits); ordinary ids keep their names.
+    private const string SummarySuffix = ".summary.txt";
+    private const string StopSuffix = ".stop";
 
-    public static string SummaryBlobName(string sessionId) => sessionId + ".summary.txt";
+    /// <summary>The longest stream suffix of a log blob (<c>.stdout.txt</c>, <c>.stderr.txt</c>).</summary>
+    private const int LogSuffixLength = 11;
 
-    public static string AttemptBlobName(string sessionId, string attemptId) => $"{sessionId}/attempts/{attemptId}";
+    public static string SessionBlobName(string sessionId) => BlobNames.Segment(sessionId, SummarySuffix.Length) + ".json";
 
-    public static string StopBlobName(string sessionId, string attemptId) => AttemptBlobName(sessionId, attemptId) + ".stop";
+    public static string SummaryBlobName(string sessionId) => BlobNames.Segment(sessionId, SummarySuffix.Length) + SummarySuffix;
 
-    public static string LogBlobName(string sessionId, string runId, string phaseId, string stream) =>
-        $"{sessionId}/logs/{runId}__{phaseId}.{stream}.txt";
+    public static string AttemptBlobName(string sessionId, string attemptId) =>
+        $"{BlobNames.Segment(sessionId)}/attempts/{BlobNames.Segment(attemptId, StopSuffix.Length)}";
+
+    public static string StopBlobName(string sessionId, string attemptId) => AttemptBlobName(sessionId, attemptId) + StopSuffix;
+
+    /// <summary>
+    /// <c>&lt;session&gt;/logs/&lt;run&gt;__&lt;phase&gt;.&lt;stream&gt;.txt</c>; the session JSON's
+    /// <c>subprocess_stdout_path</c> holds this name, so it always points at the blob written.
+    /// </summary>
+    public static string LogBlobName(string sessionId, string runId, string phaseId, string stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (stream is not ("stdout" or "stderr"))
+        {
+            throw new ArgumentException($"stream must be stdout or stderr, not '{stream}'", nameof(stream));
+        }
+
+        return $"{BlobNames.Segment(sessionId)}/logs/{BlobNames.Pair(runId, phaseId, LogSuffixLength)}.{stream}.txt";
+    }
 
     public async Task EnsureContainerAsync(CancellationToken cancellationToken = default)
     {
