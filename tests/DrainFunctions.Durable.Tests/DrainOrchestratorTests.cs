@@ -99,7 +99,7 @@ public sealed class DrainOrchestratorTests
         Assert.Equal(4, session.Results.Select(r => r.SubprocessStdoutPath).Distinct().Count());
         Assert.Equal($"{output.SessionId}/logs/..%2F..%2Fescaped__fail-e.stdout.txt", session.Results.Single(r => r.PhaseId == "fail-e").SubprocessStdoutPath);
         Assert.All(await bed.ListBlobsAsync(), name => Assert.True(
-            name.StartsWith(output.SessionId, StringComparison.Ordinal) || name.StartsWith("ledger/runs/", StringComparison.Ordinal),
+            name.StartsWith(output.SessionId, StringComparison.Ordinal) || name.StartsWith(Ledger.BlobLedgerStore.PrefixOf(bed.Url.Backlog), StringComparison.Ordinal),
             $"blob {name} is outside the session's folder and the ledger"));
     }
 
