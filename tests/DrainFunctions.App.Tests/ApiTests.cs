@@ -209,6 +209,8 @@ public sealed class ApiRequestsTests
     [InlineData("POST", "application/json; charset=utf-8", 2L, "https://DRAIN.azurewebsites.net:443", 0)]
     [InlineData("POST", "application/problem+json", 2L, null, 0)]
     [InlineData("POST", null, 0L, null, 0)]
+    [InlineData("POST", null, null, null, 0)]
+    [InlineData("POST", "text/plain", null, null, 415)]
     [InlineData("GET", null, null, null, 0)]
     public void Refuse_Request_StatusOrNull(string method, string? contentType, long? length, string? origin, int expected)
     {

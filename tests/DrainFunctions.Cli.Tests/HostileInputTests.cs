@@ -129,6 +129,20 @@ public sealed class HostileInputTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Serve_WrongPostgresPassword_Exits1BeforeServing()
+    {
+        var env = new Dictionary<string, string>(environment) { ["DATABASE_URL"] = WithPassword(PostgresUrl, "not-the-password-4711") };
+
+        var (code, process) = await RunAsync(env, "serve", "--port", "1", "--key", "k", "--executor-command", "bash run.sh {run_id}");
+        using (process)
+        {
+            Assert.Equal(1, code);
+            Assert.Contains("refused the login: password authentication failed", OneLine(process), StringComparison.Ordinal);
+            Assert.DoesNotContain("Serving the drain API", process.Stdout, StringComparison.Ordinal);
+        }
+    }
+
     [Theory]
     [InlineData("", "drain: error: argument --executor-command: must not be empty (e.g. python scripts/drain_one_phase.py --run-id {run_id} --phase-id {phase_id} --force)")]
     [InlineData("   ", "drain: error: argument --executor-command: must not be empty (e.g. python scripts/drain_one_phase.py --run-id {run_id} --phase-id {phase_id} --force)")]

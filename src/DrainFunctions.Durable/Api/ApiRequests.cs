@@ -18,7 +18,7 @@ public static class ApiRequests
     /// A refusal, or null when the request may go on. <paramref name="origin"/> is the
     /// <c>Origin</c> header: absent (a non-browser client) is fine, otherwise it must be one of
     /// <paramref name="ownOrigins"/> (scheme://host[:port], compared without case and default ports).
-    /// A POST with a body, or with any <c>Content-Type</c>, must be JSON.
+    /// A POST with a body of known length, or with any <c>Content-Type</c>, must be JSON.
     /// </summary>
     public static ApiResult? Refuse(string method, string? contentType, long? contentLength, string? origin, IEnumerable<string> ownOrigins)
     {
@@ -43,8 +43,9 @@ public static class ApiRequests
             return TooLarge(contentLength.Value);
         }
 
-        var hasBody = contentLength is null or > 0;
-        if ((contentType is not null || hasBody) && !IsJson(contentType))
+        // A body announced without a type, or any type but JSON, is refused; a POST without a body
+        // (cancel) needs no type, and an unknown length (HTTP/2, chunked) without a type must still parse as JSON.
+        if ((contentType is not null || contentLength > 0) && !IsJson(contentType))
         {
             return ApiResult.Problem(415, "Unsupported Media Type", $"a request body must be JSON: Content-Type: application/json (got {(contentType is null ? "none" : Shorten(contentType))})");
         }
