@@ -55,6 +55,17 @@ public static class ProgressLines
         return lines;
     }
 
+    /// <summary>
+    /// Every line after a drained phase, in the tool's order: the sample-first verdict, the
+    /// outcome lines, then the bookkeeping's (<c>[STOP]</c>, <c>[ZERO YIELD]</c>).
+    /// </summary>
+    public static IEnumerable<string> AfterPhase(DrainResult result, BookkeepingOutcome book)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(book);
+        return [.. book.TriageLines, .. Outcome(result), .. book.Lines];
+    }
+
     /// <summary>The start banner with the adaptive controls in force.</summary>
     public static IReadOnlyList<string> Banner(string sessionId, DrainOptions options, string? databaseLine = null)
     {
