@@ -32,6 +32,8 @@ public sealed class SampleFirstDrainTests
         Assert.Equal(before, await bed.AllStatesAsync());
         Assert.Empty(await bed.ListBlobsAsync());
         var lines = metadata.ReadCustomStatusAs<DrainStatus>()!.Lines.Select(l => l.Text).ToList();
+        Assert.Contains("Mode: DRY RUN (no changes will be made)", lines);
+        Assert.Contains("  - Sample-first triage: enabled", lines);
         Assert.Equal(
             [
                 "  [DRY RUN] Would drain: run-a / p0 (index 0)", $"  [SAMPLE-OK] run-a: {Promising}",
