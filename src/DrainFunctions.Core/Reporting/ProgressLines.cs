@@ -1,4 +1,5 @@
 using System.Globalization;
+using DrainFunctions.Core.Fingerprints;
 using DrainFunctions.Core.Options;
 using DrainFunctions.Core.Results;
 using DrainFunctions.Core.Selection;
@@ -31,6 +32,9 @@ public static class ProgressLines
         return string.Create(CultureInfo.InvariantCulture, $"  [DRY RUN] Would drain: {phase.RunId} / {phase.PhaseId} (index {phase.PhaseIndex})");
     }
 
+    /// <summary>How much of the error message the outcome shows, in code points (the tool's <c>[:100]</c>).</summary>
+    public const int ErrorShown = 100;
+
     /// <summary>The line after the telemetry line of a phase whose output showed a message or context limit.</summary>
     public const string LlmBoundaryLine = "    [LLM-BOUNDARY] Hit message/context limit during execution";
 
@@ -46,9 +50,10 @@ public static class ProgressLines
         else
         {
             lines.Add($"  [FAIL] Failed: {result.FinalState}");
+            // The tool printed error_message[:100]; the whole message is in the session file.
             if (!string.IsNullOrEmpty(result.ErrorMessage))
             {
-                lines.Add($"    Error: {result.ErrorMessage}");
+                lines.Add($"    Error: {PythonText.TakeCodePoints(result.ErrorMessage, ErrorShown)}");
             }
         }
 

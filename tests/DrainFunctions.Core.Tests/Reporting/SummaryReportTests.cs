@@ -85,6 +85,15 @@ public class SummaryReportTests
     }
 
     [Fact]
+    public void Outcome_LongError_ShowsFirst100CodePointsLikeTheTool()
+    {
+        var message = new string('e', 99) + "\U0001D7D9" + "tail";
+        var result = new DrainResult { FinalState = "FAILED", ErrorMessage = message };
+
+        Assert.Equal(["  [FAIL] Failed: FAILED", $"    Error: {new string('e', 99)}\U0001D7D9"], ProgressLines.Outcome(result));
+    }
+
+    [Fact]
     public void Outcome_LlmBoundary_PrintsBoundaryLineAfterTelemetry()
     {
         var result = new DrainResult { FinalState = "FAILED", ErrorMessage = "max_turns reached", TelemetryEventsCollected = 0, ReachedLlmBoundary = true };
