@@ -74,7 +74,7 @@ public sealed class DrainRun
     /// <summary>Skip lines that came from the cross-session ledger.</summary>
     public int LedgerSkipLines { get; set; }
 
-    /// <summary>The progress lines of the bookkeeping ([STOP], [ZERO YIELD], [TIME LIMIT]).</summary>
+    /// <summary>The progress lines of the bookkeeping ([SAMPLE-OK], [SAMPLE-SKIP], [STOP], [ZERO YIELD], [TIME LIMIT]).</summary>
     public List<string> Lines { get; } = [];
 }
 
@@ -119,6 +119,7 @@ public static class SimulatedDrain
             var result = environment.RunPhase(phase, options, deadline);
             run.Results.Add(result);
             var outcome = PolicyBookkeeper.Record(state, result, options);
+            run.Lines.AddRange(outcome.TriageLines);
             run.Lines.AddRange(outcome.Lines);
 
             // As the orchestrator: a phase cut by the budget ends the session with TimeLimit at

@@ -86,7 +86,7 @@ public sealed class DrainEndToEndTests : IDisposable
         Assert.Equal(4, session.GetProperty("total_processed").GetInt32());
         Assert.Equal(code == 0, session.GetProperty("total_failed").GetInt32() == 0);
         Assert.NotEqual(JsonValueKind.Null, session.GetProperty("completed_at").ValueKind);
-        Assert.Contains("BATCH DRAIN CONTROLLER", drain.Stderr, StringComparison.Ordinal);
+        Assert.Contains("\n\nBatch Drain Controller\nSession ID: batch-drain-", drain.Stderr.ReplaceLineEndings("\n"), StringComparison.Ordinal);
         Assert.Contains("\n[1/4] Selecting next phase...\n", drain.Stderr.ReplaceLineEndings("\n"), StringComparison.Ordinal);
         Assert.Contains("  Draining: ", drain.Stderr, StringComparison.Ordinal);
         Assert.Contains("Total Processed: 4", drain.Stderr, StringComparison.Ordinal);

@@ -46,6 +46,19 @@ public class FingerprintCommandTests
         Assert.Equal("normalized: error at date time\nfingerprint: TIMEOUT|timeout143|error at date time\n", result.Stdout);
     }
 
+    [Fact]
+    public void Run_DigitsBeyondBmp_NormalizedAsPythonDoes()
+    {
+        // U+1D7D9.. (mathematical digits) are \d to Python: once as JSON escapes, once as characters.
+        const string input = "{\"final_state\": \"FAILED\", \"subprocess_returncode\": 1, \"error_message\": \"Fehler \\ud835\\udfd9\\ud835\\udfda at line \U0001D7DB\"}\n";
+
+        var lines = CliRunner.Run(input, "fingerprint");
+        var single = CliRunner.Run(string.Empty, "fingerprint", "--error", "Fehler \U0001D7D9\U0001D7DA at line \U0001D7DB", "--rc", "1");
+
+        Assert.Equal("FAILED|rc1|fehler num at line num", JsonDocument.Parse(lines.Stdout).RootElement.GetProperty("fingerprint").GetString());
+        Assert.Equal("normalized: fehler num at line num\nfingerprint: FAILED|rc1|fehler num at line num\n", single.Stdout);
+    }
+
     [Theory]
     [InlineData(new[] { "fingerprint", "--error", "x", "--rc", "one" }, "argument --rc: invalid int value: 'one'")]
     [InlineData(new[] { "fingerprint", "--rc", "1" }, "argument --rc: only allowed together with --error")]

@@ -190,7 +190,7 @@ public sealed class DrainOrchestratorTests
         Assert.Empty(Directory.GetFiles(bed.PidDirectory));
         var lines = metadata.ReadCustomStatusAs<DrainStatus>()!.Lines.Select(l => l.Text).ToList();
         Assert.Contains("  [DRY RUN] Would drain: run-b / hang-1 (index 0)", lines);
-        Assert.Contains("Mode: DRY RUN (no changes)", lines);
+        Assert.Contains("Mode: DRY RUN (no changes will be made)", lines);
         Assert.Equal(2, output.Generations);
     }
 

@@ -188,6 +188,34 @@ public class EquivalenceTests
     }
 
     [Fact]
+    public void Run_SampleFirst_RunRepeatingAnotherRunsFailureIsDeprioritizedAndNotDrained()
+    {
+        // r1 and r2 fail with the same import error (one fingerprint); their second phases succeed.
+        static ModelPhase Shared(string run, int index) => new()
+        {
+            RunId = run,
+            PhaseId = $"phase-{index:D2}",
+            PhaseIndex = index,
+            Nature = PhaseNature.Deterministic,
+            StreamSeed = SeedMix.Mix(11, (ulong)index + ((ulong)run.Length << 20)),
+            Mode = new FailureMode(FailureKind.Import, "shared", 0),
+        };
+        var model = TestModels.Of(Shared("r1", 0), Shared("r2", 0), TestModels.Phase("r1", 1, PhaseNature.QuickSuccess), TestModels.Phase("r2", 1, PhaseNature.QuickSuccess));
+        var options = new DrainOptions { BatchSize = 10, SampleFirst = true, MaxFingerprintRepeats = 10 };
+
+        var sampled = SimulatedDrain.Run(options, new SimulatedEnvironment(model));
+        var plain = SimulatedDrain.Run(options with { SampleFirst = false }, new SimulatedEnvironment(model));
+
+        Assert.Equal(["r1:phase-00", "r2:phase-00", "r1:phase-01"], sampled.Picks);
+        Assert.Equal(SessionStop.NoEligiblePhases, sampled.Stop);
+        Assert.Equal(["r2"], sampled.State.DeprioritizedRuns);
+        Assert.Equal("  [SAMPLE-OK] r1: Promising (continue draining)", sampled.Lines[0]);
+        Assert.StartsWith("  [SAMPLE-SKIP] r2: Deprioritized (repeating fingerprint: FAILED|rc1|importerror at line num: cannot import 'shared'", sampled.Lines[1], StringComparison.Ordinal);
+        Assert.Equal("  [SKIP] r2/phase-01: run r2 deprioritized (sample-first triage)", sampled.Skips[^1]);
+        Assert.Equal(4, plain.Picks.Count);
+    }
+
+    [Fact]
     public void FromSessions_PythonToolFileWithOldFields_Loads()
     {
         // An older Python file: no triage sets, no telemetry fields, results with few fields.

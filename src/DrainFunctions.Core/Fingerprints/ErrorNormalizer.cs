@@ -7,6 +7,11 @@ namespace DrainFunctions.Core.Fingerprints;
 /// numbers, ids and timestamps it mentions. The rules and their order are those of the Python
 /// tool; the order matters (a path swallows the digits in it before numbers are replaced).
 /// </summary>
+/// <remarks>
+/// Python matches code points. Within the Basic Multilingual Plane a UTF-16 unit is a code point
+/// and the regexes below, with Python's classes spelled out, match as Python does; text with a
+/// surrogate pair goes to <see cref="CodePointRules"/> instead.
+/// </remarks>
 public static partial class ErrorNormalizer
 {
     // Python's \w on str: letters, every numeric character and the underscore. .NET's \w differs
@@ -49,8 +54,14 @@ public static partial class ErrorNormalizer
     public static string Normalize(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var result = PythonText.Lower(text);
-        result = DatePattern().Replace(result, "date");
+        var lowered = PythonText.Lower(text);
+        return lowered.AsSpan().ContainsAnyInRange('\uD800', '\uDFFF') ? CodePointRules.Normalize(lowered) : NormalizeBmp(lowered);
+    }
+
+    /// <summary>Rules 2-11 on lower-cased text without surrogates.</summary>
+    internal static string NormalizeBmp(string lowered)
+    {
+        var result = DatePattern().Replace(lowered, "date");
         result = TimePattern().Replace(result, "time");
         result = WindowsPathPattern().Replace(result, "path");
         result = UnixPathPattern().Replace(result, "path");

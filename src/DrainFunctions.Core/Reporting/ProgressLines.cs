@@ -1,4 +1,5 @@
 using System.Globalization;
+using DrainFunctions.Core.Fingerprints;
 using DrainFunctions.Core.Options;
 using DrainFunctions.Core.Results;
 using DrainFunctions.Core.Selection;
@@ -6,7 +7,10 @@ using DrainFunctions.Core.Sessions;
 
 namespace DrainFunctions.Core.Reporting;
 
-/// <summary>The progress lines of the seed, character for character.</summary>
+/// <summary>
+/// The progress lines: the seed's character for character, and where the seed shows none, the
+/// later Python tool's (README: "How it maps to the Python tool" lists every line that differs).
+/// </summary>
 public static class ProgressLines
 {
     public static readonly string HeavyRule = new('=', 80);
@@ -28,7 +32,13 @@ public static class ProgressLines
         return string.Create(CultureInfo.InvariantCulture, $"  [DRY RUN] Would drain: {phase.RunId} / {phase.PhaseId} (index {phase.PhaseIndex})");
     }
 
-    /// <summary>The lines after a phase ends: outcome, error, telemetry.</summary>
+    /// <summary>How much of the error message the outcome shows, in code points (the tool's <c>[:100]</c>).</summary>
+    public const int ErrorShown = 100;
+
+    /// <summary>The line after the telemetry line of a phase whose output showed a message or context limit.</summary>
+    public const string LlmBoundaryLine = "    [LLM-BOUNDARY] Hit message/context limit during execution";
+
+    /// <summary>The lines after a phase ends: outcome, error, telemetry, LLM boundary.</summary>
     public static IReadOnlyList<string> Outcome(DrainResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
@@ -40,9 +50,10 @@ public static class ProgressLines
         else
         {
             lines.Add($"  [FAIL] Failed: {result.FinalState}");
+            // The tool printed error_message[:100]; the whole message is in the session file.
             if (!string.IsNullOrEmpty(result.ErrorMessage))
             {
-                lines.Add($"    Error: {result.ErrorMessage}");
+                lines.Add($"    Error: {PythonText.TakeCodePoints(result.ErrorMessage, ErrorShown)}");
             }
         }
 
@@ -52,61 +63,80 @@ public static class ProgressLines
             lines.Add(string.Create(CultureInfo.InvariantCulture, $"    [TELEMETRY] +{events} events ({perMinute}/min)"));
         }
 
+        if (result.ReachedLlmBoundary)
+        {
+            lines.Add(LlmBoundaryLine);
+        }
+
         return lines;
     }
 
-    /// <summary>The start banner with the adaptive controls in force.</summary>
-    public static IReadOnlyList<string> Banner(string sessionId, DrainOptions options, string? databaseLine = null)
+    /// <summary>
+    /// Every line after a drained phase, in the tool's order: the sample-first verdict, the
+    /// outcome lines, then the bookkeeping's (<c>[STOP]</c>, <c>[ZERO YIELD]</c>).
+    /// </summary>
+    public static IEnumerable<string> AfterPhase(DrainResult result, BookkeepingOutcome book)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(book);
+        return [.. book.TriageLines, .. Outcome(result), .. book.Lines];
+    }
+
+    /// <summary>
+    /// The start banner: the later Python tool's lines (it printed no rules around them), then, in
+    /// its style, the options it did not show that differ from its behaviour.
+    /// </summary>
+    public static IReadOnlyList<string> Banner(string sessionId, DrainOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        string Invariant(FormattableString value) => value.ToString(CultureInfo.InvariantCulture);
         var lines = new List<string>
         {
-            HeavyRule,
-            "BATCH DRAIN CONTROLLER",
-            HeavyRule,
+            "\nBatch Drain Controller",
             $"Session ID: {sessionId}",
+            Invariant($"Target: Process {options.BatchSize} failed phases"),
         };
-        if (databaseLine is not null)
-        {
-            lines.Add(databaseLine);
-        }
-
-        lines.Add(string.Create(CultureInfo.InvariantCulture, $"Batch Size: {options.BatchSize}"));
         if (options.RunId is not null)
         {
-            lines.Add($"Run Filter: {options.RunId}");
+            lines.Add($"Filter: run_id = {options.RunId}");
         }
 
         if (options.DryRun)
         {
-            lines.Add("Mode: DRY RUN (no changes)");
+            lines.Add("Mode: DRY RUN (no changes will be made)");
         }
 
         lines.Add("Adaptive Controls:");
-        lines.Add(string.Create(CultureInfo.InvariantCulture, $"  Phase Timeout: {options.PhaseTimeoutSeconds}s"));
-        lines.Add(options.MaxTotalMinutes is { } minutes
-            ? string.Create(CultureInfo.InvariantCulture, $"  Max Total Time: {minutes:0.##} minutes")
-            : "  Max Total Time: unlimited");
-        lines.Add(string.Create(CultureInfo.InvariantCulture, $"  Max Timeouts per Run: {options.MaxTimeoutsPerRun}"));
-        lines.Add(string.Create(CultureInfo.InvariantCulture, $"  Max Attempts per Phase: {options.MaxAttemptsPerPhase}"));
-        lines.Add(string.Create(CultureInfo.InvariantCulture, $"  Max Fingerprint Repeats: {options.MaxFingerprintRepeats}"));
+        lines.Add(Invariant($"  - Phase timeout: {options.PhaseTimeoutSeconds}s ({options.PhaseTimeoutSeconds / 60}m)"));
+        lines.Add(options.MaxTotalMinutes is { } minutes ? Invariant($"  - Max total time: {minutes:0.##}m") : "  - Max total time: unlimited");
+        lines.Add(Invariant($"  - Max timeouts per run: {options.MaxTimeoutsPerRun}"));
+        lines.Add(Invariant($"  - Max attempts per phase: {options.MaxAttemptsPerPhase}"));
+        lines.Add(Invariant($"  - Max fingerprint repeats: {options.MaxFingerprintRepeats}"));
+
+        // Ours: printed only when they change what the tool would have done.
         if (options.MaxConsecutiveZeroYield is { } zeroYield)
         {
-            lines.Add(string.Create(CultureInfo.InvariantCulture, $"  Max Consecutive Zero-Yield: {zeroYield}"));
+            lines.Add(Invariant($"  - Max consecutive zero-yield: {zeroYield}"));
         }
 
-        lines.Add($"  Skip Runs With Queued: {(options.SkipRunsWithQueued ? "enabled" : "disabled")}");
         if (options.SkipRunPrefixes.Count > 0)
         {
-            lines.Add($"  Skip Run Prefixes: {string.Join(", ", options.SkipRunPrefixes)}");
+            lines.Add($"  - Skip run prefixes: {string.Join(", ", options.SkipRunPrefixes)}");
+        }
+
+        if (!options.SkipRunsWithQueued)
+        {
+            lines.Add("  - Skip runs with queued: disabled");
         }
 
         if (options.SampleFirst)
         {
-            lines.Add("  Sample-First Triage: enabled");
+            lines.Add("  - Sample-first triage: enabled");
         }
 
-        lines.Add(HeavyRule);
+        lines.Add(options.LedgerEnabled
+            ? Invariant($"  - Cross-session ledger: on ({options.LedgerWindowHours}h window)")
+            : "  - Cross-session ledger: off");
         return lines;
     }
 

@@ -5,7 +5,10 @@ using DrainFunctions.Core.Sessions;
 
 namespace DrainFunctions.Core.Reporting;
 
-/// <summary>The summary report of a session, in the seed's format.</summary>
+/// <summary>
+/// The summary report of a session: the seed's format, and the later tool's lines where the seed
+/// shows none (the zero-yield and LLM-boundary blocks, "In progress", where it was saved).
+/// </summary>
 public static class SummaryReport
 {
     public static string Render(DrainSession session, string? savedTo)
@@ -21,7 +24,7 @@ public static class SummaryReport
         Line(ProgressLines.HeavyRule);
         Line($"Session ID: {session.SessionId}");
         Line($"Started: {session.StartedAt}");
-        Line($"Completed: {session.CompletedAt ?? "(in progress)"}");
+        Line($"Completed: {session.CompletedAt ?? "In progress"}");
         Line();
         Line(Invariant($"Total Processed: {s.TotalProcessed}"));
         Line(Invariant($"  [OK] Succeeded: {s.TotalSuccess}"));
@@ -45,26 +48,31 @@ public static class SummaryReport
             }
         }
 
+        // Every result without telemetry counts, a reason missing (older files, interrupted
+        // attempts) as "unknown", most frequent first and ties in order of first appearance: the
+        // tool's breakdown, its blocks unindented after a blank line.
         var zeroYield = session.Results
-            .Where(r => r.ZeroYieldReason is not null)
-            .GroupBy(r => r.ZeroYieldReason!)
+            .Where(r => r.TelemetryEventsCollected is not > 0)
+            .GroupBy(r => r.ZeroYieldReason ?? "unknown")
             .Select((group, firstSeen) => (Reason: group.Key, Count: group.Count(), firstSeen))
             .OrderByDescending(g => g.Count)
             .ThenBy(g => g.firstSeen)
             .ToList();
         if (zeroYield.Count > 0)
         {
-            Line("  Zero-Yield Breakdown:");
+            Line();
+            Line("Zero-Yield Breakdown:");
             foreach (var (reason, count, _) in zeroYield)
             {
-                Line(Invariant($"    {reason}: {count}"));
+                Line(Invariant($"  {reason}: {count}"));
             }
         }
 
         var boundaryHits = session.Results.Count(r => r.ReachedLlmBoundary);
         if (boundaryHits > 0)
         {
-            Line(Invariant($"  LLM Boundary Hits: {boundaryHits} phases hit message/context limits"));
+            Line();
+            Line(Invariant($"LLM Boundary Hits: {boundaryHits} phases hit message/context limits"));
         }
 
         Line();
@@ -92,7 +100,8 @@ public static class SummaryReport
         if (savedTo is not null)
         {
             Line();
-            Line($"Session saved to: {savedTo}");
+            Line("Session saved to:");
+            Line($"  {savedTo}");
         }
 
         Line(ProgressLines.HeavyRule);

@@ -82,6 +82,12 @@ public static class PhaseSelector
             return new SkipNotice(candidate, $"run {run} has a phase in flight ({inFlight})");
         }
 
+        // First among the tool's own checks, as it ran them.
+        if (options.SampleFirst && state.DeprioritizedRuns.Contains(run))
+        {
+            return new SkipNotice(candidate, SampleTriage.SkipReason(run));
+        }
+
         if (state.StoppedRuns.Contains(run))
         {
             return new SkipNotice(candidate, $"run {run} deprioritized (too many repeat failures)");
@@ -147,7 +153,7 @@ public static class PhaseSelector
     /// <summary>
     /// Selects from candidates a store streams in policy order, reading no further than needed:
     /// the first eligible phase ends the walk (unless sample-first triage must look on for an
-    /// unsampled run).
+    /// unsampled run). The skip lines are those of the candidates read.
     /// </summary>
     public static async Task<SelectionOutcome> SelectNextAsync(IAsyncEnumerable<PhaseCandidate> orderedCandidates, PolicyState state, DrainOptions options, ICrossSessionLimits? ledger = null, CancellationToken cancellationToken = default)
     {
@@ -169,9 +175,9 @@ public static class PhaseSelector
     {
         private readonly List<SkipNotice> skips = [];
         private int seen;
-        private PhaseCandidate? firstEligible;
-        private PhaseCandidate? firstNotDeprioritized;
-        private PhaseCandidate? firstUnsampled;
+        private PhaseCandidate? selected;
+        private PhaseCandidate? firstPromising;
+        private PhaseCandidate? firstOther;
 
         /// <summary>Returns true when the walk can stop.</summary>
         public bool Offer(PhaseCandidate candidate)
@@ -180,43 +186,37 @@ public static class PhaseSelector
             var skip = Evaluate(candidate, state, options, ledger);
             if (skip is not null)
             {
-                // Skip lines stop once a pick is certain: later candidates would not have been drained anyway.
-                if (firstEligible is null)
-                {
-                    skips.Add(skip);
-                }
-
+                skips.Add(skip);
                 return false;
             }
 
-            firstEligible ??= candidate;
             if (!options.SampleFirst)
             {
+                selected = candidate;
                 return true;
             }
 
-            // Sample-first triage: one phase of every not-yet-sampled run before going deeper, and
-            // deprioritized runs only when nothing else is eligible.
-            if (!state.SampledRuns.Contains(candidate.RunId))
+            // Sample-first triage: the best phase of an unsampled run wins at once; otherwise the
+            // best of a promising run, which is only known once no unsampled run can follow.
+            switch (SampleTriage.GroupOf(candidate.RunId, state))
             {
-                firstUnsampled = candidate;
-                return true;
+                case TriageGroup.Unsampled:
+                    selected = candidate;
+                    return true;
+                case TriageGroup.Promising:
+                    firstPromising ??= candidate;
+                    return false;
+                default:
+                    firstOther ??= candidate;
+                    return false;
             }
-
-            if (!state.DeprioritizedRuns.Contains(candidate.RunId))
-            {
-                firstNotDeprioritized ??= candidate;
-            }
-
-            return false;
         }
 
         public SelectionOutcome Finish()
         {
-            var selected = firstUnsampled ?? firstNotDeprioritized ?? firstEligible;
-            if (selected is not null)
+            if ((selected ?? firstPromising ?? firstOther) is { } pick)
             {
-                return new SelectionOutcome(selected, skips, NoPickReason.None);
+                return new SelectionOutcome(pick, skips, NoPickReason.None);
             }
 
             return new SelectionOutcome(null, skips, seen == 0 ? NoPickReason.BacklogEmpty : NoPickReason.AllSkipped);

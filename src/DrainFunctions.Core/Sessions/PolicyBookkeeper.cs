@@ -1,5 +1,6 @@
 using System.Globalization;
 using DrainFunctions.Core.Options;
+using DrainFunctions.Core.Selection;
 
 namespace DrainFunctions.Core.Sessions;
 
@@ -19,7 +20,14 @@ public enum SessionStop
 }
 
 /// <summary>What recording one result changed, and the lines to print for it.</summary>
-public sealed record BookkeepingOutcome(IReadOnlyList<string> Lines, SessionStop Stop);
+public sealed record BookkeepingOutcome(IReadOnlyList<string> Lines, SessionStop Stop)
+{
+    /// <summary>
+    /// The sample-first verdict on the run (<c>[SAMPLE-OK]</c> / <c>[SAMPLE-SKIP]</c>), printed
+    /// before the phase's outcome lines as the tool prints it; <see cref="Lines"/> come after them.
+    /// </summary>
+    public IReadOnlyList<string> TriageLines { get; init; } = [];
+}
 
 /// <summary>The session bookkeeping after each phase and the stop checks before each one.</summary>
 public static class PolicyBookkeeper
@@ -34,6 +42,10 @@ public static class PolicyBookkeeper
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(options);
         var lines = new List<string>();
+
+        // Before the fingerprint is counted: the verdict asks whether an earlier result had it. An
+        // interrupted attempt says nothing about the run, so it samples nothing.
+        var triage = options.SampleFirst && result.InterruptedBy is null ? SampleTriage.RecordSample(state, result) : null;
 
         state.ProcessedKeys.Add(result.Key);
         state.TotalProcessed++;
@@ -69,12 +81,9 @@ public static class PolicyBookkeeper
             }
         }
 
-        var seenBefore = false;
         if (result.FailureFingerprint is { } fingerprint)
         {
-            var count = state.FingerprintCounts.GetValueOrDefault(fingerprint);
-            seenBefore = count > 0;
-            count++;
+            var count = state.FingerprintCounts.GetValueOrDefault(fingerprint) + 1;
             state.FingerprintCounts[fingerprint] = count;
             if (count >= options.MaxFingerprintRepeats)
             {
@@ -83,19 +92,6 @@ public static class PolicyBookkeeper
                 {
                     lines.Add($"    [STOP] Fingerprint repeated {count}x - deprioritizing run {result.RunId}");
                 }
-            }
-        }
-
-        if (options.SampleFirst && result.InterruptedBy is null)
-        {
-            AddOnce(state.SampledRuns, result.RunId);
-            if (result.Success || yielded)
-            {
-                AddOnce(state.PromisingRuns, result.RunId);
-            }
-            else if (seenBefore)
-            {
-                AddOnce(state.DeprioritizedRuns, result.RunId);
             }
         }
 
@@ -110,7 +106,21 @@ public static class PolicyBookkeeper
             stop = SessionStop.BatchComplete;
         }
 
-        return new BookkeepingOutcome(lines, stop);
+        return new BookkeepingOutcome(lines, stop) { TriageLines = triage is null ? [] : [triage] };
+    }
+
+    /// <summary>
+    /// Records a dry-run pick: the phase is not picked again in this session and, with
+    /// <c>--sample-first</c>, counts as a promising sample of its run (so a dry run shows the
+    /// triage order: one phase per run first). Returns the lines to print after the pick.
+    /// </summary>
+    public static IReadOnlyList<string> RecordDryRunPick(PolicyState state, PhaseCandidate phase, DrainOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(phase);
+        ArgumentNullException.ThrowIfNull(options);
+        state.ProcessedKeys.Add(phase.Key);
+        return options.SampleFirst && SampleTriage.RecordDryRunPick(state, phase) is { } line ? [line] : [];
     }
 
     /// <summary>

@@ -159,7 +159,7 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                     // Nothing is touched: no executor, no database write, no session blob.
                     log.Add(ProgressLines.WouldDrain(phase));
                     picks.Add(phase.Key);
-                    state.ProcessedKeys.Add(phase.Key);
+                    log.AddRange(PolicyBookkeeper.RecordDryRunPick(state, phase, options));
                     Publish(null);
                     continue;
                 }
@@ -169,8 +169,7 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 Publish(null);
                 var (result, interrupt) = await DrainOneAsync(phase);
                 var book = PolicyBookkeeper.Record(state, result, options);
-                log.AddRange(ProgressLines.Outcome(result));
-                log.AddRange(book.Lines);
+                log.AddRange(ProgressLines.AfterPhase(result, book));
                 await SaveAsync(result, state.TotalProcessed - 1);
                 if (options.LedgerEnabled)
                 {

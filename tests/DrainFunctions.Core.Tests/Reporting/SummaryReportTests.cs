@@ -1,3 +1,4 @@
+using DrainFunctions.Core.Options;
 using DrainFunctions.Core.Reporting;
 using DrainFunctions.Core.Sessions;
 using DrainFunctions.Core.Tests.Golden;
@@ -25,8 +26,81 @@ public class SummaryReportTests
         Assert.DoesNotContain("Overall Yield", report, StringComparison.Ordinal);
         Assert.DoesNotContain("Zero-Yield Breakdown", report, StringComparison.Ordinal);
         Assert.DoesNotContain("LLM Boundary", report, StringComparison.Ordinal);
-        Assert.Contains("Completed: (in progress)\n", report, StringComparison.Ordinal);
+        Assert.Contains("Completed: In progress\n", report, StringComparison.Ordinal);
         Assert.Contains("  Total Events: 0\n", report, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_ZeroYieldWithoutReason_CountedAsUnknownLikeTheTool()
+    {
+        // Older files and interrupted attempts have no reason; unknown telemetry is no telemetry.
+        var session = new DrainSession { SessionId = "batch-drain-20260101-000000", StartedAt = "2026-01-01T00:00:00+00:00", BatchSize = 5 };
+        session.Results.Add(new DrainResult { RunId = "r", PhaseId = "1", FinalState = "FAILED", TelemetryEventsCollected = null });
+        session.Results.Add(new DrainResult { RunId = "r", PhaseId = "2", FinalState = "FAILED", TelemetryEventsCollected = 0, ZeroYieldReason = "timeout" });
+        session.Results.Add(new DrainResult { RunId = "r", PhaseId = "3", FinalState = "FAILED", TelemetryEventsCollected = 0 });
+        session.Results.Add(new DrainResult { RunId = "r", PhaseId = "4", FinalState = "COMPLETE", Success = true, TelemetryEventsCollected = 3 });
+
+        var report = SummaryReport.Render(session, null);
+
+        Assert.Contains("\n\nZero-Yield Breakdown:\n  unknown: 2\n  timeout: 1\n\nStop Conditions:\n", report, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("banner-defaults.txt")]
+    [InlineData("banner-every-option.txt")]
+    public void Banner_Options_MatchesGoldenLines(string golden)
+    {
+        var options = golden == "banner-defaults.txt" ? new DrainOptions() : new DrainOptions
+        {
+            BatchSize = 50,
+            RunId = "build130-schema-validation",
+            DryRun = true,
+            PhaseTimeoutSeconds = 600,
+            MaxTotalMinutes = 60,
+            MaxTimeoutsPerRun = 1,
+            MaxAttemptsPerPhase = 1,
+            MaxFingerprintRepeats = 5,
+            MaxConsecutiveZeroYield = 4,
+            SkipRunPrefixes = ["research-system", "scratch-"],
+            SkipRunsWithQueued = false,
+            SampleFirst = true,
+            LedgerEnabled = false,
+        };
+
+        var text = string.Join("\n", ProgressLines.Banner("batch-drain-20251228-060007", options)) + "\n";
+
+        Assert.Equal(GoldenFile.Read(golden), text);
+    }
+
+    [Theory]
+    [InlineData(900, 1.5, "  - Phase timeout: 900s (15m)", "  - Max total time: 1.5m")]
+    [InlineData(59, 120.0, "  - Phase timeout: 59s (0m)", "  - Max total time: 120m")]
+    [InlineData(1805, null, "  - Phase timeout: 1805s (30m)", "  - Max total time: unlimited")]
+    public void Banner_TimeoutAndBudget_WholeMinutesLikePythonFloorDivision(int timeout, double? budget, string timeoutLine, string budgetLine)
+    {
+        var lines = ProgressLines.Banner("s", new DrainOptions { PhaseTimeoutSeconds = timeout, MaxTotalMinutes = budget });
+
+        Assert.Contains(timeoutLine, lines);
+        Assert.Contains(budgetLine, lines);
+    }
+
+    [Fact]
+    public void Outcome_LongError_ShowsFirst100CodePointsLikeTheTool()
+    {
+        var message = new string('e', 99) + "\U0001D7D9" + "tail";
+        var result = new DrainResult { FinalState = "FAILED", ErrorMessage = message };
+
+        Assert.Equal(["  [FAIL] Failed: FAILED", $"    Error: {new string('e', 99)}\U0001D7D9"], ProgressLines.Outcome(result));
+    }
+
+    [Fact]
+    public void Outcome_LlmBoundary_PrintsBoundaryLineAfterTelemetry()
+    {
+        var result = new DrainResult { FinalState = "FAILED", ErrorMessage = "max_turns reached", TelemetryEventsCollected = 0, ReachedLlmBoundary = true };
+
+        Assert.Equal(
+            ["  [FAIL] Failed: FAILED", "    Error: max_turns reached", "    [TELEMETRY] +0 events (0.00/min)", "    [LLM-BOUNDARY] Hit message/context limit during execution"],
+            ProgressLines.Outcome(result));
     }
 
     [Fact]

@@ -146,15 +146,6 @@ public class PhaseSelectorTests
     }
 
     [Fact]
-    public void SelectNext_SampleFirstAllSampled_PutsDeprioritizedRunsLast()
-    {
-        PhaseCandidate[] backlog = [new("a", "p1", 0, null), new("b", "p1", 5, null)];
-        var state = new PolicyState { SampledRuns = ["a", "b"], DeprioritizedRuns = ["a"] };
-
-        Assert.Equal("b:p1", PhaseSelector.SelectNext(backlog, state, new DrainOptions { SampleFirst = true }).Selected?.Key);
-    }
-
-    [Fact]
     public void SelectNext_LedgerLimits_SkipsWithLedgerSuffix()
     {
         var ledger = new FixedLedger(stoppedRun: "research-system-v4", timeoutsRun: "research-system-v6");

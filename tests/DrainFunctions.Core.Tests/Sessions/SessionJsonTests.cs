@@ -1,3 +1,5 @@
+using DrainFunctions.Core.Options;
+using DrainFunctions.Core.Selection;
 using DrainFunctions.Core.Sessions;
 using DrainFunctions.Core.Tests.Golden;
 
@@ -25,6 +27,79 @@ public class SessionJsonTests
         Assert.Equal(original.State.TotalTimeouts, parsed.State.TotalTimeouts);
         Assert.Equal(2, parsed.State.TimeoutsOf("research-system-v4"));
         Assert.Equal(10, parsed.State.ProcessedKeys.Count);
+    }
+
+    [Fact]
+    public void Parse_OwnOutputWithTriageSets_RoundTripsSetsInOrder()
+    {
+        var original = SeedSession.Build();
+        original.State.SampledRuns = ["research-system-v6", "build130-schema-validation", "research-system-v4"];
+        original.State.PromisingRuns = ["research-system-v6", "build130-schema-validation"];
+        original.State.DeprioritizedRuns = ["research-system-v4"];
+        var json = SessionJson.Serialize(original);
+
+        var parsed = SessionJson.Parse(json, "round-trip.json");
+
+        Assert.Equal(original.State.SampledRuns, parsed.State.SampledRuns);
+        Assert.Equal(original.State.PromisingRuns, parsed.State.PromisingRuns);
+        Assert.Equal(original.State.DeprioritizedRuns, parsed.State.DeprioritizedRuns);
+        Assert.Equal(json, SessionJson.Serialize(parsed));
+    }
+
+    [Fact]
+    public void Parse_PythonFileWithTriageSetsAsLists_LoadsEveryField()
+    {
+        // As the later tool writes a session once its sets are saved as lists (json.dump, indent 2,
+        // results before the fingerprint counts, microseconds in the timestamps).
+        var session = SessionJson.Parse(File.ReadAllText(GoldenFile.Path("python-v2-session.json")), "python-v2-session.json");
+
+        Assert.Equal("batch-drain-20251228-180000", session.SessionId);
+        Assert.False(session.IsComplete);
+        Assert.Equal(["research-system-v6", "research-system-v4", "build130-schema-validation"], session.State.SampledRuns);
+        Assert.Equal(["build130-schema-validation", "research-system-v6"], session.State.PromisingRuns);
+        Assert.Equal(["research-system-v4"], session.State.DeprioritizedRuns);
+        Assert.Equal(2, session.State.FingerprintCounts["FAILED|rc1|importerror at line num: cannot import module from path:num"]);
+        Assert.Equal(3, session.Results.Count);
+        Assert.Equal(2.12, session.Results[2].TelemetryYieldPerMinute);
+        Assert.Equal("execution_error", session.Results[0].ZeroYieldReason);
+        Assert.Equal(3, session.State.ProcessedKeys.Count);
+    }
+
+    [Fact]
+    public void Parse_PythonFileWithTriageSets_OursWritesThemBackAsLists()
+    {
+        var python = SessionJson.Parse(File.ReadAllText(GoldenFile.Path("python-v2-session.json")), "python-v2-session.json");
+
+        var ours = SessionJson.Serialize(python);
+        var again = SessionJson.Parse(ours, "ours.json");
+
+        using var document = System.Text.Json.JsonDocument.Parse(ours);
+        Assert.Equal(System.Text.Json.JsonValueKind.Array, document.RootElement.GetProperty("deprioritized_runs").ValueKind);
+        Assert.Equal(python.State.SampledRuns, again.State.SampledRuns);
+        Assert.Equal(python.State.PromisingRuns, again.State.PromisingRuns);
+        Assert.Equal(python.State.DeprioritizedRuns, again.State.DeprioritizedRuns);
+        Assert.Equal(python.Results.Select(r => r.Key), again.Results.Select(r => r.Key));
+        Assert.Equal(ours, SessionJson.Serialize(again));
+    }
+
+    [Fact]
+    public void Parse_PythonFileWithTriageSets_ResumedTriageSkipsItsDeprioritizedRun()
+    {
+        var state = SessionJson.Parse(File.ReadAllText(GoldenFile.Path("python-v2-session.json")), "python-v2-session.json").State;
+        PhaseCandidate[] backlog =
+        [
+            new("research-system-v4", "research-synthesis", 1, null),
+            new("research-system-v6", "research-meta-analysis", 2, null),
+            new("fresh-run", "first-phase", 5, null),
+        ];
+        var options = new DrainOptions { SampleFirst = true };
+
+        var outcome = PhaseSelector.SelectNext(backlog, state, options);
+
+        Assert.Equal("fresh-run:first-phase", outcome.Selected?.Key);
+        Assert.Equal(["  [SKIP] research-system-v4/research-synthesis: run research-system-v4 deprioritized (sample-first triage)"], outcome.Lines);
+        state.ProcessedKeys.Add("fresh-run:first-phase");
+        Assert.Equal("research-system-v6:research-meta-analysis", PhaseSelector.SelectNext(backlog, state, options).Selected?.Key);
     }
 
     [Fact]
