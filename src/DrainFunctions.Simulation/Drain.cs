@@ -74,7 +74,7 @@ public sealed class DrainRun
     /// <summary>Skip lines that came from the cross-session ledger.</summary>
     public int LedgerSkipLines { get; set; }
 
-    /// <summary>The progress lines of the bookkeeping ([SAMPLE-OK], [SAMPLE-SKIP], [STOP], [ZERO YIELD], [TIME LIMIT]).</summary>
+    /// <summary>The progress lines of the bookkeeping ([SAMPLE-OK], [SAMPLE-SKIP], [STOP], [TIME LIMIT]).</summary>
     public List<string> Lines { get; } = [];
 }
 

@@ -151,7 +151,7 @@ public sealed class DrainOrchestratorTests
 
         Assert.Equal("ZeroYieldLimit", output.Stop);
         Assert.Equal(2, output.TotalProcessed);
-        Assert.Contains(metadata.ReadCustomStatusAs<DrainStatus>()!.Lines, l => l.Text.Contains("[ZERO YIELD] 2 consecutive", StringComparison.Ordinal));
+        Assert.Contains(metadata.ReadCustomStatusAs<DrainStatus>()!.Lines, l => l.Text.Contains("    [STOP] 2 consecutive phases with 0 telemetry (limit: 2)", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -189,7 +189,7 @@ public sealed class DrainOrchestratorTests
         Assert.Empty(await bed.ListBlobsAsync());
         Assert.Empty(Directory.GetFiles(bed.PidDirectory));
         var lines = metadata.ReadCustomStatusAs<DrainStatus>()!.Lines.Select(l => l.Text).ToList();
-        Assert.Contains("  [DRY RUN] Would drain: run-b / hang-1 (index 0)", lines);
+        Assert.Contains("  [DRY RUN] Would drain: run-b / hang-1", lines);
         Assert.Contains("Mode: DRY RUN (no changes will be made)", lines);
         Assert.Equal(2, output.Generations);
     }

@@ -36,10 +36,10 @@ public sealed class SampleFirstDrainTests
         Assert.Contains("  - Sample-first triage: enabled", lines);
         Assert.Equal(
             [
-                "  [DRY RUN] Would drain: run-a / p0 (index 0)", $"  [SAMPLE-OK] run-a: {Promising}",
-                "  [DRY RUN] Would drain: run-b / p9 (index 9)", $"  [SAMPLE-OK] run-b: {Promising}",
-                "  [DRY RUN] Would drain: run-a / p1 (index 1)",
-                "  [DRY RUN] Would drain: run-a / p2 (index 2)",
+                "  [DRY RUN] Would drain: run-a / p0", $"  [SAMPLE-OK] run-a: {Promising}",
+                "  [DRY RUN] Would drain: run-b / p9", $"  [SAMPLE-OK] run-b: {Promising}",
+                "  [DRY RUN] Would drain: run-a / p1",
+                "  [DRY RUN] Would drain: run-a / p2",
             ],
             lines.Where(l => l.Contains("[DRY RUN]", StringComparison.Ordinal) || l.Contains("[SAMPLE-", StringComparison.Ordinal)));
     }

@@ -29,7 +29,7 @@ public static class ProgressLines
     public static string WouldDrain(PhaseCandidate phase)
     {
         ArgumentNullException.ThrowIfNull(phase);
-        return string.Create(CultureInfo.InvariantCulture, $"  [DRY RUN] Would drain: {phase.RunId} / {phase.PhaseId} (index {phase.PhaseIndex})");
+        return string.Create(CultureInfo.InvariantCulture, $"  [DRY RUN] Would drain: {phase.RunId} / {phase.PhaseId}");
     }
 
     /// <summary>How much of the error message the outcome shows, in code points (the tool's <c>[:100]</c>).</summary>
@@ -73,7 +73,7 @@ public static class ProgressLines
 
     /// <summary>
     /// Every line after a drained phase, in the tool's order: the sample-first verdict, the
-    /// outcome lines, then the bookkeeping's (<c>[STOP]</c>, <c>[ZERO YIELD]</c>).
+    /// outcome lines, then the bookkeeping's (<c>[STOP]</c>, including the zero-yield stop).
     /// </summary>
     public static IEnumerable<string> AfterPhase(DrainResult result, BookkeepingOutcome book)
     {

@@ -98,7 +98,7 @@ public static class PolicyBookkeeper
         var stop = SessionStop.None;
         if (options.MaxConsecutiveZeroYield is { } limit && state.ConsecutiveZeroYield >= limit)
         {
-            lines.Add(string.Create(CultureInfo.InvariantCulture, $"\n[ZERO YIELD] {state.ConsecutiveZeroYield} consecutive phases without telemetry (limit: {limit}) - stopping"));
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"    [STOP] {state.ConsecutiveZeroYield} consecutive phases with 0 telemetry (limit: {limit})"));
             stop = SessionStop.ZeroYieldLimit;
         }
         else if (state.TotalProcessed >= options.BatchSize)
@@ -148,7 +148,7 @@ public static class PolicyBookkeeper
     public static string TimeLimitLine(DrainOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return string.Create(CultureInfo.InvariantCulture, $"\n[TIME LIMIT] Reached max total time of {options.MaxTotalMinutes:0.##} minutes - stopping");
+        return string.Create(CultureInfo.InvariantCulture, $"  [TIME LIMIT] Reached max total time ({options.MaxTotalMinutes:0.##}m)");
     }
 
     private static bool AddOnce(List<string> list, string value)

@@ -128,7 +128,7 @@ public class SummaryReportTests
         var phase = new DrainFunctions.Core.Selection.PhaseCandidate("research-system-v6", "research-foundation-orchestrator", 0, null);
 
         Assert.Equal("  Draining: research-system-v6 / research-foundation-orchestrator (index 0)", ProgressLines.Draining(phase));
-        Assert.Equal("  [DRY RUN] Would drain: research-system-v6 / research-foundation-orchestrator (index 0)", ProgressLines.WouldDrain(phase));
+        Assert.Equal("  [DRY RUN] Would drain: research-system-v6 / research-foundation-orchestrator", ProgressLines.WouldDrain(phase));
         Assert.Equal("\n[3/10] Selecting next phase...", ProgressLines.Selecting(2, 10));
     }
 }

@@ -139,6 +139,6 @@ public class PolicyBookkeeperTests
     [Fact]
     public void TimeLimitLine_Minutes_NamesTheLimit()
     {
-        Assert.Equal("\n[TIME LIMIT] Reached max total time of 60 minutes - stopping", PolicyBookkeeper.TimeLimitLine(new DrainOptions { MaxTotalMinutes = 60 }));
+        Assert.Equal("  [TIME LIMIT] Reached max total time (60m)", PolicyBookkeeper.TimeLimitLine(new DrainOptions { MaxTotalMinutes = 60 }));
     }
 }
