@@ -129,6 +129,11 @@ public static class ProgressLines
             lines.Add("  - Skip runs with queued: disabled");
         }
 
+        if (options.SkipRunsInFlight)
+        {
+            lines.Add("  - Skip runs in flight: enabled");
+        }
+
         if (options.SampleFirst)
         {
             lines.Add("  - Sample-first triage: enabled");

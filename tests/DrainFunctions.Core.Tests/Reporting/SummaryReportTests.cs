@@ -63,6 +63,7 @@ public class SummaryReportTests
             MaxConsecutiveZeroYield = 4,
             SkipRunPrefixes = ["research-system", "scratch-"],
             SkipRunsWithQueued = false,
+            SkipRunsInFlight = true,
             SampleFirst = true,
             LedgerEnabled = false,
         };
