@@ -378,9 +378,10 @@ public sealed class AttemptSettler(BlobSessionStore blobs, AttemptProcesses proc
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(unreachable);
         }
 
+        var stage = record?.Stage;
         if (record?.Settlement is { } decided)
         {
-            return await ApplyAsync(store, runId, phaseId, decided, killed);
+            return await ApplyAsync(store, runId, phaseId, decided, killed, stage);
         }
 
         var o = options.Value;
@@ -389,23 +390,23 @@ public sealed class AttemptSettler(BlobSessionStore blobs, AttemptProcesses proc
             : await store.GetPhaseAsync(runId, phaseId);
         if (phase is null)
         {
-            return new SettlePhaseOutcomeOutput { Found = false, State = PhaseStates.NotFound, ProcessesKilled = killed };
+            return new SettlePhaseOutcomeOutput { Found = false, State = PhaseStates.NotFound, ProcessesKilled = killed, Stage = stage };
         }
 
         if (phase.State is not (PhaseStates.Queued or PhaseStates.Executing))
         {
             Log.PhaseSettled(logger, runId, phaseId, phase.State, false);
-            return new SettlePhaseOutcomeOutput { State = phase.State, LastFailureReason = phase.LastFailureReason, ProcessesKilled = killed };
+            return new SettlePhaseOutcomeOutput { State = phase.State, LastFailureReason = phase.LastFailureReason, ProcessesKilled = killed, Stage = stage };
         }
 
         var decision = new AttemptSettlement { Restored = true, SeenState = phase.State, LastFailureReason = phase.LastFailureReason, Reason = reason };
         var written = await blobs.UpdateAttemptAsync(sessionId, attemptId, current =>
             (current ?? new AttemptRecord { AttemptId = attemptId, SessionId = sessionId, RunId = runId, PhaseId = phaseId, Stage = AttemptStages.Ended })
                 with { Settlement = current?.Settlement ?? decision });
-        return await ApplyAsync(store, runId, phaseId, written.Settlement ?? decision, killed);
+        return await ApplyAsync(store, runId, phaseId, written.Settlement ?? decision, killed, stage);
     }
 
-    private async Task<SettlePhaseOutcomeOutput> ApplyAsync(IBacklogStore store, string runId, string phaseId, AttemptSettlement decided, int killed)
+    private async Task<SettlePhaseOutcomeOutput> ApplyAsync(IBacklogStore store, string runId, string phaseId, AttemptSettlement decided, int killed, string? stage)
     {
         if (decided.Restored)
         {
@@ -421,6 +422,7 @@ public sealed class AttemptSettler(BlobSessionStore blobs, AttemptProcesses proc
             LastFailureReason = decided.LastFailureReason,
             Restored = decided.Restored,
             ProcessesKilled = killed,
+            Stage = stage,
         };
     }
 }

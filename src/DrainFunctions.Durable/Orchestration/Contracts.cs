@@ -332,6 +332,9 @@ public sealed record SettlePhaseOutcomeOutput
 
     /// <summary>Processes of the attempt that were still running and were killed first.</summary>
     public int ProcessesKilled { get; init; }
+
+    /// <summary>How far the attempt got, as its marker says (<c>AttemptStages</c>); null without a marker.</summary>
+    public string? Stage { get; init; }
 }
 
 public sealed record RestorePhaseInput(string SessionId, string? AttemptId, string RunId, string PhaseId, string Reason);

@@ -323,6 +323,22 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 return Completed(phase, output, settled, delta, now);
             }
 
+            // Nothing ran: whatever the phase's state, it says nothing about this attempt.
+            var neverStarted = output?.NeverStarted ?? !(settled.Stage is { } stage && AttemptStages.MayHaveStarted(stage));
+            if (neverStarted)
+            {
+                var what = race.InterruptedBy switch
+                {
+                    "budget" => string.Create(CultureInfo.InvariantCulture, $"Interrupted: total time budget of {options.MaxTotalMinutes:0.##} minutes reached before the executor started"),
+                    "cancel" => "Interrupted: cancel requested (now) before the executor started",
+                    _ when race.Failure is { } failure => $"Executor activity failed before the executor started: {failure}",
+                    _ when race.TimedOut => $"Attempt {attemptId}: the executor did not start before the phase's deadline",
+                    _ => $"Attempt {attemptId} was interrupted before its executor started (the drain's host stopped)",
+                };
+                var tail = settled.Restored ? "; phase restored to FAILED" : $"; the phase was left {settled.State}";
+                return DrainResults.Interrupted(phase, PhaseStates.Failed, race.InterruptedBy ?? "lost", what + tail, elapsed, now);
+            }
+
             if (!settled.Restored)
             {
                 return FromPhaseState(phase, output, settled, delta, elapsed, now);
@@ -367,8 +383,6 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
         /// <summary>What a lost attempt was, in the words of what happened; said only when the drain restored the phase.</summary>
         private static string LostMessage(string attemptId, RunPhaseExecutorOutput output, string seenState) => output switch
         {
-            { NeverStarted: true } =>
-                $"Attempt {attemptId} was interrupted before its executor started (the drain's host stopped); the phase was {seenState}; phase restored to FAILED",
             { ElsewhereOn: { } machine } =>
                 $"Attempt {attemptId} ran on {machine}, whose drain host stopped; its processes could not be followed from here and the phase was still {seenState} at its deadline; phase restored to FAILED",
             { AdoptedProcesses: > 0 } =>
