@@ -36,6 +36,10 @@ public static class DrainFunctions
     public static Task<RestorePhaseOutput> RestorePhase([ActivityTrigger] RestorePhaseInput input, FunctionContext function) =>
         Run<RestorePhase, RestorePhaseInput, RestorePhaseOutput>(input, function);
 
+    [Function(nameof(SettlePhaseOutcome))]
+    public static Task<SettlePhaseOutcomeOutput> SettlePhaseOutcome([ActivityTrigger] SettlePhaseOutcomeInput input, FunctionContext function) =>
+        Run<SettlePhaseOutcome, SettlePhaseOutcomeInput, SettlePhaseOutcomeOutput>(input, function);
+
     [Function(nameof(SaveSessionSnapshot))]
     public static Task<SaveSessionSnapshotOutput> SaveSessionSnapshot([ActivityTrigger] SaveSessionSnapshotInput input, FunctionContext function) =>
         Run<SaveSessionSnapshot, SaveSessionSnapshotInput, SaveSessionSnapshotOutput>(input, function);

@@ -1,11 +1,15 @@
 using System.Net.Sockets;
+using DrainFunctions.Core.Ports;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
 namespace DrainFunctions.Data;
 
-/// <summary>The database could not be reached or stayed busy through every retry.</summary>
-public sealed class BacklogUnavailableException : Exception
+/// <summary>
+/// The database could not be reached or stayed busy through every retry. A
+/// <see cref="DependencyUnavailableException"/>, so that the durable drain waits for it to come back.
+/// </summary>
+public sealed class BacklogUnavailableException : DependencyUnavailableException
 {
     public BacklogUnavailableException()
     {

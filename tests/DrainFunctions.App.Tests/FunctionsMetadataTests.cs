@@ -44,6 +44,7 @@ public sealed class FunctionsMetadataTests
     [InlineData("CaptureTelemetrySnapshot")]
     [InlineData("RunPhaseExecutor")]
     [InlineData("RestorePhase")]
+    [InlineData("SettlePhaseOutcome")]
     [InlineData("SaveSessionSnapshot")]
     [InlineData("FinishSession")]
     [InlineData("RecordLedgerEntry")]

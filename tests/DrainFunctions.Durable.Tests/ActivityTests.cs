@@ -27,6 +27,16 @@ public sealed class ActivityTests
         TimeoutSeconds = timeoutSeconds,
     };
 
+    private static SettlePhaseOutcomeInput Settle(string phaseId, string attemptId, bool wait = true) => new()
+    {
+        SessionId = "batch-drain-20260101-000000",
+        AttemptId = attemptId,
+        RunId = "run-a",
+        PhaseId = phaseId,
+        WaitForSettle = wait,
+        RestoreReason = "restored by the test",
+    };
+
     [Fact]
     public async Task RunPhaseExecutor_CompletingExecutor_ReportsSettledStateAndLogs()
     {
@@ -37,8 +47,12 @@ public sealed class ActivityTests
 
         var output = await activity.RunAsync(new FakeActivityContext(nameof(RunPhaseExecutor)), Input("ok-1", "a1"));
 
+        // The run reports how the process ended; the settled state comes from SettlePhaseOutcome.
         Assert.Equal(PhaseRunStatus.Completed, output.Status);
-        Assert.Equal("COMPLETE", output.FinalState);
+        var settled = await ActivatorUtilities.CreateInstance<SettlePhaseOutcome>(services)
+            .RunAsync(new FakeActivityContext(nameof(SettlePhaseOutcome)), Settle("ok-1", "a1"));
+        Assert.Equal("COMPLETE", settled.State);
+        Assert.False(settled.Restored);
         Assert.Equal(0, output.ReturnCode);
         Assert.Contains("phase COMPLETE", output.StdoutExcerpt, StringComparison.Ordinal);
         Assert.Contains("phase COMPLETE", await bed.ReadBlobAsync(output.StdoutPath), StringComparison.Ordinal);
@@ -46,7 +60,7 @@ public sealed class ActivityTests
     }
 
     [Fact]
-    public async Task RunPhaseExecutor_RedeliveredAttempt_ReportsLostWithoutRunningTwice()
+    public async Task RunPhaseExecutor_RedeliveredAttempt_AdoptsWithoutRunningTwiceAndSettlesFromTheDatabase()
     {
         await using var bed = await TestBed.CreateAsync();
         await bed.AddPhaseAsync("run-a", "fail-1", 0, reason: "ImportError: x");
@@ -63,10 +77,18 @@ public sealed class ActivityTests
         var second = await ActivatorUtilities.CreateInstance<RunPhaseExecutor>(services)
             .RunAsync(new FakeActivityContext(nameof(RunPhaseExecutor)), Input("fail-1", "same-attempt"));
 
-        Assert.Equal(PhaseRunStatus.Lost, second.Status);
+        // Issue 19 item 3: the executor had finished; the phase's real state is the outcome, nothing is "restored".
+        Assert.Equal(PhaseRunStatus.Adopted, second.Status);
+        Assert.Equal(0, second.AdoptedProcesses);
+        Assert.Null(second.ReturnCode);
         Assert.Null(bed.PidOf("fail-1"));
         Assert.Equal("FAILED", await bed.StateOfAsync("run-a", "fail-1"));
         Assert.NotNull(await bed.ReadBlobAsync(BlobSessionStore.AttemptBlobName("batch-drain-20260101-000000", "same-attempt")));
+        var settled = await ActivatorUtilities.CreateInstance<SettlePhaseOutcome>(services)
+            .RunAsync(new FakeActivityContext(nameof(SettlePhaseOutcome)), Settle("fail-1", "same-attempt"));
+        Assert.Equal("FAILED", settled.State);
+        Assert.False(settled.Restored);
+        Assert.StartsWith("ImportError at line 12", settled.LastFailureReason, StringComparison.Ordinal);
     }
 
     [Fact]

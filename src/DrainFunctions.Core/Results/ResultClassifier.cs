@@ -46,6 +46,12 @@ public static class ResultClassifier
         "run not found", "database error", "connection error", "permission denied",
     ];
 
+    /// <summary>The markers of <see cref="ReachedLlmBoundary"/> (ASCII, lower case), for scanners of streamed output.</summary>
+    public static IReadOnlyList<string> LlmBoundaryMarkerList => LlmBoundaryMarkers;
+
+    /// <summary>The markers of <c>failed_before_llm</c> (ASCII, lower case), for scanners of streamed output.</summary>
+    public static IReadOnlyList<string> FailedBeforeLlmMarkerList => FailedBeforeLlmMarkers;
+
     public static bool IsSuccess(string finalState) => finalState == PhaseStates.Complete;
 
     /// <summary>The error message of an unsuccessful result: the first rule that applies.</summary>

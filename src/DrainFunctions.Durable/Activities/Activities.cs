@@ -21,13 +21,15 @@ public sealed class SelectNextPhase(IBacklogStoreFactory stores, BlobLedgerStore
     public override async Task<SelectNextPhaseOutput> RunAsync(TaskActivityContext context, SelectNextPhaseInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var o = input.Options;
-        var view = o.LedgerEnabled ? await ledger.ViewAsync(input.SessionId, o.LedgerWindowHours, o.MaxFingerprintRepeats) : null;
-        var state = input.ExpandedState();
-        await using var store = await stores.OpenAsync();
-        var outcome = await BacklogSelection.SelectNextAsync(store, state, o, view);
-
-        return new SelectNextPhaseOutput { Selected = outcome.Selected, Lines = [.. outcome.Lines], NoPick = outcome.NoPick };
+        return await Outage.GuardAsync("selecting the next phase", ledger.ContainerUri, async () =>
+        {
+            var o = input.Options;
+            var view = o.LedgerEnabled ? await ledger.ViewAsync(input.SessionId, o.LedgerWindowHours, o.MaxFingerprintRepeats) : null;
+            var state = input.ExpandedState();
+            await using var store = await stores.OpenAsync();
+            var outcome = await BacklogSelection.SelectNextAsync(store, state, o, view);
+            return new SelectNextPhaseOutput { Selected = outcome.Selected, Lines = [.. outcome.Lines], NoPick = outcome.NoPick };
+        });
     }
 }
 
@@ -36,42 +38,98 @@ public sealed record TelemetrySnapshotOutput(long? Count);
 /// <summary>Counts telemetry rows (null when a telemetry table is missing: unknown, not zero).</summary>
 public sealed class CaptureTelemetrySnapshot(IBacklogStoreFactory stores) : TaskActivity<TelemetrySnapshotInput, TelemetrySnapshotOutput>
 {
-    public override async Task<TelemetrySnapshotOutput> RunAsync(TaskActivityContext context, TelemetrySnapshotInput input)
-    {
-        await using var store = await stores.OpenAsync();
-        return new TelemetrySnapshotOutput(await store.CountTelemetryAsync(input?.RunId));
-    }
+    public override Task<TelemetrySnapshotOutput> RunAsync(TaskActivityContext context, TelemetrySnapshotInput input) =>
+        Outage.GuardAsync("counting telemetry", null, async () =>
+        {
+            await using var store = await stores.OpenAsync();
+            return new TelemetrySnapshotOutput(await store.CountTelemetryAsync(input?.RunId));
+        });
 }
 
 /// <summary>
-/// Drains one phase: marks the attempt, re-queues the phase, runs the executor until it exits or
-/// its deadline passes, and reads the settled state. Never retried blindly: a redelivered call
-/// finds its attempt marker and reports the attempt lost instead of starting the executor again.
+/// Runs one attempt of a phase: marks the attempt, re-queues the phase, runs the executor until it
+/// exits, its deadline passes or it is stopped, and reports how the process ended. It does not read
+/// the outcome: <see cref="SettlePhaseOutcome"/> does, outside the deadline's race. A redelivered
+/// call (the host was killed, a lease lapsed) never starts the executor again: it finds the
+/// attempt's marker, adopts the processes still running (waits for them up to the deadline, then
+/// kills them) and reports <see cref="PhaseRunStatus.Adopted"/>, so that the phase's real state
+/// decides. It only throws before the executor starts (then retrying the same attempt is safe).
 /// </summary>
 public sealed class RunPhaseExecutor(
     IBacklogStoreFactory stores,
     BlobSessionStore blobs,
     IPhaseExecutor executor,
     AttemptRegistry attempts,
+    AttemptProcesses processes,
+    AttemptSettler settler,
     IOptions<ExecutorOptions> options,
     ILogger<RunPhaseExecutor> logger) : TaskActivity<RunPhaseExecutorInput, RunPhaseExecutorOutput>
 {
+    private static readonly TimeSpan AdoptPoll = TimeSpan.FromMilliseconds(500);
+
     public override async Task<RunPhaseExecutorOutput> RunAsync(TaskActivityContext context, RunPhaseExecutorInput input)
     {
+        ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
-        var phase = input.Phase;
-        await using var store = await stores.OpenAsync();
-
-        var description = string.Create(CultureInfo.InvariantCulture, $"{phase.Key} instance={context.InstanceId} deadline={input.Deadline:O}");
-        if (!await blobs.TryMarkAttemptAsync(input.SessionId, input.AttemptId, description))
+        using var handle = attempts.TryBegin(input.AttemptId, out var already);
+        if (handle is null)
         {
-            var restored = await store.RestoreToFailedAsync(phase.RunId, phase.PhaseId, RestoreReasons.Original(phase));
-            Log.AttemptLost(logger, input.AttemptId, phase.RunId, phase.PhaseId, restored);
-            return new RunPhaseExecutorOutput { Status = PhaseRunStatus.Lost };
+            // Delivered again while the first call still runs in this process: one outcome for both.
+            Log.AttemptJoined(logger, input.AttemptId);
+            return await already!;
+        }
+
+        try
+        {
+            var output = await Outage.GuardAsync($"running attempt {input.AttemptId} of {input.Phase.Key}", blobs.Container.Uri, () => RunOnceAsync(context, input, handle));
+            handle.Complete(output);
+            return output;
+        }
+        catch (Exception ex)
+        {
+            handle.Fail(ex);
+            throw;
+        }
+    }
+
+    private async Task<RunPhaseExecutorOutput> RunOnceAsync(TaskActivityContext context, RunPhaseExecutorInput input, AttemptRegistry.Handle handle)
+    {
+        var phase = input.Phase;
+        var fresh = new AttemptRecord
+        {
+            AttemptId = input.AttemptId,
+            SessionId = input.SessionId,
+            InstanceId = context.InstanceId,
+            RunId = phase.RunId,
+            PhaseId = phase.PhaseId,
+            Stage = AttemptStages.Marked,
+            Deadline = input.Deadline,
+            TimeoutSeconds = input.TimeoutSeconds,
+            Machine = AttemptProcesses.MachineName,
+            BootId = AttemptProcesses.BootId,
+            Tag = AttemptProcesses.TagVariable + "=" + input.AttemptId,
+            Cgroup = processes.CgroupOf(input.AttemptId),
+        };
+
+        var redelivered = !await blobs.TryCreateAttemptAsync(fresh);
+        var record = redelivered ? await blobs.ReadAttemptAsync(input.SessionId, input.AttemptId) ?? fresh : fresh;
+        if (redelivered && (AttemptStages.MayHaveStarted(record.Stage) || processes.FindAlive(input.AttemptId, record.MainProcess).Count > 0))
+        {
+            return await AdoptAsync(input, record, handle);
+        }
+
+        await using var store = await stores.OpenAsync();
+        if (redelivered && input.Deadline <= DateTimeOffset.UtcNow)
+        {
+            // An earlier call stopped before starting anything and its time is over: start nothing.
+            Log.AttemptAdopted(logger, input.AttemptId, phase.RunId, phase.PhaseId, 0, record.Stage);
+            return Adopted(input, record, 0) with { NeverStarted = true };
         }
 
         var requeue = await store.TryRequeueAsync(phase.RunId, phase.PhaseId);
-        if (requeue.Status != RequeueStatus.Requeued)
+        var ours = requeue.Status == RequeueStatus.Requeued
+            || (redelivered && requeue.Status == RequeueStatus.NotFailed && requeue.CurrentState == PhaseStates.Queued);
+        if (!ours)
         {
             Log.RequeueRefused(logger, phase.RunId, phase.PhaseId, requeue.Status.ToString(), requeue.CurrentState);
             return new RunPhaseExecutorOutput
@@ -82,15 +140,27 @@ public sealed class RunPhaseExecutor(
             };
         }
 
+        // Written before the start: a redelivery that sees it knows the executor may be running.
+        await blobs.UpdateAttemptAsync(input.SessionId, input.AttemptId, current => (current ?? fresh) with { Stage = AttemptStages.Starting, Deadline = input.Deadline });
+
         ExecutorRun run;
-        using (var handle = attempts.Register(input.AttemptId))
+        using (var pollStop = new CancellationTokenSource())
         {
-            using var pollStop = new CancellationTokenSource();
             var poll = PollStopMarkerAsync(input, handle.Source, pollStop.Token);
             try
             {
                 run = await executor.RunAsync(
-                    new ExecutorRequest(input.SessionId, phase.RunId, phase.PhaseId, phase.PhaseIndex, input.Deadline, input.ApiUrl),
+                    new ExecutorRequest(input.SessionId, phase.RunId, phase.PhaseId, phase.PhaseIndex, input.Deadline, input.ApiUrl)
+                    {
+                        AttemptId = input.AttemptId,
+                        OnStarted = main => blobs.UpdateAttemptAsync(input.SessionId, input.AttemptId, current => (current ?? fresh) with
+                        {
+                            Stage = AttemptStages.Started,
+                            Pid = main.Pid,
+                            PidStartTicks = main.StartTicks,
+                            StartedAt = DateTimeOffset.UtcNow,
+                        }),
+                    },
                     handle.Token);
             }
             finally
@@ -100,9 +170,11 @@ public sealed class RunPhaseExecutor(
             }
         }
 
-        var common = new RunPhaseExecutorOutput
+        var output = new RunPhaseExecutorOutput
         {
+            Status = run.TimedOut ? PhaseRunStatus.TimedOut : run.Stopped ? PhaseRunStatus.Stopped : PhaseRunStatus.Completed,
             InitialState = PhaseStates.Failed,
+            FinalState = run.TimedOut ? PhaseStates.Timeout : run.Stopped ? PhaseStates.Interrupted : string.Empty,
             ReturnCode = run.ReturnCode,
             DurationSeconds = run.DurationSeconds,
             StdoutExcerpt = run.StdoutExcerpt,
@@ -114,36 +186,127 @@ public sealed class RunPhaseExecutor(
             ProcessId = run.ProcessId,
         };
 
-        if (run.TimedOut)
-        {
-            // The orchestrator's timer is the authority and restores too; doing it here at once
-            // keeps the run unblocked even if the orchestrator is slow to wake up.
-            await store.RestoreToFailedAsync(phase.RunId, phase.PhaseId, RestoreReasons.Timeout(input.TimeoutSeconds));
-            return common with { Status = PhaseRunStatus.TimedOut, FinalState = PhaseStates.Timeout };
-        }
-
-        if (run.Stopped)
-        {
-            return common with { Status = PhaseRunStatus.Stopped, FinalState = PhaseStates.Interrupted };
-        }
-
-        var o = options.Value;
-        var settled = run.ReturnCode == 0
-            ? await store.WaitForSettledAsync(phase.RunId, phase.PhaseId, o.SettleTimeout, o.SettlePoll)
-            : await store.GetPhaseAsync(phase.RunId, phase.PhaseId);
-        if (settled is not null && settled.State is PhaseStates.Queued or PhaseStates.Executing)
-        {
-            // The executor ended without settling the phase; leaving it QUEUED would block its run.
-            await store.RestoreToFailedAsync(phase.RunId, phase.PhaseId, RestoreReasons.Original(phase));
-        }
-
-        return common with
-        {
-            Status = PhaseRunStatus.Completed,
-            FinalState = settled?.State ?? PhaseStates.NotFound,
-            LastFailureReason = settled?.LastFailureReason,
-        };
+        await AfterRunAsync(input, run.TimedOut);
+        return output;
     }
+
+    /// <summary>
+    /// Bookkeeping once every process is gone; never fails the call (the executor already ran):
+    /// the marker says so, and a timed-out phase is restored at once so that its run is not blocked
+    /// while the orchestrator wakes up (its settle finds the same decision).
+    /// </summary>
+    private async Task AfterRunAsync(RunPhaseExecutorInput input, bool timedOut)
+    {
+        try
+        {
+            await blobs.UpdateAttemptAsync(input.SessionId, input.AttemptId, current => (current ?? new AttemptRecord { AttemptId = input.AttemptId, SessionId = input.SessionId }) with { Stage = AttemptStages.Ended });
+            if (timedOut)
+            {
+                await using var store = await stores.OpenAsync();
+                await settler.SettleAsync(store, input.SessionId, input.AttemptId, input.Phase.RunId, input.Phase.PhaseId, RestoreReasons.Timeout(input.TimeoutSeconds), waitForSettle: false);
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.SettleDeferred(logger, input.AttemptId, ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// A lost call started this attempt: wait for what it left running, up to the attempt's
+    /// deadline (then kill it all), never starting anything. The return code cannot be known.
+    /// </summary>
+    private async Task<RunPhaseExecutorOutput> AdoptAsync(RunPhaseExecutorInput input, AttemptRecord record, AttemptRegistry.Handle handle)
+    {
+        var phase = input.Phase;
+        var deadline = record.Deadline == default ? input.Deadline : record.Deadline;
+        if (!record.IsLocal(AttemptProcesses.MachineName, AttemptProcesses.BootId))
+        {
+            if (string.Equals(record.Machine, AttemptProcesses.MachineName, StringComparison.Ordinal))
+            {
+                // Same machine, another boot: nothing of it can still run.
+                Log.AttemptAdopted(logger, input.AttemptId, phase.RunId, phase.PhaseId, 0, record.Stage);
+                return Adopted(input, record, 0);
+            }
+
+            // Another machine's processes cannot be seen: give them their full time, then let the
+            // phase's state decide (the stop marker reaches them if their host still lives).
+            Log.AttemptElsewhere(logger, input.AttemptId, record.Machine, deadline);
+            using var pollStop = new CancellationTokenSource();
+            var poll = PollStopMarkerAsync(input, handle.Source, pollStop.Token);
+            try
+            {
+                var wait = deadline - DateTimeOffset.UtcNow;
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, handle.Token);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                await blobs.RequestStopAsync(input.SessionId, input.AttemptId);
+            }
+            finally
+            {
+                await pollStop.CancelAsync();
+                await poll;
+            }
+
+            return Adopted(input, record, 0) with { ElsewhereOn = record.Machine };
+        }
+
+        var main = record.MainProcess;
+        var alive = processes.FindAlive(input.AttemptId, main);
+        Log.AttemptAdopted(logger, input.AttemptId, phase.RunId, phase.PhaseId, alive.Count, record.Stage);
+        var output = Adopted(input, record, alive.Count);
+        if (alive.Count > 0)
+        {
+            using var pollStop = new CancellationTokenSource();
+            var poll = PollStopMarkerAsync(input, handle.Source, pollStop.Token);
+            bool gone;
+            try
+            {
+                gone = await processes.WaitAllGoneAsync(input.AttemptId, main, deadline, AdoptPoll, handle.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                gone = false;
+            }
+            finally
+            {
+                await pollStop.CancelAsync();
+                await poll;
+            }
+
+            if (!gone)
+            {
+                await processes.KillAllAsync(input.AttemptId, main);
+                var stopped = handle.Token.IsCancellationRequested;
+                output = output with
+                {
+                    Status = stopped ? PhaseRunStatus.Stopped : PhaseRunStatus.TimedOut,
+                    FinalState = stopped ? PhaseStates.Interrupted : PhaseStates.Timeout,
+                };
+            }
+        }
+
+        processes.Release(input.AttemptId);
+        output = output with { DurationSeconds = record.StartedAt is { } at ? Math.Round((DateTimeOffset.UtcNow - at).TotalSeconds, 3) : 0 };
+        await AfterRunAsync(input, output.Status == PhaseRunStatus.TimedOut);
+        return output;
+    }
+
+    private static RunPhaseExecutorOutput Adopted(RunPhaseExecutorInput input, AttemptRecord record, int processCount) => new()
+    {
+        Status = PhaseRunStatus.Adopted,
+        Adopted = true,
+        AdoptedProcesses = processCount,
+        NeverStarted = !AttemptStages.MayHaveStarted(record.Stage),
+        InitialState = PhaseStates.Failed,
+        ProcessId = record.Pid,
+        StdoutPath = BlobSessionStore.LogBlobName(input.SessionId, input.Phase.RunId, input.Phase.PhaseId, "stdout"),
+        StderrPath = BlobSessionStore.LogBlobName(input.SessionId, input.Phase.RunId, input.Phase.PhaseId, "stderr"),
+    };
 
     private async Task PollStopMarkerAsync(RunPhaseExecutorInput input, CancellationTokenSource stop, CancellationToken cancellationToken)
     {
@@ -161,9 +324,14 @@ public sealed class RunPhaseExecutor(
                         return;
                     }
                 }
-                catch (Azure.RequestFailedException ex)
+                catch (Exception ex) when (ex is Azure.RequestFailedException || Outage.IsStorageUnreachable(ex))
                 {
-                    Log.StopPollFailed(logger, input.AttemptId, ex.Message);
+                    if (cancellationToken.IsCancellationRequested)
+                    {
+                        return;
+                    }
+
+                    Log.StopPollFailed(logger, input.AttemptId, Outage.Describe(ex));
                 }
             }
         }
@@ -171,6 +339,108 @@ public sealed class RunPhaseExecutor(
         {
             // the attempt ended
         }
+        catch (ObjectDisposedException)
+        {
+            // the attempt ended
+        }
+    }
+}
+
+/// <summary>
+/// Decides what became of an attempt's phase once none of its processes runs: kills what is left,
+/// reads the phase (waiting for it to settle after a clean exit), and restores it to FAILED when it
+/// was left QUEUED/EXECUTING. The decision is written to the attempt marker before the database is
+/// changed, so that a repeated settle (retry, redelivery, a second path) returns the same decision
+/// and the drain's own restore is never taken for the executor's failure.
+/// </summary>
+public sealed class AttemptSettler(BlobSessionStore blobs, AttemptProcesses processes, IOptions<ExecutorOptions> options, ILogger<AttemptSettler> logger)
+{
+    public async Task<SettlePhaseOutcomeOutput> SettleAsync(IBacklogStore store, string sessionId, string attemptId, string runId, string phaseId, string reason, bool waitForSettle)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        AttemptRecord? record = null;
+        Exception? unreachable = null;
+        try
+        {
+            record = await blobs.ReadAttemptAsync(sessionId, attemptId);
+        }
+        catch (Exception ex) when (Outage.IsStorageUnreachable(ex))
+        {
+            unreachable = ex; // the processes are killed all the same, then the call is retried
+        }
+
+        // Nothing the attempt started may still run when its phase is judged.
+        var killed = await processes.KillAllAsync(attemptId, record?.MainProcess);
+        processes.Release(attemptId);
+        if (unreachable is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(unreachable);
+        }
+
+        var stage = record?.Stage;
+        if (record?.Settlement is { } decided)
+        {
+            return await ApplyAsync(store, runId, phaseId, decided, killed, stage);
+        }
+
+        var o = options.Value;
+        var phase = waitForSettle && killed == 0
+            ? await store.WaitForSettledAsync(runId, phaseId, o.SettleTimeout, o.SettlePoll)
+            : await store.GetPhaseAsync(runId, phaseId);
+        if (phase is null)
+        {
+            return new SettlePhaseOutcomeOutput { Found = false, State = PhaseStates.NotFound, ProcessesKilled = killed, Stage = stage };
+        }
+
+        if (phase.State is not (PhaseStates.Queued or PhaseStates.Executing))
+        {
+            Log.PhaseSettled(logger, runId, phaseId, phase.State, false);
+            return new SettlePhaseOutcomeOutput { State = phase.State, LastFailureReason = phase.LastFailureReason, ProcessesKilled = killed, Stage = stage };
+        }
+
+        var decision = new AttemptSettlement { Restored = true, SeenState = phase.State, LastFailureReason = phase.LastFailureReason, Reason = reason };
+        var written = await blobs.UpdateAttemptAsync(sessionId, attemptId, current =>
+            (current ?? new AttemptRecord { AttemptId = attemptId, SessionId = sessionId, RunId = runId, PhaseId = phaseId, Stage = AttemptStages.Ended })
+                with { Settlement = current?.Settlement ?? decision });
+        return await ApplyAsync(store, runId, phaseId, written.Settlement ?? decision, killed, stage);
+    }
+
+    private async Task<SettlePhaseOutcomeOutput> ApplyAsync(IBacklogStore store, string runId, string phaseId, AttemptSettlement decided, int killed, string? stage)
+    {
+        if (decided.Restored)
+        {
+            // Idempotent: only a QUEUED/EXECUTING phase changes.
+            await store.RestoreToFailedAsync(runId, phaseId, decided.Reason ?? string.Empty);
+        }
+
+        Log.PhaseSettled(logger, runId, phaseId, decided.SeenState, decided.Restored);
+        return new SettlePhaseOutcomeOutput
+        {
+            Found = decided.SeenState != PhaseStates.NotFound,
+            State = decided.SeenState,
+            LastFailureReason = decided.LastFailureReason,
+            Restored = decided.Restored,
+            ProcessesKilled = killed,
+            Stage = stage,
+        };
+    }
+}
+
+/// <summary>
+/// After an attempt, outside the deadline's race: the phase's real state (re-read for up to the
+/// settle time after a clean exit), restored to FAILED when the attempt left it QUEUED/EXECUTING.
+/// Only reads and idempotent writes: retried freely, also through long outages.
+/// </summary>
+public sealed class SettlePhaseOutcome(IBacklogStoreFactory stores, BlobSessionStore blobs, AttemptSettler settler) : TaskActivity<SettlePhaseOutcomeInput, SettlePhaseOutcomeOutput>
+{
+    public override Task<SettlePhaseOutcomeOutput> RunAsync(TaskActivityContext context, SettlePhaseOutcomeInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return Outage.GuardAsync($"settling {input.RunId}:{input.PhaseId}", blobs.Container.Uri, async () =>
+        {
+            await using var store = await stores.OpenAsync();
+            return await settler.SettleAsync(store, input.SessionId, input.AttemptId, input.RunId, input.PhaseId, input.RestoreReason, input.WaitForSettle);
+        });
     }
 }
 
@@ -189,28 +459,36 @@ public static class RestoreReasons
 }
 
 /// <summary>
-/// Stops a running attempt (stop marker blob, and at once when it runs in this process) and puts
-/// the phase back to FAILED. Safe to repeat: a phase no longer QUEUED/EXECUTING is left alone.
+/// Stops a running attempt and puts its phase back to FAILED: at once when it runs in this process,
+/// every process of the attempt on this machine (also when a lost call started it), the stop marker
+/// blob for other machines; then settles the phase like <see cref="SettlePhaseOutcome"/> (the
+/// decision is recorded, so settling again gives the same answer). Safe to repeat.
 /// </summary>
-public sealed class RestorePhase(IBacklogStoreFactory stores, BlobSessionStore blobs, AttemptRegistry attempts, ILogger<RestorePhase> logger)
+public sealed class RestorePhase(IBacklogStoreFactory stores, BlobSessionStore blobs, AttemptRegistry attempts, AttemptSettler settler, ILogger<RestorePhase> logger)
     : TaskActivity<RestorePhaseInput, RestorePhaseOutput>
 {
     public static readonly TimeSpan StopWait = TimeSpan.FromSeconds(10);
 
-    public override async Task<RestorePhaseOutput> RunAsync(TaskActivityContext context, RestorePhaseInput input)
+    public override Task<RestorePhaseOutput> RunAsync(TaskActivityContext context, RestorePhaseInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var stopped = false;
-        if (input.AttemptId is { } attemptId)
+        return Outage.GuardAsync($"restoring {input.RunId}:{input.PhaseId}", blobs.Container.Uri, async () =>
         {
-            await blobs.RequestStopAsync(input.SessionId, attemptId);
-            stopped = await attempts.StopAsync(attemptId, StopWait);
-        }
+            await using var store = await stores.OpenAsync();
+            if (input.AttemptId is not { } attemptId)
+            {
+                var restoredWithout = await store.RestoreToFailedAsync(input.RunId, input.PhaseId, input.Reason);
+                Log.PhaseRestored(logger, input.RunId, input.PhaseId, restoredWithout, false);
+                return new RestorePhaseOutput(restoredWithout, false);
+            }
 
-        await using var store = await stores.OpenAsync();
-        var restored = await store.RestoreToFailedAsync(input.RunId, input.PhaseId, input.Reason);
-        Log.PhaseRestored(logger, input.RunId, input.PhaseId, restored, stopped);
-        return new RestorePhaseOutput(restored, stopped);
+            var stopped = await attempts.StopAsync(attemptId, StopWait);
+            var settled = await settler.SettleAsync(store, input.SessionId, attemptId, input.RunId, input.PhaseId, input.Reason, waitForSettle: false);
+            await blobs.RequestStopAsync(input.SessionId, attemptId);
+            stopped |= settled.ProcessesKilled > 0;
+            Log.PhaseRestored(logger, input.RunId, input.PhaseId, settled.Restored, stopped);
+            return new RestorePhaseOutput(settled.Restored, stopped);
+        });
     }
 }
 
@@ -230,7 +508,7 @@ public sealed class SaveSessionSnapshot(BlobSessionStore blobs) : TaskActivity<S
             BatchSize = input.BatchSize,
             State = input.State,
         };
-        var metrics = await blobs.SaveAsync(header, input.Result, input.ResultIndex);
+        var metrics = await Outage.GuardAsync($"saving session {input.SessionId}", blobs.Container.Uri, () => blobs.SaveAsync(header, input.Result, input.ResultIndex));
         return new SaveSessionSnapshotOutput(BlobSessionStore.SessionBlobName(input.SessionId), metrics.BytesStaged, metrics.BlockListBytes);
     }
 }
@@ -246,7 +524,8 @@ public sealed class FinishSession(BlobSessionStore blobs, IOptions<SnapshotOptio
     {
         ArgumentNullException.ThrowIfNull(input);
         var savedTo = $"{options.Value.ContainerName}/{BlobSessionStore.SessionBlobName(input.SessionId)}";
-        await blobs.CompleteAsync(input.SessionId, input.CompletedAt, session => SummaryReport.Render(session, savedTo));
+        await Outage.GuardAsync($"finishing session {input.SessionId}", blobs.Container.Uri,
+            () => blobs.CompleteAsync(input.SessionId, input.CompletedAt, session => SummaryReport.Render(session, savedTo)));
         return new FinishSessionOutput(BlobSessionStore.SessionBlobName(input.SessionId), BlobSessionStore.SummaryBlobName(input.SessionId));
     }
 }

@@ -1,3 +1,4 @@
+using DrainFunctions.Durable.Hosting;
 using DrainFunctions.Durable.Orchestration;
 using DrainFunctions.Durable.Storage;
 using Microsoft.DurableTask;
@@ -10,6 +11,6 @@ public sealed class ReleaseDrainLock(DrainLockStore locks) : TaskActivity<Releas
     public override async Task<ReleaseDrainLockOutput> RunAsync(TaskActivityContext context, ReleaseDrainLockInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return new ReleaseDrainLockOutput(await locks.ReleaseAsync(input.Token));
+        return new ReleaseDrainLockOutput(await Outage.GuardAsync("releasing the drain lock", locks.ContainerUri, () => locks.ReleaseAsync(input.Token)));
     }
 }

@@ -1,3 +1,4 @@
+using DrainFunctions.Durable.Hosting;
 using DrainFunctions.Durable.Orchestration;
 using DrainFunctions.Durable.Storage;
 using Microsoft.DurableTask;
@@ -10,7 +11,8 @@ public sealed class RenewDrainLock(DrainLockStore locks) : TaskActivity<RenewDra
     public override async Task<RenewDrainLockOutput> RunAsync(TaskActivityContext context, RenewDrainLockInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var outcome = await locks.RenewAsync(input.Token, input.SessionId, input.InstanceId, TimeSpan.FromSeconds(input.TtlSeconds));
+        var outcome = await Outage.GuardAsync("renewing the drain lock", locks.ContainerUri,
+            () => locks.RenewAsync(input.Token, input.SessionId, input.InstanceId, TimeSpan.FromSeconds(input.TtlSeconds)));
         return outcome.Held
             ? new RenewDrainLockOutput(true, outcome.Holder?.ExpiresAt, null)
             : new RenewDrainLockOutput(false, null, outcome.Holder?.Describe(locks.Backlog.Canonical) ?? $"another drain holds database {locks.Backlog.Canonical}");

@@ -1,7 +1,14 @@
 namespace DrainFunctions.Durable.Executors;
 
 /// <summary>What to run: one phase, with an absolute deadline.</summary>
-public sealed record ExecutorRequest(string SessionId, string RunId, string PhaseId, int PhaseIndex, DateTimeOffset Deadline, string? ApiUrl);
+public sealed record ExecutorRequest(string SessionId, string RunId, string PhaseId, int PhaseIndex, DateTimeOffset Deadline, string? ApiUrl)
+{
+    /// <summary>Tags and contains every process of the run (a new id when null).</summary>
+    public string? AttemptId { get; init; }
+
+    /// <summary>Called once the main process runs (pid and start time), beside the run: e.g. to record them in the attempt marker.</summary>
+    public Func<AttemptProcess, Task>? OnStarted { get; init; }
+}
 
 /// <summary>How the executor ended. Excerpts are the first 500 code points of each stream.</summary>
 public sealed record ExecutorRun
@@ -27,6 +34,9 @@ public sealed record ExecutorRun
     public string StderrPath { get; init; } = string.Empty;
 
     public int? ProcessId { get; init; }
+
+    /// <summary>Bytes the executor wrote to stdout and stderr together.</summary>
+    public long OutputBytes { get; init; }
 }
 
 /// <summary>Runs Autopack's executor (or a stand-in) for one phase.</summary>

@@ -1,8 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
-using Azure.Storage.Blobs.Specialized;
-using DrainFunctions.Core.Results;
 using DrainFunctions.Durable.Hosting;
 using DrainFunctions.Durable.Storage;
 using Microsoft.Extensions.Logging;
@@ -11,24 +8,20 @@ using Microsoft.Extensions.Options;
 namespace DrainFunctions.Durable.Executors;
 
 /// <summary>
-/// Runs the executor command as a child process, with no shell: the template is split into
-/// words (POSIX rules) and the placeholders <c>{run_id}</c>, <c>{phase_id}</c>,
-/// <c>{phase_index}</c>, <c>{session_id}</c> are filled inside each word. stdout and stderr are
-/// appended to their log blobs while the process runs; the whole process tree is killed at the
-/// deadline or when stopped.
+/// Runs the executor command as a child process; its words are never parsed by a shell: the
+/// template is split into words (POSIX rules) and the placeholders <c>{run_id}</c>,
+/// <c>{phase_id}</c>, <c>{phase_index}</c>, <c>{session_id}</c> are filled inside each word.
+/// Every process of the attempt is contained (<see cref="AttemptProcesses"/>): at the deadline,
+/// on stop, and when the executor exits, whatever it started is killed too. stdout and stderr are
+/// streamed to their log blobs in bounded memory (<see cref="LogCapture"/>).
 /// </summary>
 public sealed class ProcessExecutor(
     IOptions<ExecutorOptions> executorOptions,
     IOptions<SnapshotOptions> snapshotOptions,
     BlobSessionStore blobs,
+    AttemptProcesses processes,
     ILogger<ProcessExecutor> logger) : IPhaseExecutor
 {
-    /// <summary>Output kept in memory per stream for the excerpts and the marker scan.</summary>
-    private const int MaxCapturedBytes = 16 * 1024 * 1024;
-
-    /// <summary>Largest append-blob block.</summary>
-    private const int MaxAppendBytes = 4 * 1024 * 1024;
-
     public static IReadOnlyList<string> BuildArguments(string template, ExecutorRequest request, string sessionId)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -84,11 +77,25 @@ public sealed class ProcessExecutor(
     {
         ArgumentNullException.ThrowIfNull(request);
         var stop = stopToken;
+        var attemptId = request.AttemptId ?? Guid.NewGuid().ToString("N");
+        var snapshots = snapshotOptions.Value;
         var stdoutPath = BlobSessionStore.LogBlobName(request.SessionId, request.RunId, request.PhaseId, "stdout");
         var stderrPath = BlobSessionStore.LogBlobName(request.SessionId, request.RunId, request.PhaseId, "stderr");
-        using var stdoutLog = new LogSink(await blobs.CreateLogAsync(stdoutPath, stop));
-        using var stderrLog = new LogSink(await blobs.CreateLogAsync(stderrPath, stop));
         var info = CreateStartInfo(request);
+        processes.Prepare(attemptId, info);
+
+        // Storage is not needed to run the executor: its output waits in bounded memory meanwhile.
+        try
+        {
+            await blobs.EnsureContainerAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (Outage.IsStorageUnreachable(ex))
+        {
+            Log.LogFlushFailed(logger, $"{stdoutPath}: {Outage.Describe(ex)} (the executor runs; its output waits for storage)");
+        }
+
+        var stdoutLog = new LogCapture(blobs.LogBlob(stdoutPath), snapshots.LogBufferBytes, snapshots.LogFlushInterval, logger, () => blobs.EnsureContainerAsync());
+        var stderrLog = new LogCapture(blobs.LogBlob(stderrPath), snapshots.LogBufferBytes, snapshots.LogFlushInterval, logger, () => blobs.EnsureContainerAsync());
 
         using var deadline = new CancellationTokenSource();
         var remaining = request.Deadline - DateTimeOffset.UtcNow;
@@ -97,15 +104,27 @@ public sealed class ProcessExecutor(
 
         var watch = Stopwatch.StartNew();
         using var process = new Process { StartInfo = info };
-        process.Start();
+        try
+        {
+            process.Start();
+        }
+        catch
+        {
+            await Task.WhenAll(stdoutLog.FinishAsync(snapshots.LogFinalFlushTimeout), stderrLog.FinishAsync(snapshots.LogFinalFlushTimeout));
+            processes.Release(attemptId);
+            throw;
+        }
+
         var pid = process.Id;
-        Log.ExecutorStarted(logger, request.RunId, request.PhaseId, pid, info.FileName);
+        var main = new AttemptProcess(pid, AttemptProcesses.StartTicks(pid) ?? 0);
+        Log.ExecutorStarted(logger, request.RunId, request.PhaseId, pid, request.AttemptId is null ? info.FileName : $"{info.FileName}, attempt {attemptId}, {processes.Mode}");
         process.StandardInput.Close();
         var pumps = Task.WhenAll(
-            PumpAsync(process.StandardOutput.BaseStream, stdoutLog),
-            PumpAsync(process.StandardError.BaseStream, stderrLog));
-        using var flusherStop = new CancellationTokenSource();
-        var flusher = FlushLoopAsync(snapshotOptions.Value.LogFlushInterval, flusherStop.Token, stdoutLog, stderrLog);
+            stdoutLog.PumpAsync(process.StandardOutput.BaseStream),
+            stderrLog.PumpAsync(process.StandardError.BaseStream));
+
+        // Recording the pid must not hold the run (storage may be slow): it goes on beside it.
+        var noted = request.OnStarted is { } onStarted ? NoteStartedAsync(onStarted, main) : Task.CompletedTask;
 
         var timedOut = false;
         var stopped = false;
@@ -117,41 +136,58 @@ public sealed class ProcessExecutor(
         {
             timedOut = deadline.IsCancellationRequested && !stop.IsCancellationRequested;
             stopped = !timedOut;
+            await processes.KillAllAsync(attemptId, main, CancellationToken.None);
             Kill(process);
             Log.ExecutorKilled(logger, request.RunId, request.PhaseId, pid, timedOut ? "deadline" : "stop");
             await process.WaitForExitAsync(CancellationToken.None);
         }
 
-        // Output pipes close when every process holding them is gone; a leftover grandchild is killed.
-        if (await Task.WhenAny(pumps, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None)) != pumps)
+        // Output pipes close when every process holding them is gone. Whatever the executor left
+        // behind (background children, daemons) ends with the phase: nothing it started outlives it.
+        await Task.WhenAny(pumps, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None));
+        if (processes.FindAlive(attemptId, main).Count > 0)
+        {
+            await processes.KillAllAsync(attemptId, main, CancellationToken.None);
+        }
+
+        if (await Task.WhenAny(pumps, Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None)) != pumps)
         {
             Kill(process);
-            await Task.WhenAny(pumps, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None));
         }
 
         watch.Stop();
-        await flusherStop.CancelAsync();
-        await flusher;
-        await stdoutLog.FlushAsync(CancellationToken.None);
-        await stderrLog.FlushAsync(CancellationToken.None);
+        await Task.WhenAll(stdoutLog.FinishAsync(snapshots.LogFinalFlushTimeout), stderrLog.FinishAsync(snapshots.LogFinalFlushTimeout));
+        await noted;
+        processes.Release(attemptId);
 
-        var stdout = stdoutLog.Text();
-        var stderr = stderrLog.Text();
-        var boundary = ResultClassifier.ReachedLlmBoundary(stdout, stderr);
+        var (boundary, failedBefore) = OutputScanner.Combine(stdoutLog.Scanner, stderrLog.Scanner);
         return new ExecutorRun
         {
             ReturnCode = timedOut || stopped ? null : process.ExitCode,
             TimedOut = timedOut,
             Stopped = stopped,
             DurationSeconds = Math.Round(watch.Elapsed.TotalSeconds, 3),
-            StdoutExcerpt = ResultClassifier.Excerpt(stdout),
-            StderrExcerpt = ResultClassifier.Excerpt(stderr),
+            StdoutExcerpt = stdoutLog.Excerpt(),
+            StderrExcerpt = stderrLog.Excerpt(),
             ReachedLlmBoundary = boundary,
-            FailedBeforeLlm = !boundary && ResultClassifier.ZeroYieldReason(false, 1, null, stdout, stderr) == "failed_before_llm",
+            FailedBeforeLlm = failedBefore,
             StdoutPath = stdoutPath,
             StderrPath = stderrPath,
             ProcessId = pid,
+            OutputBytes = stdoutLog.TotalBytes + stderrLog.TotalBytes,
         };
+    }
+
+    private async Task NoteStartedAsync(Func<AttemptProcess, Task> onStarted, AttemptProcess main)
+    {
+        try
+        {
+            await onStarted(main);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.AttemptMarkerUpdateFailed(logger, "(started)", ex.Message);
+        }
     }
 
     private static void Kill(Process process)
@@ -163,106 +199,6 @@ public sealed class ProcessExecutor(
         catch (InvalidOperationException)
         {
             // already exited
-        }
-    }
-
-    private static async Task PumpAsync(Stream source, LogSink sink)
-    {
-        var buffer = new byte[16 * 1024];
-        int read;
-        while ((read = await source.ReadAsync(buffer)) > 0)
-        {
-            sink.Write(buffer.AsSpan(0, read));
-        }
-    }
-
-    private async Task FlushLoopAsync(TimeSpan interval, CancellationToken cancellationToken, params LogSink[] sinks)
-    {
-        try
-        {
-            while (!cancellationToken.IsCancellationRequested)
-            {
-                await Task.Delay(interval, cancellationToken);
-                foreach (var sink in sinks)
-                {
-                    await sink.FlushAsync(cancellationToken);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // the final flush happens after the process ended
-        }
-        catch (Azure.RequestFailedException ex)
-        {
-            // Logs are best effort while running; the final flush reports through the activity.
-            Log.LogFlushFailed(logger, ex.Message);
-        }
-    }
-
-    /// <summary>Collects a stream in memory (bounded) and appends what is new to its blob on flush.</summary>
-    private sealed class LogSink(AppendBlobClient blob) : IDisposable
-    {
-        private readonly Lock gate = new();
-        private readonly MemoryStream captured = new();
-        private readonly SemaphoreSlim flushing = new(1, 1);
-        private MemoryStream pending = new();
-
-        public void Write(ReadOnlySpan<byte> bytes)
-        {
-            lock (gate)
-            {
-                pending.Write(bytes);
-                var room = MaxCapturedBytes - (int)captured.Length;
-                if (room > 0)
-                {
-                    captured.Write(bytes[..Math.Min(room, bytes.Length)]);
-                }
-            }
-        }
-
-        public async Task FlushAsync(CancellationToken cancellationToken)
-        {
-            await flushing.WaitAsync(cancellationToken);
-            try
-            {
-                byte[] data;
-                lock (gate)
-                {
-                    if (pending.Length == 0)
-                    {
-                        return;
-                    }
-
-                    data = pending.ToArray();
-                    pending = new MemoryStream();
-                }
-
-                for (var offset = 0; offset < data.Length; offset += MaxAppendBytes)
-                {
-                    using var chunk = new MemoryStream(data, offset, Math.Min(MaxAppendBytes, data.Length - offset), writable: false);
-                    await blob.AppendBlockAsync(chunk, cancellationToken: cancellationToken);
-                }
-            }
-            finally
-            {
-                flushing.Release();
-            }
-        }
-
-        public void Dispose()
-        {
-            captured.Dispose();
-            pending.Dispose();
-            flushing.Dispose();
-        }
-
-        public string Text()
-        {
-            lock (gate)
-            {
-                return Encoding.UTF8.GetString(captured.GetBuffer(), 0, (int)captured.Length);
-            }
         }
     }
 }

@@ -1,10 +1,14 @@
 using System.Collections.Concurrent;
+using DrainFunctions.Durable.Orchestration;
 
 namespace DrainFunctions.Durable.Hosting;
 
 /// <summary>
 /// Executor attempts running in this process, so that a stop (cancel now, budget, timeout) reaches
-/// the process at once. Across processes the stop marker blob does the same, by polling.
+/// the process at once, and so that a second delivery of an attempt that still runs here (its
+/// queue lease lapsed, e.g. while storage was unreachable) waits for the running call instead of
+/// starting or adopting anything. Across processes the attempt marker and the stop marker blob
+/// do the same.
 /// </summary>
 public sealed class AttemptRegistry
 {
@@ -12,7 +16,26 @@ public sealed class AttemptRegistry
 
     public int Count => running.Count;
 
-    /// <summary>Registers an attempt; dispose the handle when it has ended.</summary>
+    /// <summary>
+    /// Registers an attempt; when a call of it already runs here, returns null and that call's
+    /// outcome in <paramref name="already"/>. Dispose the handle when the attempt has ended.
+    /// </summary>
+    public Handle? TryBegin(string attemptId, out Task<RunPhaseExecutorOutput>? already)
+    {
+        var entry = new Entry();
+        var current = running.GetOrAdd(attemptId, entry);
+        if (!ReferenceEquals(current, entry))
+        {
+            entry.Stop.Dispose();
+            already = current.Outcome.Task;
+            return null;
+        }
+
+        already = null;
+        return new Handle(this, attemptId, entry);
+    }
+
+    /// <summary>Registers an attempt (replacing any earlier entry); dispose the handle when it has ended.</summary>
     public Handle Register(string attemptId)
     {
         var entry = new Entry();
@@ -46,6 +69,8 @@ public sealed class AttemptRegistry
         public CancellationTokenSource Stop { get; } = new();
 
         public TaskCompletionSource Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource<RunPhaseExecutorOutput> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     public sealed class Handle(AttemptRegistry registry, string attemptId, Entry entry) : IDisposable
@@ -54,9 +79,15 @@ public sealed class AttemptRegistry
 
         public CancellationTokenSource Source => entry.Stop;
 
+        /// <summary>The outcome, for a second delivery waiting on this call.</summary>
+        public void Complete(RunPhaseExecutorOutput output) => entry.Outcome.TrySetResult(output);
+
+        public void Fail(Exception exception) => entry.Outcome.TrySetException(exception);
+
         public void Dispose()
         {
             registry.running.TryRemove(new KeyValuePair<string, Entry>(attemptId, entry));
+            entry.Outcome.TrySetCanceled();
             entry.Ended.TrySetResult();
             entry.Stop.Dispose();
         }

@@ -24,6 +24,15 @@ public sealed class SnapshotOptions
     /// <summary>How often the executor's output is appended to its log blobs while it runs.</summary>
     public TimeSpan LogFlushInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Executor output held in memory per stream while storage takes it (default 4 MiB); beyond it
+    /// the executor's writes wait (back-pressure), so memory stays bounded whatever it prints.
+    /// </summary>
+    public int LogBufferBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>How long the end of an attempt waits for unreachable storage to take the rest of its output.</summary>
+    public TimeSpan LogFinalFlushTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
     public int MaxRetries { get; set; } = 5;
 
     /// <summary>
@@ -71,6 +80,16 @@ public sealed class ExecutorOptions
     /// <summary>How often a running attempt checks its stop marker blob.</summary>
     public TimeSpan StopPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How the processes of an attempt are kept together and ended: <c>auto</c> (a cgroup v2 per
+    /// attempt when one can be created, else the environment tag), <c>cgroup</c> (required), or
+    /// <c>tag</c> (only <c>DRAIN_ATTEMPT_ID</c> in every process's environment).
+    /// </summary>
+    public string Containment { get; set; } = "auto";
+
+    /// <summary>Where attempts' cgroups are created; default: &lt;cgroup2 mount&gt;&lt;own cgroup&gt;/drain-attempts.</summary>
+    public string? CgroupRoot { get; set; }
+
     /// <summary>After an exit 0: how long to wait for the phase to leave QUEUED/EXECUTING.</summary>
     public TimeSpan SettleTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -109,6 +128,11 @@ internal sealed class SnapshotOptionsValidator : IValidateOptions<SnapshotOption
         if (options.LogFlushInterval <= TimeSpan.Zero)
         {
             errors.Add("Snapshots: LogFlushInterval must be positive.");
+        }
+
+        if (options.LogBufferBytes < 64 * 1024 || options.LogFinalFlushTimeout < TimeSpan.Zero)
+        {
+            errors.Add("Snapshots: LogBufferBytes must be at least 65536 and LogFinalFlushTimeout >= 0.");
         }
 
         if (options.MaxRetries < 0)
@@ -176,6 +200,11 @@ internal sealed class ExecutorOptionsValidator : IValidateOptions<ExecutorOption
         if (options.DemoTimeScale < 0 || double.IsNaN(options.DemoTimeScale))
         {
             errors.Add("Executor: DemoTimeScale must be >= 0.");
+        }
+
+        if (options.Containment is not ("auto" or "cgroup" or "tag"))
+        {
+            errors.Add($"Executor: Containment must be 'auto', 'cgroup' or 'tag', not '{options.Containment}'.");
         }
 
         if (options.StopPollInterval <= TimeSpan.Zero || options.SettlePoll <= TimeSpan.Zero || options.SettleTimeout < TimeSpan.Zero)

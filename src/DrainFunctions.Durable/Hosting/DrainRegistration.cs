@@ -23,6 +23,7 @@ public static class DrainRegistration
         registry.AddActivity<CaptureTelemetrySnapshot>();
         registry.AddActivity<RunPhaseExecutor>();
         registry.AddActivity<RestorePhase>();
+        registry.AddActivity<SettlePhaseOutcome>();
         registry.AddActivity<SaveSessionSnapshot>();
         registry.AddActivity<FinishSession>();
         registry.AddActivity<RecordLedgerEntry>();
@@ -67,6 +68,8 @@ public static class DrainRegistration
         services.TryAddSingleton(sp => new BlobLedgerStore(sp.GetRequiredService<BlobServiceClient>(), sp.GetRequiredService<IOptions<SnapshotOptions>>()));
         services.TryAddSingleton(sp => new DrainLockStore(sp.GetRequiredService<BlobServiceClient>(), sp.GetRequiredService<IOptions<SnapshotOptions>>()));
         services.TryAddSingleton<AttemptRegistry>();
+        services.TryAddSingleton<AttemptProcesses>();
+        services.TryAddSingleton<AttemptSettler>();
         services.TryAddSingleton<IPhaseExecutor, ProcessExecutor>();
         return services;
     }

@@ -77,6 +77,9 @@ public sealed class BlobLedgerStore
 
     public DateTimeOffset Now => clock.GetUtcNow();
 
+    /// <summary>The container's address, for messages about an unreachable storage.</summary>
+    public Uri ContainerUri => container.Uri;
+
     /// <summary>
     /// The whole ledger: every run's entries merged (reads only; writes go per run). One listing
     /// gives every run blob's ETag; only blobs changed since the last read are downloaded again,

@@ -49,7 +49,7 @@ public sealed class RecordLedgerEntry(BlobLedgerStore ledger) : TaskActivity<Rec
             },
             input.RunStopped ? new LedgerRunStop { RunId = r.RunId, Fingerprint = r.FailureFingerprint, At = at, SessionId = input.SessionId } : null,
             input.FingerprintStopped && r.FailureFingerprint is { } fp ? new LedgerFingerprintStop { Fingerprint = fp, RunId = r.RunId, At = at, SessionId = input.SessionId } : null);
-        var document = await ledger.RecordAsync(record);
+        var document = await Hosting.Outage.GuardAsync($"recording {r.RunId}:{r.PhaseId} in the ledger", ledger.ContainerUri, () => ledger.RecordAsync(record));
         return new RecordLedgerEntryOutput(true, document.Attempts.Count);
     }
 }

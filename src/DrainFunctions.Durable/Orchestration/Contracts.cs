@@ -23,6 +23,13 @@ public sealed record DrainOrchestrationInput
 
     /// <summary>The token of the database's drain lock its starter took (null: a dry run, which takes none).</summary>
     public string? LockToken { get; init; }
+    public const double DefaultOutageToleranceMinutes = 60;
+
+    /// <summary>
+    /// How long the drain waits (durable timers, backoff up to a minute) for an unreachable database
+    /// or storage before it stops with a message naming what failed. Each outage counts on its own.
+    /// </summary>
+    public double OutageToleranceMinutes { get; init; } = DefaultOutageToleranceMinutes;
 
     // ---- carried across generations (null/empty on the first start) ----
     public string? SessionId { get; init; }
@@ -240,8 +247,12 @@ public enum PhaseRunStatus
     /// <summary>The phase was no longer FAILED; it was not run.</summary>
     RequeueConflict,
 
-    /// <summary>A redelivered activity found the attempt marker: the executor is not started again.</summary>
-    Lost,
+    /// <summary>
+    /// A redelivered call found the attempt marker: the executor was not started again; the
+    /// attempt's processes still running were waited for (<see cref="RunPhaseExecutorOutput.AdoptedProcesses"/>)
+    /// and have ended by themselves. Their return code is unknown: the phase's state tells the outcome.
+    /// </summary>
+    Adopted,
 
     /// <summary>Stopped from outside (cancel now, budget) through the attempt's stop signal.</summary>
     Stopped,
@@ -279,6 +290,56 @@ public sealed record RunPhaseExecutorOutput
     public string StderrPath { get; init; } = string.Empty;
 
     public int? ProcessId { get; init; }
+
+    /// <summary>This call adopted an attempt a lost call had started (after a host crash or a lapsed lease).</summary>
+    public bool Adopted { get; init; }
+
+    /// <summary>Adopted: how many of the attempt's processes were still running when this call found them.</summary>
+    public int AdoptedProcesses { get; init; }
+
+    /// <summary>Adopted: the earlier call stopped before it started the executor (nothing ran).</summary>
+    public bool NeverStarted { get; init; }
+
+    /// <summary>Adopted: the attempt ran on another machine, whose processes cannot be seen from here.</summary>
+    public string? ElsewhereOn { get; init; }
+}
+
+/// <summary>After an attempt: read (and, when it was left QUEUED/EXECUTING, restore) its phase.</summary>
+public sealed record SettlePhaseOutcomeInput
+{
+    public required string SessionId { get; init; }
+
+    public required string AttemptId { get; init; }
+
+    public required string RunId { get; init; }
+
+    public required string PhaseId { get; init; }
+
+    /// <summary>The executor may have exited before its database write is visible: re-read for a while (reference step 6).</summary>
+    public bool WaitForSettle { get; init; }
+
+    /// <summary>The failure reason written when the drain restores the phase.</summary>
+    public required string RestoreReason { get; init; }
+}
+
+/// <summary>The phase's real state after its attempt, and whether the drain (not the executor) put it back to FAILED.</summary>
+public sealed record SettlePhaseOutcomeOutput
+{
+    public bool Found { get; init; } = true;
+
+    /// <summary>The state read (before any restore).</summary>
+    public string State { get; init; } = string.Empty;
+
+    public string? LastFailureReason { get; init; }
+
+    /// <summary>The drain restored the phase to FAILED: it was still QUEUED/EXECUTING when its processes were gone.</summary>
+    public bool Restored { get; init; }
+
+    /// <summary>Processes of the attempt that were still running and were killed first.</summary>
+    public int ProcessesKilled { get; init; }
+
+    /// <summary>How far the attempt got, as its marker says (<c>AttemptStages</c>); null without a marker.</summary>
+    public string? Stage { get; init; }
 }
 
 public sealed record RestorePhaseInput(string SessionId, string? AttemptId, string RunId, string PhaseId, string Reason);

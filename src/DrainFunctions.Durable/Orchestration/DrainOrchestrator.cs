@@ -5,6 +5,7 @@ using DrainFunctions.Core.Results;
 using DrainFunctions.Core.Selection;
 using DrainFunctions.Core.Sessions;
 using DrainFunctions.Durable.Activities;
+using DrainFunctions.Durable.Hosting;
 using DrainFunctions.Durable.Ledger;
 using DrainFunctions.Durable.Storage;
 using Microsoft.DurableTask;
@@ -20,18 +21,35 @@ namespace DrainFunctions.Durable.Orchestration;
 /// </summary>
 public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput, DrainSummaryOutput>
 {
-    /// <summary>Retries for the activities that only touch the database or storage (not the executor).</summary>
+    /// <summary>
+    /// Quick retries for the activities that only touch the database or storage (not the
+    /// executor); an outage is then waited out by the orchestrator's own durable backoff.
+    /// </summary>
     public static readonly TaskOptions StorageRetry = TaskOptions.FromRetryPolicy(
         new RetryPolicy(maxNumberOfAttempts: 4, firstRetryInterval: TimeSpan.FromSeconds(1), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromSeconds(15)));
 
-    private const int MaxRaceRounds = 1000;
+    private const int MaxRaceRounds = 10_000;
+
+    private static readonly TimeSpan FirstOutageDelay = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan MaxOutageDelay = TimeSpan.FromSeconds(60);
+
+    private static TimeSpan NextOutageDelay(TimeSpan delay) => delay * 2 > MaxOutageDelay ? MaxOutageDelay : delay * 2;
 
     public override async Task<DrainSummaryOutput> RunAsync(TaskOrchestrationContext context, DrainOrchestrationInput input)
     {
         ArgumentNullException.ThrowIfNull(context);
         input ??= new DrainOrchestrationInput();
         var run = new Run(context, input);
-        return await run.ExecuteAsync();
+        try
+        {
+            return await run.ExecuteAsync();
+        }
+        catch (TaskFailedException ex)
+        {
+            // Never an empty failure: say which step failed and why.
+            var details = ex.FailureDetails;
+            throw new DrainStoppedException($"{details?.ErrorType ?? "activity"} failed: {(string.IsNullOrWhiteSpace(details?.ErrorMessage) ? ex.Message : details.ErrorMessage)}");
+        }
     }
 
     /// <summary>One generation of the orchestration (between two ContinueAsNew).</summary>
@@ -142,10 +160,9 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 }
 
                 log.Add(ProgressLines.Selecting(Processed, options.BatchSize));
-                var selection = await context.CallActivityAsync<SelectNextPhaseOutput>(
+                var selection = await CallAsync<SelectNextPhaseOutput>(
                     nameof(SelectNextPhase),
-                    new SelectNextPhaseInput(ProcessedKeyGroups.WithoutKeys(state), options, sessionId) { ProcessedByRun = ProcessedKeyGroups.Group(state.ProcessedKeys) },
-                    StorageRetry);
+                    new SelectNextPhaseInput(ProcessedKeyGroups.WithoutKeys(state), options, sessionId) { ProcessedByRun = ProcessedKeyGroups.Group(state.ProcessedKeys) });
                 log.AddRange(selection.Lines);
                 if (selection.Selected is not { } phase)
                 {
@@ -173,13 +190,13 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 await SaveAsync(result, state.TotalProcessed - 1);
                 if (options.LedgerEnabled)
                 {
-                    await context.CallActivityAsync<RecordLedgerEntryOutput>(nameof(RecordLedgerEntry), new RecordLedgerEntryInput
+                    await CallAsync<RecordLedgerEntryOutput>(nameof(RecordLedgerEntry), new RecordLedgerEntryInput
                     {
                         SessionId = sessionId,
                         Result = result,
                         RunStopped = state.StoppedRuns.Contains(result.RunId),
                         FingerprintStopped = result.FailureFingerprint is { } fp && state.StoppedFingerprints.Contains(fp),
-                    }, StorageRetry);
+                    });
                 }
 
                 currentPhase = null;
@@ -218,8 +235,7 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
 
             if (!options.DryRun)
             {
-                await context.CallActivityAsync<FinishSessionOutput>(
-                    nameof(FinishSession), new FinishSessionInput(sessionId, Iso8601.Format(Now)), StorageRetry);
+                await CallAsync<FinishSessionOutput>(nameof(FinishSession), new FinishSessionInput(sessionId, Iso8601.Format(Now)));
                 if (stop != SessionStop.LockLost)
                 {
                     await ReleaseLockAsync();
@@ -238,10 +254,9 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 return null;
             }
 
-            var renewal = await context.CallActivityAsync<RenewDrainLockOutput>(
+            var renewal = await CallAsync<RenewDrainLockOutput>(
                 nameof(RenewDrainLock),
-                new RenewDrainLockInput(token, sessionId, context.InstanceId, DrainLease.Ttl(options, input.GraceSeconds).TotalSeconds),
-                StorageRetry);
+                new RenewDrainLockInput(token, sessionId, context.InstanceId, DrainLease.Ttl(options, input.GraceSeconds).TotalSeconds));
             lockExpires = renewal.ExpiresAt;
             return renewal.Held ? null : renewal.HeldBy;
         }
@@ -250,7 +265,7 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
         {
             if (!options.DryRun && input.LockToken is { } token)
             {
-                await context.CallActivityAsync<ReleaseDrainLockOutput>(nameof(ReleaseDrainLock), new ReleaseDrainLockInput(token), StorageRetry);
+                await CallAsync<ReleaseDrainLockOutput>(nameof(ReleaseDrainLock), new ReleaseDrainLockInput(token));
             }
         }
 
@@ -264,194 +279,162 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
 
         /// <summary>
         /// Runs one phase: the executor activity raced with the durable timer (deadline + grace),
-        /// the budget deadline and a cancel. Returns the result and whether the session must stop.
+        /// the budget deadline and a cancel; then, once nothing of the attempt runs any more, the
+        /// phase's real state decides the result (<see cref="SettlePhaseOutcome"/>). Returns the
+        /// result and whether the session must stop.
         /// </summary>
         private async Task<(DrainResult Result, SessionStop Interrupt)> DrainOneAsync(PhaseCandidate phase)
         {
-            var before = await context.CallActivityAsync<TelemetrySnapshotOutput>(
-                nameof(CaptureTelemetrySnapshot), new TelemetrySnapshotInput(null), StorageRetry);
+            var before = await CallAsync<TelemetrySnapshotOutput>(nameof(CaptureTelemetrySnapshot), new TelemetrySnapshotInput(null));
             var attemptId = context.NewGuid().ToString("N");
             var start = Now;
-            var deadline = start + TimeSpan.FromSeconds(options.PhaseTimeoutSeconds);
-            var authority = deadline + TimeSpan.FromSeconds(Math.Max(0, input.GraceSeconds));
+            var race = await RaceExecutorAsync(phase, attemptId);
+            var output = race.Output;
+            var interrupt = race.InterruptedBy switch
+            {
+                "budget" => SessionStop.TimeLimit,
+                "cancel" => SessionStop.Cancelled,
+                _ => SessionStop.None,
+            };
 
-            // Never retried: a redelivery is recognized by the attempt id instead.
-            var runTask = context.CallActivityAsync<RunPhaseExecutorOutput>(nameof(RunPhaseExecutor), new RunPhaseExecutorInput
+            // Not run at all: nothing to settle.
+            if (output?.Status == PhaseRunStatus.NotFound)
+            {
+                return (Tag(DrainResults.NotFound(phase, Now), attemptId), interrupt);
+            }
+
+            if (output?.Status == PhaseRunStatus.RequeueConflict)
+            {
+                var conflict = DrainResults.Interrupted(phase, output.CurrentState ?? string.Empty, "requeue_conflict",
+                    $"Phase was {output.CurrentState} (not FAILED) when the drain tried to re-queue it; not run", null, Now);
+                return (Tag(conflict, attemptId), interrupt);
+            }
+
+            var timedOut = race.TimedOut || output?.Status == PhaseRunStatus.TimedOut;
+            var reason = timedOut ? RestoreReasons.Timeout(options.PhaseTimeoutSeconds) : RestoreReasons.Original(phase);
+            if (race.TimedOut || race.InterruptedBy is not null)
+            {
+                // The attempt may still run (its activity overstayed, or the drain must stop): stop it everywhere.
+                await CallAsync<RestorePhaseOutput>(nameof(RestorePhase), new RestorePhaseInput(sessionId, attemptId, phase.RunId, phase.PhaseId, reason));
+            }
+
+            var settled = await CallAsync<SettlePhaseOutcomeOutput>(nameof(SettlePhaseOutcome), new SettlePhaseOutcomeInput
             {
                 SessionId = sessionId,
                 AttemptId = attemptId,
-                Phase = phase,
-                Deadline = deadline,
-                TimeoutSeconds = options.PhaseTimeoutSeconds,
-                ApiUrl = options.ApiUrl,
+                RunId = phase.RunId,
+                PhaseId = phase.PhaseId,
+                WaitForSettle = output is { Status: PhaseRunStatus.Completed, ReturnCode: 0 } or { Status: PhaseRunStatus.Adopted, AdoptedProcesses: > 0 },
+                RestoreReason = reason,
             });
 
-            RunPhaseExecutorOutput? output = null;
-            string? failure = null;
-            var timedOut = false;
-            string? interruptedBy = null;
-            using (var timers = new CancellationTokenSource())
-            {
-                var phaseTimer = context.CreateTimer(authority.UtcDateTime, timers.Token);
-                var budgetTimer = budgetDeadline is { } budget ? context.CreateTimer(budget.UtcDateTime, timers.Token) : null;
-                var watchCancel = cancelRequested?.IsNow != true;
-                var decided = false;
-
-                // Bounded: an early timer is re-armed at most a few times.
-                for (var round = 0; round < MaxRaceRounds && !decided; round++)
-                {
-                    var race = new List<Task> { runTask, phaseTimer };
-                    if (budgetTimer is not null)
-                    {
-                        race.Add(budgetTimer);
-                    }
-
-                    if (watchCancel)
-                    {
-                        race.Add(cancelEvent);
-                    }
-
-                    var winner = await Task.WhenAny(race);
-                    if (winner == runTask)
-                    {
-                        decided = true;
-                        try
-                        {
-                            output = await runTask;
-                        }
-                        catch (TaskFailedException ex)
-                        {
-                            failure = ex.FailureDetails?.ErrorMessage ?? ex.Message;
-                        }
-
-                        break;
-                    }
-
-                    if (winner == phaseTimer)
-                    {
-                        // A timer may fire up to a second early (Azure Storage): wait until the deadline really passed.
-                        if (Now >= authority)
-                        {
-                            decided = timedOut = true;
-                            break;
-                        }
-
-                        phaseTimer = context.CreateTimer(authority.UtcDateTime, timers.Token);
-                        continue;
-                    }
-
-                    if (winner == budgetTimer)
-                    {
-                        if (Now >= budgetDeadline!.Value)
-                        {
-                            decided = true;
-                            interruptedBy = "budget";
-                            break;
-                        }
-
-                        budgetTimer = context.CreateTimer(budgetDeadline.Value.UtcDateTime, timers.Token);
-                        continue;
-                    }
-
-                    // The cancel event. A graceful one lets the phase finish, but a later "now" (a
-                    // second Ctrl-C) must still stop it, so the orchestration listens again.
-                    var request = cancelEvent.Result ?? new CancelRequest(CancelRequest.Graceful);
-                    cancelRequested = request.IsNow || cancelRequested is null ? request : cancelRequested;
-                    if (request.IsNow)
-                    {
-                        decided = true;
-                        interruptedBy = "cancel";
-                        break;
-                    }
-
-                    cancelEvent = context.WaitForExternalEvent<CancelRequest>(CancelRequest.EventName);
-                }
-
-                if (!decided)
-                {
-                    timedOut = true;
-                }
-
-                // Cancel the losing timers, or the instance stays open until they fire. Synchronously:
-                // CancelAsync would resume this method off the orchestration's thread.
-#pragma warning disable CA1849 // Call async methods when in an async method
-                timers.Cancel();
-#pragma warning restore CA1849
-            }
-
-            if (output?.Status == PhaseRunStatus.TimedOut)
-            {
-                timedOut = true;
-            }
-
-            var needsRestore = timedOut || interruptedBy is not null || failure is not null || output?.Status == PhaseRunStatus.Stopped;
-            if (needsRestore)
-            {
-                var reason = timedOut ? RestoreReasons.Timeout(options.PhaseTimeoutSeconds) : RestoreReasons.Original(phase);
-                await context.CallActivityAsync<RestorePhaseOutput>(
-                    nameof(RestorePhase), new RestorePhaseInput(sessionId, attemptId, phase.RunId, phase.PhaseId, reason), StorageRetry);
-            }
-
-            var after = await context.CallActivityAsync<TelemetrySnapshotOutput>(
-                nameof(CaptureTelemetrySnapshot), new TelemetrySnapshotInput(null), StorageRetry);
+            var after = await CallAsync<TelemetrySnapshotOutput>(nameof(CaptureTelemetrySnapshot), new TelemetrySnapshotInput(null));
             long? delta = before.Count is { } b && after.Count is { } a ? a - b : null;
             var now = Now;
             var elapsed = Math.Round((now - start).TotalSeconds, 3);
-            DrainResult result;
-            var interrupt = SessionStop.None;
-            if (interruptedBy is not null)
+            var result = Decide(phase, attemptId, race, settled, timedOut, delta, elapsed, now);
+            return (Tag(result, attemptId), interrupt);
+        }
+
+        private static DrainResult Tag(DrainResult result, string attemptId)
+        {
+            result.AttemptId = attemptId;
+            return result;
+        }
+
+        /// <summary>
+        /// The result from what happened and what the database says. When the drain restored the
+        /// phase (it was left QUEUED/EXECUTING), the attempt is what the drain saw (timeout,
+        /// interruption, lost); otherwise the phase settled itself and its state is the outcome.
+        /// </summary>
+        private DrainResult Decide(PhaseCandidate phase, string attemptId, RaceOutcome race, SettlePhaseOutcomeOutput settled, bool timedOut, long? delta, double elapsed, DateTimeOffset now)
+        {
+            var output = race.Output;
+            if (!settled.Found)
             {
-                var message = interruptedBy == "budget"
+                return DrainResults.NotFound(phase, now);
+            }
+
+            if (output is { Status: PhaseRunStatus.Completed })
+            {
+                // The executor exited by itself: its return code and the settled state, as the Python tool did.
+                return Completed(phase, output, settled, delta, now);
+            }
+
+            // Nothing ran: whatever the phase's state, it says nothing about this attempt.
+            var neverStarted = output?.NeverStarted ?? !(settled.Stage is { } stage && AttemptStages.MayHaveStarted(stage));
+            if (neverStarted)
+            {
+                var what = race.InterruptedBy switch
+                {
+                    "budget" => string.Create(CultureInfo.InvariantCulture, $"Interrupted: total time budget of {options.MaxTotalMinutes:0.##} minutes reached before the executor started"),
+                    "cancel" => "Interrupted: cancel requested (now) before the executor started",
+                    _ when race.Failure is { } failure => $"Executor activity failed before the executor started: {failure}",
+                    _ when race.TimedOut => $"Attempt {attemptId}: the executor did not start before the phase's deadline",
+                    _ => $"Attempt {attemptId} was interrupted before its executor started (the drain's host stopped)",
+                };
+                var tail = settled.Restored ? "; phase restored to FAILED" : $"; the phase was left {settled.State}";
+                return DrainResults.Interrupted(phase, PhaseStates.Failed, race.InterruptedBy ?? "lost", what + tail, elapsed, now);
+            }
+
+            if (!settled.Restored)
+            {
+                return FromPhaseState(phase, output, settled, delta, elapsed, now);
+            }
+
+            if (race.InterruptedBy is { } by)
+            {
+                var message = by == "budget"
                     ? string.Create(CultureInfo.InvariantCulture, $"Interrupted: total time budget of {options.MaxTotalMinutes:0.##} minutes reached; phase stopped and restored to FAILED")
                     : "Interrupted: cancel requested (now); phase stopped and restored to FAILED";
-                result = DrainResults.Interrupted(phase, PhaseStates.Failed, interruptedBy, message, elapsed, now);
-                interrupt = interruptedBy == "budget" ? SessionStop.TimeLimit : SessionStop.Cancelled;
+                return DrainResults.Interrupted(phase, PhaseStates.Failed, by, message, elapsed, now);
             }
-            else if (timedOut)
+
+            if (timedOut)
             {
-                var stdoutPath = BlobSessionStore.LogBlobName(sessionId, phase.RunId, phase.PhaseId, "stdout");
-                var stderrPath = BlobSessionStore.LogBlobName(sessionId, phase.RunId, phase.PhaseId, "stderr");
                 var partial = new PhaseOutcome
                 {
                     FinalState = PhaseStates.Timeout,
                     Stdout = output?.StdoutExcerpt ?? string.Empty,
                     Stderr = output?.StderrExcerpt ?? string.Empty,
-                    StdoutPath = output?.StdoutPath is { Length: > 0 } so ? so : stdoutPath,
-                    StderrPath = output?.StderrPath is { Length: > 0 } se ? se : stderrPath,
-                    DurationSeconds = output?.DurationSeconds ?? elapsed,
+                    StdoutPath = output?.StdoutPath is { Length: > 0 } so ? so : BlobSessionStore.LogBlobName(sessionId, phase.RunId, phase.PhaseId, "stdout"),
+                    StderrPath = output?.StderrPath is { Length: > 0 } se ? se : BlobSessionStore.LogBlobName(sessionId, phase.RunId, phase.PhaseId, "stderr"),
+                    DurationSeconds = output?.DurationSeconds is > 0 and var d ? d : elapsed,
                     TelemetryDelta = delta,
                 };
-                result = DrainResults.TimedOut(phase, PhaseStates.Failed, options.PhaseTimeoutSeconds, partial, now);
-            }
-            else if (failure is not null || output is null)
-            {
-                result = DrainResults.Interrupted(phase, PhaseStates.Failed, "lost", $"Executor activity failed: {failure}; phase restored to FAILED", elapsed, now);
-            }
-            else
-            {
-                result = output.Status switch
-                {
-                    PhaseRunStatus.NotFound => DrainResults.NotFound(phase, now),
-                    PhaseRunStatus.RequeueConflict => DrainResults.Interrupted(phase, output.CurrentState ?? string.Empty, "requeue_conflict",
-                        $"Phase was {output.CurrentState} (not FAILED) when the drain tried to re-queue it; not run", null, now),
-                    PhaseRunStatus.Lost => DrainResults.Interrupted(phase, PhaseStates.Failed, "lost",
-                        $"Attempt {attemptId} was lost: its activity was delivered again, the executor was not started twice; phase restored to FAILED", null, now),
-                    PhaseRunStatus.Stopped => DrainResults.Interrupted(phase, PhaseStates.Failed, "cancel",
-                        "Interrupted: executor stopped from outside; phase restored to FAILED", output.DurationSeconds, now),
-                    _ => Completed(phase, output, delta, now),
-                };
+                return DrainResults.TimedOut(phase, PhaseStates.Failed, options.PhaseTimeoutSeconds, partial, now);
             }
 
-            result.AttemptId = attemptId;
-            return (result, interrupt);
+            if (output is { Status: PhaseRunStatus.Stopped })
+            {
+                return DrainResults.Interrupted(phase, PhaseStates.Failed, "cancel", "Interrupted: executor stopped from outside; phase restored to FAILED", output.DurationSeconds, now);
+            }
+
+            if (output is { Adopted: true })
+            {
+                return DrainResults.Interrupted(phase, PhaseStates.Failed, "lost", LostMessage(attemptId, output, settled.State), null, now);
+            }
+
+            return DrainResults.Interrupted(phase, PhaseStates.Failed, "lost", $"Executor activity failed: {race.Failure}; phase restored to FAILED", elapsed, now);
         }
 
-        private static DrainResult Completed(PhaseCandidate phase, RunPhaseExecutorOutput output, long? delta, DateTimeOffset now)
+        /// <summary>What a lost attempt was, in the words of what happened; said only when the drain restored the phase.</summary>
+        private static string LostMessage(string attemptId, RunPhaseExecutorOutput output, string seenState) => output switch
+        {
+            { ElsewhereOn: { } machine } =>
+                $"Attempt {attemptId} ran on {machine}, whose drain host stopped; its processes could not be followed from here and the phase was still {seenState} at its deadline; phase restored to FAILED",
+            { AdoptedProcesses: > 0 } =>
+                $"Attempt {attemptId} was interrupted: the drain's host stopped while the executor ran; the executor, adopted after the restart, ended without settling the phase (still {seenState}, return code unknown); phase restored to FAILED",
+            _ =>
+                $"Attempt {attemptId} was interrupted: the drain's host stopped while the executor ran and no process of the attempt was left after the restart; the phase was still {seenState}; phase restored to FAILED",
+        };
+
+        private static DrainResult Completed(PhaseCandidate phase, RunPhaseExecutorOutput output, SettlePhaseOutcomeOutput settled, long? delta, DateTimeOffset now)
         {
             var outcome = new PhaseOutcome
             {
-                FinalState = output.FinalState,
-                LastFailureReason = output.LastFailureReason,
+                FinalState = settled.State,
+                LastFailureReason = settled.LastFailureReason,
                 ReturnCode = output.ReturnCode,
                 Stdout = output.StdoutExcerpt,
                 Stderr = output.StderrExcerpt,
@@ -469,6 +452,273 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
             return result;
         }
 
+        /// <summary>
+        /// The phase settled itself (COMPLETE, FAILED, ...) while the drain could not see the
+        /// executor end (adopted after a restart, stopped, timed out just after it finished): its
+        /// state is the outcome; the return code is unknown.
+        /// </summary>
+        private DrainResult FromPhaseState(PhaseCandidate phase, RunPhaseExecutorOutput? output, SettlePhaseOutcomeOutput settled, long? delta, double elapsed, DateTimeOffset now)
+        {
+            var outcome = new PhaseOutcome
+            {
+                FinalState = settled.State,
+                LastFailureReason = settled.LastFailureReason,
+                ReturnCode = null,
+                Stdout = output?.StdoutExcerpt ?? string.Empty,
+                Stderr = output?.StderrExcerpt ?? string.Empty,
+                StdoutPath = output?.StdoutPath is { Length: > 0 } so ? so : BlobSessionStore.LogBlobName(sessionId, phase.RunId, phase.PhaseId, "stdout"),
+                StderrPath = output?.StderrPath is { Length: > 0 } se ? se : BlobSessionStore.LogBlobName(sessionId, phase.RunId, phase.PhaseId, "stderr"),
+                DurationSeconds = output?.DurationSeconds is > 0 and var d ? d : elapsed,
+                TelemetryDelta = delta,
+            };
+            var result = DrainResults.Completed(phase, PhaseStates.Failed, outcome, now);
+            if (!result.Success && string.IsNullOrEmpty(settled.LastFailureReason))
+            {
+                // The return-code rules ("exit 0 but ...") would claim an exit nobody saw.
+                result.ErrorMessage = $"Phase ended {settled.State} without a failure reason (executor return code unknown)";
+                result.FailureFingerprint = Core.Fingerprints.FailureFingerprint.Compute(result.FinalState, null, result.ErrorMessage);
+            }
+
+            if (output is not null)
+            {
+                result.ReachedLlmBoundary = output.ReachedLlmBoundary;
+            }
+
+            return result;
+        }
+
+        /// <summary>How the executor's race ended.</summary>
+        private sealed class RaceOutcome
+        {
+            public RunPhaseExecutorOutput? Output { get; set; }
+
+            /// <summary>The activity failed for good (not an outage): what failed.</summary>
+            public string? Failure { get; set; }
+
+            /// <summary>The durable timer (deadline + grace) won.</summary>
+            public bool TimedOut { get; set; }
+
+            /// <summary><c>budget</c> or <c>cancel</c> (now) stopped the phase.</summary>
+            public string? InterruptedBy { get; set; }
+        }
+
+        /// <summary>
+        /// The executor activity against the durable timer at deadline + grace, the budget, and a
+        /// cancel. An activity that failed before starting anything because the database or
+        /// storage is unreachable is called again (same attempt: it cannot start twice) after a
+        /// durable backoff, with a new deadline; the phase timer does not run meanwhile.
+        /// </summary>
+        private async Task<RaceOutcome> RaceExecutorAsync(PhaseCandidate phase, string attemptId)
+        {
+            var outcome = new RaceOutcome();
+            var timeout = TimeSpan.FromSeconds(options.PhaseTimeoutSeconds);
+            var grace = TimeSpan.FromSeconds(Math.Max(0, input.GraceSeconds));
+            using var timers = new CancellationTokenSource();
+            var authority = default(DateTimeOffset);
+            Task<RunPhaseExecutorOutput>? runTask = null;
+            Task? phaseTimer = null;
+            Task? retryTimer = null;
+            DateTimeOffset? outageSince = null;
+            var retryDelay = FirstOutageDelay;
+
+            void Start()
+            {
+                var deadline = Now + timeout;
+                authority = deadline + grace;
+
+                // Not retried by the engine: a redelivery is recognized by the attempt id instead.
+                runTask = context.CallActivityAsync<RunPhaseExecutorOutput>(nameof(RunPhaseExecutor), new RunPhaseExecutorInput
+                {
+                    SessionId = sessionId,
+                    AttemptId = attemptId,
+                    Phase = phase,
+                    Deadline = deadline,
+                    TimeoutSeconds = options.PhaseTimeoutSeconds,
+                    ApiUrl = options.ApiUrl,
+                });
+                phaseTimer = context.CreateTimer(authority.UtcDateTime, timers.Token);
+            }
+
+            Start();
+            var budgetTimer = budgetDeadline is { } budget ? context.CreateTimer(budget.UtcDateTime, timers.Token) : null;
+            var watchCancel = cancelRequested?.IsNow != true;
+            var decided = false;
+
+            // Bounded: an early timer is re-armed at most a few times, outages end or stop the drain.
+            for (var round = 0; round < MaxRaceRounds && !decided; round++)
+            {
+                var race = new List<Task>();
+                if (runTask is not null)
+                {
+                    race.Add(runTask);
+                    race.Add(phaseTimer!);
+                }
+                else
+                {
+                    race.Add(retryTimer!);
+                }
+
+                if (budgetTimer is not null)
+                {
+                    race.Add(budgetTimer);
+                }
+
+                if (watchCancel)
+                {
+                    race.Add(cancelEvent);
+                }
+
+                var winner = await Task.WhenAny(race);
+                if (winner == runTask)
+                {
+                    try
+                    {
+                        outcome.Output = await runTask;
+                        decided = true;
+                    }
+                    catch (TaskFailedException ex) when (Outage.IsOutage(ex) && !OutageTooLong(ref outageSince))
+                    {
+                        var message = ex.FailureDetails.ErrorMessage;
+                        WaitLine(message, retryDelay);
+                        retryTimer = context.CreateTimer((Now + retryDelay).UtcDateTime, timers.Token);
+                        retryDelay = NextOutageDelay(retryDelay);
+                        runTask = null;
+                    }
+                    catch (TaskFailedException ex)
+                    {
+                        outcome.Failure = Describe(nameof(RunPhaseExecutor), ex);
+                        decided = true;
+                    }
+
+                    continue;
+                }
+
+                if (winner == retryTimer)
+                {
+                    retryTimer = null;
+                    Start();
+                    continue;
+                }
+
+                if (winner == phaseTimer)
+                {
+                    // A timer may fire up to a second early (Azure Storage): wait until the deadline really passed.
+                    if (Now >= authority)
+                    {
+                        decided = outcome.TimedOut = true;
+                        break;
+                    }
+
+                    phaseTimer = context.CreateTimer(authority.UtcDateTime, timers.Token);
+                    continue;
+                }
+
+                if (winner == budgetTimer)
+                {
+                    if (Now >= budgetDeadline!.Value)
+                    {
+                        decided = true;
+                        outcome.InterruptedBy = "budget";
+                        break;
+                    }
+
+                    budgetTimer = context.CreateTimer(budgetDeadline.Value.UtcDateTime, timers.Token);
+                    continue;
+                }
+
+                // The cancel event. A graceful one lets the phase finish, but a later "now" (a
+                // second Ctrl-C) must still stop it, so the orchestration listens again.
+                var request = cancelEvent.Result ?? new CancelRequest(CancelRequest.Graceful);
+                cancelRequested = request.IsNow || cancelRequested is null ? request : cancelRequested;
+                if (request.IsNow)
+                {
+                    decided = true;
+                    outcome.InterruptedBy = "cancel";
+                    break;
+                }
+
+                cancelEvent = context.WaitForExternalEvent<CancelRequest>(CancelRequest.EventName);
+            }
+
+            if (!decided)
+            {
+                outcome.TimedOut = true;
+            }
+
+            // Cancel the losing timers, or the instance stays open until they fire. Synchronously:
+            // CancelAsync would resume this method off the orchestration's thread.
+#pragma warning disable CA1849 // Call async methods when in an async method
+            timers.Cancel();
+#pragma warning restore CA1849
+            return outcome;
+        }
+
+        /// <summary>
+        /// Calls an activity that touches only the database or storage. A failure for good is
+        /// retried a few times, then stops the drain with a message naming what failed; an outage
+        /// (unreachable database or storage) pauses the drain on durable timers, with a progress
+        /// line, until it ends or lasts longer than <see cref="DrainOrchestrationInput.OutageToleranceMinutes"/>.
+        /// </summary>
+        private async Task<T> CallAsync<T>(string activity, object activityInput)
+        {
+            DateTimeOffset? outageSince = null;
+            var delay = FirstOutageDelay;
+
+            // Bounded: the tolerance ends any outage long before this many waits.
+            for (var attempt = 0; attempt < MaxRaceRounds; attempt++)
+            {
+                try
+                {
+                    var result = await context.CallActivityAsync<T>(activity, activityInput, StorageRetry);
+                    if (outageSince is not null)
+                    {
+                        log.Add(string.Create(CultureInfo.InvariantCulture, $"  [RESUMED] reachable again after {(Now - outageSince.Value).TotalSeconds:0}s"));
+                        Publish(null);
+                    }
+
+                    return result;
+                }
+                catch (TaskFailedException ex) when (Outage.IsOutage(ex))
+                {
+                    if (OutageTooLong(ref outageSince))
+                    {
+                        throw new DrainStoppedException(string.Create(CultureInfo.InvariantCulture,
+                            $"{ex.FailureDetails.ErrorMessage} - still unreachable after {input.OutageToleranceMinutes:0.##} minutes of retries; the drain stopped (resume it with --resume)"));
+                    }
+
+                    WaitLine(ex.FailureDetails.ErrorMessage, delay);
+                    await context.CreateTimer((Now + delay).UtcDateTime, CancellationToken.None);
+                    delay = NextOutageDelay(delay);
+                }
+                catch (TaskFailedException ex)
+                {
+                    throw new DrainStoppedException(Describe(activity, ex));
+                }
+            }
+
+            throw new DrainStoppedException($"{activity}: the database or storage kept failing; the drain stopped (resume it with --resume)");
+        }
+
+        /// <summary>True when the outage that started at <paramref name="since"/> (now, if it is new) outlasted the tolerance.</summary>
+        private bool OutageTooLong(ref DateTimeOffset? since)
+        {
+            since ??= Now;
+            return (Now - since.Value).TotalMinutes >= input.OutageToleranceMinutes;
+        }
+
+        private void WaitLine(string message, TimeSpan delay)
+        {
+            log.Add(string.Create(CultureInfo.InvariantCulture, $"  [WAIT] {message}; retrying in {delay.TotalSeconds:0}s"));
+            Publish(null);
+        }
+
+        private static string Describe(string activity, TaskFailedException ex)
+        {
+            var details = ex.FailureDetails;
+            var message = string.IsNullOrWhiteSpace(details?.ErrorMessage) ? ex.Message : details.ErrorMessage;
+            return $"{activity} failed: {details?.ErrorType ?? "error"}: {message}";
+        }
+
         private async Task SaveAsync(DrainResult? result, int index)
         {
             // The header needs no processed keys; leaving them out keeps the payload small.
@@ -476,7 +726,7 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
             header.ProcessedKeys.Clear();
             header.RunTimeouts.Clear();
             header.PriorAttempts.Clear();
-            await context.CallActivityAsync<SaveSessionSnapshotOutput>(nameof(SaveSessionSnapshot), new SaveSessionSnapshotInput
+            await CallAsync<SaveSessionSnapshotOutput>(nameof(SaveSessionSnapshot), new SaveSessionSnapshotInput
             {
                 SessionId = sessionId,
                 StartedAt = Iso8601.Format(started),
@@ -484,7 +734,7 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 State = header,
                 Result = result,
                 ResultIndex = index,
-            }, StorageRetry);
+            });
         }
 
         private void Publish(string? stop) => context.SetCustomStatus(new DrainStatus

@@ -265,6 +265,81 @@ public sealed class BlobSessionStore
     public async Task<bool> IsStopRequestedAsync(string sessionId, string attemptId, CancellationToken cancellationToken = default) =>
         (await container.GetBlobClient(StopBlobName(sessionId, attemptId)).ExistsAsync(cancellationToken)).Value;
 
+    /// <summary>Creates the attempt marker; false when it already existed (a redelivered or retried call).</summary>
+    public async Task<bool> TryCreateAttemptAsync(AttemptRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        await EnsureContainerAsync(cancellationToken);
+        try
+        {
+            await container.GetBlobClient(AttemptBlobName(record.SessionId, record.AttemptId)).UploadAsync(
+                BinaryData.FromString(record.Serialize()),
+                new BlobUploadOptions
+                {
+                    Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+                    HttpHeaders = new BlobHttpHeaders { ContentType = "application/json; charset=utf-8" },
+                },
+                cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The attempt marker, or null when none was written.</summary>
+    public async Task<AttemptRecord?> ReadAttemptAsync(string sessionId, string attemptId, CancellationToken cancellationToken = default) =>
+        (await ReadAttemptWithETagAsync(sessionId, attemptId, cancellationToken)).Record;
+
+    /// <summary>
+    /// Changes the attempt marker: read, change, write only if nobody wrote it meanwhile (ETag),
+    /// again if somebody did. <paramref name="change"/> gets null when there is no marker yet.
+    /// </summary>
+    public async Task<AttemptRecord> UpdateAttemptAsync(string sessionId, string attemptId, Func<AttemptRecord?, AttemptRecord> change, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        await EnsureContainerAsync(cancellationToken);
+        var blob = container.GetBlobClient(AttemptBlobName(sessionId, attemptId));
+        for (var attempt = 1; ; attempt++)
+        {
+            var (current, etag) = await ReadAttemptWithETagAsync(sessionId, attemptId, cancellationToken);
+            var updated = change(current);
+            try
+            {
+                await blob.UploadAsync(
+                    BinaryData.FromString(updated.Serialize()),
+                    new BlobUploadOptions
+                    {
+                        Conditions = current is null ? new BlobRequestConditions { IfNoneMatch = ETag.All } : new BlobRequestConditions { IfMatch = etag },
+                        HttpHeaders = new BlobHttpHeaders { ContentType = "application/json; charset=utf-8" },
+                    },
+                    cancellationToken);
+                return updated;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < 20)
+            {
+                // written meanwhile by another call of the same attempt: read it again
+            }
+        }
+    }
+
+    private async Task<(AttemptRecord? Record, ETag ETag)> ReadAttemptWithETagAsync(string sessionId, string attemptId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var content = await container.GetBlobClient(AttemptBlobName(sessionId, attemptId)).DownloadContentAsync(cancellationToken);
+            return (AttemptRecord.Parse(content.Value.Content.ToString(), sessionId, attemptId), content.Value.Details.ETag);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return (null, default);
+        }
+    }
+
+    /// <summary>A log blob's client, created by its writer when it first appends (see <see cref="Executors.LogCapture"/>).</summary>
+    public AppendBlobClient LogBlob(string blobName) => container.GetAppendBlobClient(blobName);
+
     public async Task<AppendBlobClient> CreateLogAsync(string blobName, CancellationToken cancellationToken = default)
     {
         await EnsureContainerAsync(cancellationToken);

@@ -47,6 +47,8 @@ public sealed class DrainLockStore
 
     public BacklogIdentity Backlog => backlog;
 
+    public Uri ContainerUri => container.Uri;
+
     public string BlobName => $"locks/{backlog.Key}.json";
 
     public DateTimeOffset Now => clock.GetUtcNow();

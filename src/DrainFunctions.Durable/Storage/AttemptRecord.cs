@@ -1,0 +1,124 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using DrainFunctions.Durable.Executors;
+
+namespace DrainFunctions.Durable.Storage;
+
+/// <summary>How far an attempt got; written before each step, so a redelivered call knows what may already have happened.</summary>
+public static class AttemptStages
+{
+    /// <summary>The marker exists; the phase may or may not be re-queued yet; no executor was started.</summary>
+    public const string Marked = "marked";
+
+    /// <summary>The phase is re-queued and the executor is about to start (it may have).</summary>
+    public const string Starting = "starting";
+
+    /// <summary>The executor started: <see cref="AttemptRecord.Pid"/> is its main process.</summary>
+    public const string Started = "started";
+
+    /// <summary>Every process of the attempt is gone.</summary>
+    public const string Ended = "ended";
+
+    /// <summary>A marker written before markers were JSON: treated as started, found by its tag only.</summary>
+    public const string Legacy = "legacy";
+
+    public static bool MayHaveStarted(string stage) => stage is Starting or Started or Ended or Legacy;
+}
+
+/// <summary>
+/// What the drain decided about an attempt's phase once its processes were gone, written before
+/// the database is changed (a write-ahead record): a retried or redelivered settle repeats the
+/// same decision instead of mistaking the drain's own restore for the executor's failure.
+/// </summary>
+public sealed record AttemptSettlement
+{
+    /// <summary>The drain put the phase back to FAILED (it was still QUEUED/EXECUTING).</summary>
+    public bool Restored { get; init; }
+
+    /// <summary>The phase's state when it was read, before any restore; <c>NOT_FOUND</c> when it was gone.</summary>
+    public string SeenState { get; init; } = string.Empty;
+
+    public string? LastFailureReason { get; init; }
+
+    /// <summary>The failure reason written by the restore.</summary>
+    public string? Reason { get; init; }
+}
+
+/// <summary>
+/// The attempt marker blob <c>&lt;session&gt;/attempts/&lt;attempt-id&gt;</c>: created before the
+/// executor may start (<c>If-None-Match: *</c>), then updated at each stage. It holds what a
+/// restarted host needs to find the attempt's processes again (machine and boot, cgroup, tag,
+/// main pid and its start time) and, at the end, the settlement.
+/// </summary>
+public sealed record AttemptRecord
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        WriteIndented = true,
+    };
+
+    public string AttemptId { get; init; } = string.Empty;
+
+    public string SessionId { get; init; } = string.Empty;
+
+    public string? InstanceId { get; init; }
+
+    public string RunId { get; init; } = string.Empty;
+
+    public string PhaseId { get; init; } = string.Empty;
+
+    public string Stage { get; init; } = AttemptStages.Marked;
+
+    /// <summary>When the executor is killed, as given to the call that started it.</summary>
+    public DateTimeOffset Deadline { get; init; }
+
+    public int TimeoutSeconds { get; init; }
+
+    public string Machine { get; init; } = string.Empty;
+
+    public string BootId { get; init; } = string.Empty;
+
+    public string Tag { get; init; } = string.Empty;
+
+    public string? Cgroup { get; init; }
+
+    public int? Pid { get; init; }
+
+    public long? PidStartTicks { get; init; }
+
+    public DateTimeOffset? StartedAt { get; init; }
+
+    public AttemptSettlement? Settlement { get; init; }
+
+    /// <summary>The text of a marker written before markers were JSON (kept for what it said).</summary>
+    public string? LegacyText { get; init; }
+
+    [JsonIgnore]
+    public AttemptProcess? MainProcess => Pid is { } pid ? new AttemptProcess(pid, PidStartTicks ?? 0) : null;
+
+    /// <summary>Recorded by this machine since its last boot (its processes can be seen from here).</summary>
+    public bool IsLocal(string machine, string bootId) =>
+        string.Equals(Machine, machine, StringComparison.Ordinal) && (string.IsNullOrEmpty(BootId) || string.Equals(BootId, bootId, StringComparison.Ordinal));
+
+    public string Serialize() => JsonSerializer.Serialize(this, Json);
+
+    public static AttemptRecord Parse(string text, string sessionId, string attemptId)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.TrimStart().StartsWith('{'))
+        {
+            try
+            {
+                return JsonSerializer.Deserialize<AttemptRecord>(text, Json) ?? throw new JsonException("null");
+            }
+            catch (JsonException)
+            {
+                // fall through: kept as text
+            }
+        }
+
+        return new AttemptRecord { AttemptId = attemptId, SessionId = sessionId, Stage = AttemptStages.Legacy, LegacyText = text };
+    }
+}
