@@ -223,5 +223,41 @@ public sealed class OneDrainPerDatabaseTests : IDisposable
         Assert.Single(list.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
+    [Fact]
+    public async Task Drain_HolderKilledOnThisMachine_NextDrainTakesOverAtOnce()
+    {
+        var url = "sqlite:///" + Path.Combine(folder.FullName, "autopack.db");
+        await using (var admin = await BacklogAdmin.OpenAsync(DatabaseUrl.Parse(url)))
+        {
+            await admin.InitSchemaAsync();
+            await admin.SeedDemoAsync();
+        }
+
+        var demo = Path.Combine(CliRunner.RepoRoot(), "src", "DrainFunctions.DemoExecutor", "bin", "Release", "net10.0", "DrainFunctions.DemoExecutor.dll");
+        var container = "lock-" + Guid.NewGuid().ToString("N")[..12];
+        Dictionary<string, string> Environment(string hub) => new()
+        {
+            ["DATABASE_URL"] = url,
+            ["AzureWebJobsStorage"] = System.Environment.GetEnvironmentVariable("DRAIN_TEST_AZURITE") ?? throw new InvalidOperationException("DRAIN_TEST_AZURITE is not set"),
+            ["DURABLE_TASK_HUB_NAME"] = hub,
+            ["Snapshots__ContainerName"] = container,
+        };
+
+        using (var holder = DrainProcess.Start(Environment("lockdead" + Guid.NewGuid().ToString("N")[..8]), "--batch-size", "1", "--phase-timeout-seconds", "20", "--executor-command", "sleep 20"))
+        {
+            holder.WaitForLine(l => l.Contains("Draining:", StringComparison.Ordinal), TimeSpan.FromMinutes(2));
+            holder.Crash();
+            await holder.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        // The dead drain's hold has minutes left, but its process is gone from this machine.
+        using var next = DrainProcess.Start(Environment("locknext" + Guid.NewGuid().ToString("N")[..8]),
+            "--batch-size", "1", "--phase-timeout-seconds", "20", "--executor-command", $"dotnet '{demo}' --run-id {{run_id}} --phase-id {{phase_id}} --outcome complete");
+        var code = await next.WaitForExitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.True(code == 0, $"{code}\n{next.Stdout}\n{next.Stderr}");
+        Assert.Contains("BATCH DRAIN SUMMARY", next.Stdout, StringComparison.Ordinal);
+    }
+
     public void Dispose() => folder.Delete(recursive: true);
 }

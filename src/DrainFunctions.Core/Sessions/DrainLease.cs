@@ -10,6 +10,12 @@ namespace DrainFunctions.Core.Sessions;
 public static class DrainLease
 {
     private const double SpareSeconds = 600;
+
+    /// <summary>
+    /// The hold a starter takes: short, because the orchestration renews it before its first pick;
+    /// a starter killed before its orchestration ran does not lock the database for long.
+    /// </summary>
+    public static readonly TimeSpan StartHold = TimeSpan.FromMinutes(3);
     private const double RenewMarginSeconds = 300;
 
     public static TimeSpan Ttl(DrainOptions options, int graceSeconds)

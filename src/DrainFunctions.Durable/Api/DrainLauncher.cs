@@ -32,7 +32,7 @@ public sealed class DrainLauncher(DurableTaskClient client, BlobSessionStore ses
     {
         ArgumentNullException.ThrowIfNull(options);
         var token = DrainLockStore.NewToken();
-        var held = await locks.TryAcquireAsync(token, null, null, DrainLease.Ttl(options, DrainOrchestrationInput.DefaultGraceSeconds), cancellationToken);
+        var held = await locks.TryAcquireAsync(token, null, null, DrainLease.StartHold, cancellationToken);
         if (!held.Held)
         {
             return Refused(held.Holder);
@@ -62,7 +62,7 @@ public sealed class DrainLauncher(DurableTaskClient client, BlobSessionStore ses
 
             var id = instanceId?.Invoke(sessionId) ?? sessionId;
             var input = new DrainOrchestrationInput { Options = options with { DryRun = false }, SessionId = sessionId, StartedAt = startedAt, State = state ?? new PolicyState(), LockToken = token };
-            await locks.RenewAsync(token, sessionId, id, DrainLease.Ttl(options, DrainOrchestrationInput.DefaultGraceSeconds), cancellationToken);
+            await locks.RenewAsync(token, sessionId, id, DrainLease.StartHold, cancellationToken);
             await client.ScheduleNewOrchestrationInstanceAsync(nameof(DrainOrchestrator), input, new StartOrchestrationOptions(id), cancellationToken);
             return new DrainLaunch(sessionId, id, null, null);
         }
@@ -79,7 +79,7 @@ public sealed class DrainLauncher(DurableTaskClient client, BlobSessionStore ses
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(options);
         var token = DrainLockStore.NewToken();
-        var held = await locks.TryAcquireAsync(token, session.SessionId, instanceId, DrainLease.Ttl(options, DrainOrchestrationInput.DefaultGraceSeconds), cancellationToken);
+        var held = await locks.TryAcquireAsync(token, session.SessionId, instanceId, DrainLease.StartHold, cancellationToken);
         if (!held.Held)
         {
             return Refused(held.Holder);

@@ -11,7 +11,8 @@ namespace DrainFunctions.Durable.Storage;
 
 /// <summary>Who holds a database's drain lock, until when.</summary>
 /// <param name="Token">A random token of the drain that took it; renewals and the release must show it.</param>
-public sealed record DrainLockHolder(string Token, string? SessionId, string? InstanceId, string Host, DateTimeOffset AcquiredAt, DateTimeOffset ExpiresAt)
+/// <param name="Pid">The process that last wrote the lock (took or renewed it) on <paramref name="Host"/>.</param>
+public sealed record DrainLockHolder(string Token, string? SessionId, string? InstanceId, string Host, DateTimeOffset AcquiredAt, DateTimeOffset ExpiresAt, int? Pid = null)
 {
     public string Describe(string backlog) => SessionId is null
         ? $"another drain holds database {backlog} (since {AcquiredAt:u}, until {ExpiresAt:u} unless renewed)"
@@ -65,13 +66,12 @@ public sealed class DrainLockStore
         {
             var (current, etag) = await ReadWithETagAsync(cancellationToken);
             var now = Now;
-            if (current is not null && current.Token != token && current.ExpiresAt > now)
+            if (current is not null && current.Token != token && IsLive(current, now))
             {
                 return new DrainLockOutcome(false, current);
             }
 
-            var mine = new DrainLockHolder(token, sessionId ?? current?.SessionId, instanceId ?? current?.InstanceId, Environment.MachineName,
-                current?.Token == token ? current.AcquiredAt : now, now + ttl);
+            var mine = Mine(token, sessionId, instanceId, current, now, ttl);
             if (await TryWriteAsync(mine, etag, cancellationToken))
             {
                 return new DrainLockOutcome(true, mine);
@@ -91,18 +91,14 @@ public sealed class DrainLockStore
         for (var attempt = 0; attempt < 20; attempt++)
         {
             var (current, etag) = await ReadWithETagAsync(cancellationToken);
-            if (current is not null && current.Token != token)
+            var now = Now;
+            if (current is not null && current.Token != token && IsLive(current, now))
             {
-                if (current.ExpiresAt > Now)
-                {
-                    return new DrainLockOutcome(false, current);
-                }
+                return new DrainLockOutcome(false, current);
             }
 
-            // Ours, gone, or expired and not taken: (re)write it as ours.
-            var now = Now;
-            var mine = new DrainLockHolder(token, sessionId ?? current?.SessionId, instanceId ?? current?.InstanceId, Environment.MachineName,
-                current?.Token == token ? current.AcquiredAt : now, now + ttl);
+            // Ours, gone, or its holder's hold ran out (or it died here): (re)write it as ours.
+            var mine = Mine(token, sessionId, instanceId, current, now, ttl);
             if (await TryWriteAsync(mine, etag, cancellationToken))
             {
                 return new DrainLockOutcome(true, mine);
@@ -136,6 +132,41 @@ public sealed class DrainLockStore
             return ex.Status == 404;
         }
     }
+
+    /// <summary>
+    /// Whether a holder still counts: its hold has not run out, and it is not a process of this
+    /// machine that is gone (a drain killed here need not be waited out).
+    /// </summary>
+    private static bool IsLive(DrainLockHolder holder, DateTimeOffset now)
+    {
+        if (holder.ExpiresAt <= now)
+        {
+            return false;
+        }
+
+        if (holder.Pid is not { } pid || !string.Equals(holder.Host, Environment.MachineName, StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    private static DrainLockHolder Mine(string token, string? sessionId, string? instanceId, DrainLockHolder? current, DateTimeOffset now, TimeSpan ttl) =>
+        new(token, sessionId ?? (current?.Token == token ? current.SessionId : null), instanceId ?? (current?.Token == token ? current.InstanceId : null),
+            Environment.MachineName, current?.Token == token ? current.AcquiredAt : now, now + ttl, Environment.ProcessId);
 
     /// <summary>The holder, if any (expired or not).</summary>
     public async Task<DrainLockHolder?> ReadAsync(CancellationToken cancellationToken = default) => (await ReadWithETagAsync(cancellationToken)).Holder;
