@@ -176,38 +176,45 @@ public sealed class BacklogScopeTests : IDisposable
 public sealed class OneDrainPerDatabaseTests : IDisposable
 {
     private readonly DirectoryInfo folder = Directory.CreateTempSubdirectory("drain-lock-");
+    private readonly string container = "lock-" + Guid.NewGuid().ToString("N")[..12];
+
+    private string Url => "sqlite:///" + Path.Combine(folder.FullName, "autopack.db");
+
+    private static string Demo => Path.Combine(CliRunner.RepoRoot(), "src", "DrainFunctions.DemoExecutor", "bin", "Release", "net10.0", "DrainFunctions.DemoExecutor.dll");
+
+    private async Task SeedAsync()
+    {
+        await using var admin = await BacklogAdmin.OpenAsync(DatabaseUrl.Parse(Url));
+        await admin.InitSchemaAsync();
+        await admin.SeedDemoAsync();
+    }
+
+    /// <summary>A drain of this test's database in task hub <paramref name="hub"/>; every hub shares one container, as machines share one storage account.</summary>
+    private Dictionary<string, string> Environment(string hub) => new()
+    {
+        ["DATABASE_URL"] = Url,
+        ["AzureWebJobsStorage"] = System.Environment.GetEnvironmentVariable("DRAIN_TEST_AZURITE") ?? throw new InvalidOperationException("DRAIN_TEST_AZURITE is not set"),
+        ["DURABLE_TASK_HUB_NAME"] = hub + Guid.NewGuid().ToString("N")[..8],
+        ["Snapshots__ContainerName"] = container,
+    };
 
     [Fact]
     public async Task Drain_TwoStartedTogetherOnTwoHubs_OneDrainsOneRefusedOneSession()
     {
-        var url = "sqlite:///" + Path.Combine(folder.FullName, "autopack.db");
-        await using (var admin = await BacklogAdmin.OpenAsync(DatabaseUrl.Parse(url)))
-        {
-            await admin.InitSchemaAsync();
-            await admin.SeedDemoAsync();
-        }
+        await SeedAsync();
 
         var starts = Path.Combine(folder.FullName, "starts.log");
         var script = Path.Combine(folder.FullName, "executor.sh");
-        var demo = Path.Combine(CliRunner.RepoRoot(), "src", "DrainFunctions.DemoExecutor", "bin", "Release", "net10.0", "DrainFunctions.DemoExecutor.dll");
         await File.WriteAllTextAsync(script, $"""
             #!/usr/bin/env bash
             echo "$1:$2" >> '{starts}'
             sleep 2
-            exec dotnet '{demo}' --run-id "$1" --phase-id "$2" --outcome fail --reason 'AssertionError: lock test'
+            exec dotnet '{Demo}' --run-id "$1" --phase-id "$2" --outcome fail --reason 'AssertionError: lock test'
             """);
-        var container = "lock-" + Guid.NewGuid().ToString("N")[..12];
-        Dictionary<string, string> Environment(string hub) => new()
-        {
-            ["DATABASE_URL"] = url,
-            ["AzureWebJobsStorage"] = System.Environment.GetEnvironmentVariable("DRAIN_TEST_AZURITE") ?? throw new InvalidOperationException("DRAIN_TEST_AZURITE is not set"),
-            ["DURABLE_TASK_HUB_NAME"] = hub,
-            ["Snapshots__ContainerName"] = container,
-        };
 
         string[] flags = ["--batch-size", "2", "--phase-timeout-seconds", "60", "--executor-command", $"bash '{script}' {{run_id}} {{phase_id}}"];
-        using var one = DrainProcess.Start(Environment("lockone" + Guid.NewGuid().ToString("N")[..8]), flags);
-        using var two = DrainProcess.Start(Environment("locktwo" + Guid.NewGuid().ToString("N")[..8]), flags);
+        using var one = DrainProcess.Start(Environment("lockone"), flags);
+        using var two = DrainProcess.Start(Environment("locktwo"), flags);
         var codes = await Task.WhenAll(one.WaitForExitAsync(TimeSpan.FromMinutes(4)), two.WaitForExitAsync(TimeSpan.FromMinutes(4)));
 
         var refused = new[] { one, two }.Where(d => d.Stderr.Contains("holds database", StringComparison.Ordinal)).ToList();
@@ -226,24 +233,10 @@ public sealed class OneDrainPerDatabaseTests : IDisposable
     [Fact]
     public async Task Drain_HolderKilledOnThisMachine_NextDrainTakesOverAtOnce()
     {
-        var url = "sqlite:///" + Path.Combine(folder.FullName, "autopack.db");
-        await using (var admin = await BacklogAdmin.OpenAsync(DatabaseUrl.Parse(url)))
-        {
-            await admin.InitSchemaAsync();
-            await admin.SeedDemoAsync();
-        }
+        await SeedAsync();
 
-        var demo = Path.Combine(CliRunner.RepoRoot(), "src", "DrainFunctions.DemoExecutor", "bin", "Release", "net10.0", "DrainFunctions.DemoExecutor.dll");
-        var container = "lock-" + Guid.NewGuid().ToString("N")[..12];
-        Dictionary<string, string> Environment(string hub) => new()
-        {
-            ["DATABASE_URL"] = url,
-            ["AzureWebJobsStorage"] = System.Environment.GetEnvironmentVariable("DRAIN_TEST_AZURITE") ?? throw new InvalidOperationException("DRAIN_TEST_AZURITE is not set"),
-            ["DURABLE_TASK_HUB_NAME"] = hub,
-            ["Snapshots__ContainerName"] = container,
-        };
 
-        using (var holder = DrainProcess.Start(Environment("lockdead" + Guid.NewGuid().ToString("N")[..8]), "--batch-size", "1", "--phase-timeout-seconds", "20", "--executor-command", "sleep 20"))
+        using (var holder = DrainProcess.Start(Environment("lockdead"), "--batch-size", "1", "--phase-timeout-seconds", "20", "--executor-command", "sleep 20"))
         {
             holder.WaitForLine(l => l.Contains("Draining:", StringComparison.Ordinal), TimeSpan.FromMinutes(2));
             holder.Crash();
@@ -251,8 +244,8 @@ public sealed class OneDrainPerDatabaseTests : IDisposable
         }
 
         // The dead drain's hold has minutes left, but its process is gone from this machine.
-        using var next = DrainProcess.Start(Environment("locknext" + Guid.NewGuid().ToString("N")[..8]),
-            "--batch-size", "1", "--phase-timeout-seconds", "20", "--executor-command", $"dotnet '{demo}' --run-id {{run_id}} --phase-id {{phase_id}} --outcome complete");
+        using var next = DrainProcess.Start(Environment("locknext"),
+            "--batch-size", "1", "--phase-timeout-seconds", "20", "--executor-command", $"dotnet '{Demo}' --run-id {{run_id}} --phase-id {{phase_id}} --outcome complete");
         var code = await next.WaitForExitAsync(TimeSpan.FromMinutes(2));
 
         Assert.True(code == 0, $"{code}\n{next.Stdout}\n{next.Stderr}");

@@ -57,35 +57,24 @@ public sealed class DrainLockStore
     /// <summary>A fresh token for a drain about to take the lock.</summary>
     public static string NewToken() => Guid.NewGuid().ToString("N");
 
-    /// <summary>Takes the lock when it is free, expired, or already this token's; otherwise says who holds it.</summary>
+    /// <summary>
+    /// Takes the lock when it is free, its holder's hold ran out (or the holder died on this
+    /// machine), or it is already this token's; otherwise says who holds it.
+    /// </summary>
     public async Task<DrainLockOutcome> TryAcquireAsync(string token, string? sessionId, string? instanceId, TimeSpan ttl, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(token);
         await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-        for (var attempt = 0; attempt < 20; attempt++)
-        {
-            var (current, etag) = await ReadWithETagAsync(cancellationToken);
-            var now = Now;
-            if (current is not null && current.Token != token && IsLive(current, now))
-            {
-                return new DrainLockOutcome(false, current);
-            }
-
-            var mine = Mine(token, sessionId, instanceId, current, now, ttl);
-            if (await TryWriteAsync(mine, etag, cancellationToken))
-            {
-                return new DrainLockOutcome(true, mine);
-            }
-        }
-
-        return new DrainLockOutcome(false, (await ReadWithETagAsync(cancellationToken)).Holder);
+        return await TakeAsync(token, sessionId, instanceId, ttl, cancellationToken);
     }
 
     /// <summary>
-    /// Moves the expiry on (and records the session/instance once known). Fails, naming the
-    /// holder, when another drain took the lock over after this one's expiry passed.
+    /// Moves the expiry on (and records the session/instance once known), taking the lock back
+    /// when nobody took it over; fails, naming the holder, when another drain did.
     /// </summary>
-    public async Task<DrainLockOutcome> RenewAsync(string token, string? sessionId, string? instanceId, TimeSpan ttl, CancellationToken cancellationToken = default)
+    public Task<DrainLockOutcome> RenewAsync(string token, string? sessionId, string? instanceId, TimeSpan ttl, CancellationToken cancellationToken = default) =>
+        TakeAsync(token, sessionId, instanceId, ttl, cancellationToken);
+
+    private async Task<DrainLockOutcome> TakeAsync(string token, string? sessionId, string? instanceId, TimeSpan ttl, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(token);
         for (var attempt = 0; attempt < 20; attempt++)
@@ -97,7 +86,6 @@ public sealed class DrainLockStore
                 return new DrainLockOutcome(false, current);
             }
 
-            // Ours, gone, or its holder's hold ran out (or it died here): (re)write it as ours.
             var mine = Mine(token, sessionId, instanceId, current, now, ttl);
             if (await TryWriteAsync(mine, etag, cancellationToken))
             {
