@@ -106,8 +106,11 @@ param drainMaxFingerprintRepeats int = 3
 @description('Scheduled drains: consecutive zero-yield batches before stopping (Drain__MaxConsecutiveZeroYield); empty for none.')
 param drainMaxConsecutiveZeroYield string = ''
 
-@description('Scheduled drains: skip runs that still have queued phases (Drain__SkipRunsWithQueued).')
+@description('Scheduled drains: skip QUEUED phases one by one, never whole runs, as Autopack fixed it (Drain__SkipRunsWithQueued).')
 param drainSkipRunsWithQueued bool = true
+
+@description('Scheduled drains: also skip whole runs that have a phase QUEUED, EXECUTING, GATE or CI_RUNNING (Drain__SkipRunsInFlight).')
+param drainSkipRunsInFlight bool = false
 
 @description('Scheduled drains: comma-separated run id prefixes to skip (Drain__SkipRunPrefixes).')
 param drainSkipRunPrefixes string = ''
@@ -167,6 +170,7 @@ var drainSettings = {
   Drain__MaxFingerprintRepeats: string(drainMaxFingerprintRepeats)
   Drain__MaxConsecutiveZeroYield: drainMaxConsecutiveZeroYield
   Drain__SkipRunsWithQueued: drainSkipRunsWithQueued ? 'true' : 'false'
+  Drain__SkipRunsInFlight: drainSkipRunsInFlight ? 'true' : 'false'
   Drain__SkipRunPrefixes: drainSkipRunPrefixes
   Drain__LedgerEnabled: drainLedgerEnabled ? 'true' : 'false'
   Drain__LedgerWindowHours: string(drainLedgerWindowHours)

@@ -27,6 +27,7 @@ param drainMaxAttemptsPerPhase = 2
 param drainMaxFingerprintRepeats = 3
 param drainMaxConsecutiveZeroYield = ''
 param drainSkipRunsWithQueued = true
+param drainSkipRunsInFlight = false
 param drainSkipRunPrefixes = ''
 param drainLedgerEnabled = true
 param drainLedgerWindowHours = 72
