@@ -45,6 +45,8 @@ internal sealed class DrainProcess : IDisposable
 
     public int Id => process.Id;
 
+    public bool HasExited => process.HasExited;
+
     public string Stdout
     {
         get

@@ -81,19 +81,19 @@ public sealed class LargeOutputTests
         await using var bed = await TestBed.CreateAsync();
         var script = Path.Combine(bed.Directory, "loud.sh");
 
-        // 24 MiB of stdout (the old capture kept 16 MiB), then a boundary marker at the very end of stderr.
-        await File.WriteAllTextAsync(script, "#!/usr/bin/env bash\nprintf '\\xc3\\xa9'\nhead -c 25165822 /dev/zero | tr '\\0' 'a'\necho 'agent stopped: MAX_TURNS' >&2\n");
+        // 24 MiB of stdout (the old capture kept 16 MiB), then a boundary marker at its very end.
+        await File.WriteAllTextAsync(script, "#!/usr/bin/env bash\nprintf '\\xc3\\xa9'\nhead -c 25165822 /dev/zero | tr '\\0' 'a'\necho ' agent stopped: MAX_TURNS'\necho 'warning' >&2\n");
         await using var services = bed.BuildServices(o => o.CommandTemplate = $"bash '{script}'");
         var executor = services.GetRequiredService<IPhaseExecutor>();
 
         var run = await executor.RunAsync(new ExecutorRequest("s", "r", "p", 0, DateTimeOffset.UtcNow.AddSeconds(120), null), CancellationToken.None);
 
         Assert.Equal(0, run.ReturnCode);
-        Assert.Equal(25165824 + 25, run.OutputBytes);
+        Assert.Equal(25165824 + 26 + 8, run.OutputBytes);
         Assert.Equal("\u00e9" + new string('a', 499), run.StdoutExcerpt);
         Assert.True(run.ReachedLlmBoundary, "the marker after 24 MiB of output was not seen");
         var blob = bed.Blobs.GetBlobClient(run.StdoutPath);
-        Assert.Equal(25165824, (await blob.GetPropertiesAsync()).Value.ContentLength);
-        Assert.Equal("agent stopped: MAX_TURNS\n", await bed.ReadBlobAsync(run.StderrPath));
+        Assert.Equal(25165824 + 26, (await blob.GetPropertiesAsync()).Value.ContentLength);
+        Assert.Equal("warning\n", await bed.ReadBlobAsync(run.StderrPath));
     }
 }

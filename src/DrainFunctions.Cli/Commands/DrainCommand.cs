@@ -19,8 +19,13 @@ public static class DrainCommand
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>Failed status reads in a row before the drain gives up watching (its state stays resumable).</summary>
-    private const int MaxUnanswered = 30;
+    /// <summary>
+    /// How long the watcher keeps asking a durable host that does not answer (storage down: the
+    /// orchestration waits too) before it gives up watching; the drain's state stays resumable.
+    /// </summary>
+    private static readonly TimeSpan MaxUnanswered = TimeSpan.FromMinutes(DrainOrchestrationInput.DefaultOutageToleranceMinutes);
+
+    private static readonly TimeSpan UnansweredNoticeEvery = TimeSpan.FromMinutes(1);
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, Interrupts interrupts, double demoTimeScale = 1.0)
     {
@@ -189,6 +194,41 @@ public static class DrainCommand
     public sealed record WatchResult(OrchestrationRuntimeStatus Status, DrainSummaryOutput? Output, string? Failure);
 
     /// <summary>
+    /// Why an orchestration did not complete, never empty: its failure details, else its output
+    /// (the Azure Storage backend may keep the message only there), else a plain statement.
+    /// </summary>
+    public static string FailureText(OrchestrationMetadata instance)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        if (instance.FailureDetails is { } details && !string.IsNullOrWhiteSpace(details.ErrorMessage))
+        {
+            return details.ErrorMessage;
+        }
+
+        if (!string.IsNullOrWhiteSpace(instance.SerializedOutput))
+        {
+            var output = instance.SerializedOutput.Trim();
+            try
+            {
+                if (JsonSerializer.Deserialize<string>(output) is { Length: > 0 } text)
+                {
+                    return text;
+                }
+            }
+            catch (JsonException)
+            {
+                // not a JSON string: shown as it is
+            }
+
+            return output;
+        }
+
+        return instance.RuntimeStatus == OrchestrationRuntimeStatus.Terminated
+            ? "it was terminated from outside"
+            : "no reason was recorded";
+    }
+
+    /// <summary>
     /// Follows the orchestration's custom status and prints each progress line once, in order,
     /// until it ends; turns Ctrl-C into the orchestration's cancel event.
     /// </summary>
@@ -202,19 +242,30 @@ public static class DrainCommand
         ArgumentNullException.ThrowIfNull(interrupts);
         long printed = 0;
         var cancelsSent = 0;
-        var unanswered = 0;
+        DateTime? unansweredSince = null;
+        var lastNotice = DateTime.MinValue;
         while (true)
         {
             OrchestrationMetadata? instance;
             try
             {
                 instance = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true);
-                unanswered = 0;
+                if (unansweredSince is { } since)
+                {
+                    stderr.WriteLine(FormattableString.Invariant($"drain: the durable host answers again (after {(DateTime.UtcNow - since).TotalSeconds:0}s)"));
+                    unansweredSince = null;
+                }
             }
-            catch (Grpc.Core.RpcException ex) when (++unanswered < MaxUnanswered)
+            catch (Grpc.Core.RpcException ex) when (DateTime.UtcNow - (unansweredSince ??= DateTime.UtcNow) < MaxUnanswered)
             {
-                // A busy or restarting storage emulator: the durable state is safe, ask again.
-                stderr.WriteLine($"drain: the durable host did not answer ({ex.StatusCode}); retrying...");
+                // Storage unreachable or restarting: the durable state is safe and the orchestration
+                // waits for it too; ask again, and say so once a minute rather than every second.
+                if (DateTime.UtcNow - lastNotice >= UnansweredNoticeEvery)
+                {
+                    stderr.WriteLine($"drain: the durable host did not answer ({ex.StatusCode}: {ex.Status.Detail}); waiting for it...");
+                    lastNotice = DateTime.UtcNow;
+                }
+
                 await Task.Delay(TimeSpan.FromSeconds(1));
                 continue;
             }
@@ -251,7 +302,7 @@ public static class DrainCommand
                 return new WatchResult(
                     instance.RuntimeStatus,
                     instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? instance.ReadOutputAs<DrainSummaryOutput>() : null,
-                    instance.FailureDetails?.ErrorMessage);
+                    FailureText(instance));
             }
 
             var requested = Math.Min(interrupts.Count, 2);

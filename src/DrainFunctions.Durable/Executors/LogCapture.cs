@@ -79,18 +79,29 @@ public sealed class LogCapture
     public async Task PumpAsync(Stream source)
     {
         ArgumentNullException.ThrowIfNull(source);
+        var buffer = new byte[ReadSize];
         try
         {
             while (true)
             {
-                var buffer = new byte[ReadSize];
                 var read = await source.ReadAsync(buffer);
                 if (read == 0)
                 {
                     break;
                 }
 
-                var chunk = read == buffer.Length ? buffer : buffer.AsSpan(0, read).ToArray();
+                // A full buffer is handed over as it is (and replaced); a partial read is copied out.
+                byte[] chunk;
+                if (read == buffer.Length)
+                {
+                    chunk = buffer;
+                    buffer = new byte[ReadSize];
+                }
+                else
+                {
+                    chunk = buffer.AsSpan(0, read).ToArray();
+                }
+
                 Observe(chunk);
                 await pending.Writer.WriteAsync(chunk);
             }

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using Azure;
 using DrainFunctions.Core.Ports;
 using Microsoft.DurableTask;
@@ -42,23 +41,20 @@ public static class Outage
         }
     }
 
-    /// <summary>No answer, or an answer that says "try later" (408, 429, 5xx), from the storage service.</summary>
-    public static bool IsStorageUnreachable(Exception exception)
+    /// <summary>
+    /// No answer, or an answer that says "try later" (408, 429, 5xx), from the storage service.
+    /// Only failures of a request count: a local I/O error (a missing file) is not an outage.
+    /// </summary>
+    public static bool IsStorageUnreachable(Exception exception) => exception switch
     {
-        switch (exception)
-        {
-            case null:
-                return false;
-            case RequestFailedException rf:
-                return rf.Status is 0 or 408 or 429 or >= 500 || (rf.InnerException is { } inner && IsStorageUnreachable(inner));
-            case AggregateException aggregate:
-                return aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(IsStorageUnreachable);
-            case HttpRequestException or SocketException or IOException or TimeoutException or OperationCanceledException:
-                return true;
-            default:
-                return exception.InnerException is { } cause && IsStorageUnreachable(cause);
-        }
-    }
+        RequestFailedException rf => rf.Status is 0 or 408 or 429 or >= 500,
+        AggregateException aggregate => aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(IsStorageUnreachable),
+        HttpRequestException => true,
+
+        // The SDK's network timeout: a cancellation caused by a timeout, not by a caller.
+        OperationCanceledException oce => oce.InnerException is TimeoutException,
+        _ => false,
+    };
 
     /// <summary>One line about what went wrong, without the SDK's multi-line details.</summary>
     public static string Describe(Exception exception)
