@@ -28,11 +28,12 @@ internal sealed class CrashBed : IDisposable
     });
 
     private readonly DirectoryInfo folder = Directory.CreateTempSubdirectory("drain-crash-");
-    private readonly HashSet<string> runs = new(StringComparer.Ordinal);
+    private readonly DrainFunctions.Tests.Shared.SqliteBacklogRows rows;
 
     public CrashBed(string? storage = null)
     {
         DatabasePath = Path.Combine(folder.FullName, "autopack.db");
+        rows = new(DatabasePath);
         Environment = new Dictionary<string, string>
         {
             ["DATABASE_URL"] = "sqlite:///" + DatabasePath,
@@ -72,29 +73,8 @@ internal sealed class CrashBed : IDisposable
         await admin.InitSchemaAsync();
     }
 
-    public async Task AddPhaseAsync(string runId, string phaseId, int index, string reason = "ImportError: before the drain")
-    {
-        await using var connection = new SqliteConnection($"Data Source={DatabasePath}");
-        await connection.OpenAsync();
-        var now = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
-        if (runs.Add(runId))
-        {
-            await using var run = connection.CreateCommand();
-            run.CommandText = "INSERT INTO runs (id, state, created_at, updated_at) VALUES (@id, 'RUN_CREATED', @t, @t)";
-            run.Parameters.AddWithValue("@id", runId);
-            run.Parameters.AddWithValue("@t", now);
-            await run.ExecuteNonQueryAsync();
-        }
-
-        await using var phase = connection.CreateCommand();
-        phase.CommandText = "INSERT INTO phases (phase_id, run_id, phase_index, name, state, last_failure_reason, created_at, updated_at) VALUES (@p, @r, @i, @p, 'FAILED', @reason, @t, @t)";
-        phase.Parameters.AddWithValue("@p", phaseId);
-        phase.Parameters.AddWithValue("@r", runId);
-        phase.Parameters.AddWithValue("@i", index);
-        phase.Parameters.AddWithValue("@reason", reason);
-        phase.Parameters.AddWithValue("@t", now);
-        await phase.ExecuteNonQueryAsync();
-    }
+    public Task AddPhaseAsync(string runId, string phaseId, int index, string reason = "ImportError: before the drain") =>
+        rows.AddPhaseAsync(runId, phaseId, index, "FAILED", reason);
 
     /// <summary>Every phase: key → (state, last_failure_reason).</summary>
     public Dictionary<string, (string State, string? Reason)> Phases()

@@ -16,7 +16,7 @@ namespace DrainFunctions.Durable.Tests.Infrastructure;
 /// <summary>Real services for one test: a SQLite backlog file, an Azurite container, executor scripts.</summary>
 public sealed class TestBed : IAsyncDisposable
 {
-    private readonly HashSet<string> runs = new(StringComparer.Ordinal);
+    private readonly DrainFunctions.Tests.Shared.SqliteBacklogRows rows;
 
     private TestBed()
     {
@@ -25,6 +25,7 @@ public sealed class TestBed : IAsyncDisposable
         PidDirectory = Path.Combine(Directory, "pids");
         System.IO.Directory.CreateDirectory(PidDirectory);
         DatabasePath = Path.Combine(Directory, "autopack.db");
+        rows = new(DatabasePath);
         DatabaseUrl = "sqlite:///" + DatabasePath;
         Url = Data.DatabaseUrl.Parse(DatabaseUrl);
         ContainerName = "t-" + Guid.NewGuid().ToString("N")[..20];
@@ -90,30 +91,8 @@ public sealed class TestBed : IAsyncDisposable
         esac
         """.Replace("\r", string.Empty, StringComparison.Ordinal);
 
-    public async Task AddPhaseAsync(string runId, string phaseId, int index, string state = "FAILED", string? reason = null)
-    {
-        await using var connection = new SqliteConnection($"Data Source={DatabasePath}");
-        await connection.OpenAsync();
-        var now = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
-        if (runs.Add(runId))
-        {
-            await using var run = connection.CreateCommand();
-            run.CommandText = "INSERT INTO runs (id, state, created_at, updated_at) VALUES (@id, 'RUN_CREATED', @t, @t)";
-            run.Parameters.AddWithValue("@id", runId);
-            run.Parameters.AddWithValue("@t", now);
-            await run.ExecuteNonQueryAsync();
-        }
-
-        await using var phase = connection.CreateCommand();
-        phase.CommandText = "INSERT INTO phases (phase_id, run_id, phase_index, name, state, last_failure_reason, created_at, updated_at) VALUES (@p, @r, @i, @p, @s, @reason, @t, @t)";
-        phase.Parameters.AddWithValue("@p", phaseId);
-        phase.Parameters.AddWithValue("@r", runId);
-        phase.Parameters.AddWithValue("@i", index);
-        phase.Parameters.AddWithValue("@s", state);
-        phase.Parameters.AddWithValue("@reason", (object?)reason ?? DBNull.Value);
-        phase.Parameters.AddWithValue("@t", now);
-        await phase.ExecuteNonQueryAsync();
-    }
+    public Task AddPhaseAsync(string runId, string phaseId, int index, string state = "FAILED", string? reason = null) =>
+        rows.AddPhaseAsync(runId, phaseId, index, state, reason);
 
     public async Task<string?> StateOfAsync(string runId, string phaseId)
     {
