@@ -10,6 +10,7 @@ using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing.Sidecar.Grpc;
 using Microsoft.DurableTask.Worker;
+using Microsoft.DurableTask.Worker.Grpc.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -105,7 +106,17 @@ public sealed class LocalDurableHost : IAsyncDisposable
                 configureServices?.Invoke(services);
                 services.AddDurableTaskWorker(builder =>
                 {
-                    builder.UseGrpc(channel);
+                    builder.UseGrpc(grpc =>
+                    {
+                        grpc.Channel = channel;
+
+                        // The in-process sidecar sends no health pings, so during a storage outage of
+                        // more than 2 minutes (no work flows) the worker took its stream for dead and
+                        // reconnected; the sidecar then lost the work in flight on the old stream (it
+                        // matches answers by instance id) and a drain could hang after the outage.
+                        // Over an in-process loopback channel a silent disconnect cannot happen.
+                        grpc.SetSilentDisconnectTimeout(TimeSpan.Zero);
+                    });
                     builder.AddTasks(registerTasks);
                     builder.Configure(worker => worker.MaximumTimerInterval = TimeSpan.FromDays(3));
                 });

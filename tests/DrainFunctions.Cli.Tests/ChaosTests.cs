@@ -49,6 +49,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         var flags = new[] { "--batch-size", BatchSize.ToString(CultureInfo.InvariantCulture), "--phase-timeout-seconds", "90", "--max-fingerprint-repeats", "50", "--executor-command", bed.Template };
         var clock = Stopwatch.StartNew();
         var kills = new List<string>();
+        var killedAt = new List<double>();
         string? sessionId = null;
         for (var cycle = 0; cycle < Cycles; cycle++)
         {
@@ -62,6 +63,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
             }
 
             drain.Crash();
+            killedAt.Add(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0);
             await drain.WaitForExitAsync(TimeSpan.FromSeconds(30));
             sessionId ??= SessionId(drain.Stdout);
             kills.Add($"cycle {cycle}: SIGKILL {moment} (+{wait:F1}s)");
@@ -102,7 +104,11 @@ public sealed class ChaosTests(ITestOutputHelper output)
 
         var unrecorded = events.Where(e => e.Kind == "start").Select(e => e.Key).Distinct().Where(k => !keys.Contains(k)).ToList();
         var inFlight = database.Where(p => p.Value.State is "QUEUED" or "EXECUTING").Select(p => p.Key).ToList();
-        var figures = FormattableString.Invariant($"chaos seed {seed}: {kills.Count} cycles, {results.Count} results, duplicates {duplicates}, overlaps {overlaps.Count}, lost {lost.Count}, misreported {misreported.Count}, unrecorded {unrecorded.Count}, left in flight {inFlight.Count}, {clock.Elapsed.TotalSeconds:F0} s");
+
+        // Executors that were running when their drain was killed: each one had to be adopted.
+        var orphans = events.Where(e => e.Kind == "start").Count(start =>
+            events.FirstOrDefault(e => e.Kind == "exit" && e.Pid == start.Pid) is { } exit && killedAt.Any(k => k > start.At && k < exit.At));
+        var figures = FormattableString.Invariant($"chaos seed {seed}: {kills.Count} cycles, {orphans} executors orphaned by a kill, {results.Count} results, duplicates {duplicates}, overlaps {overlaps.Count}, lost {lost.Count}, misreported {misreported.Count}, unrecorded {unrecorded.Count}, left in flight {inFlight.Count}, {clock.Elapsed.TotalSeconds:F0} s");
         output.WriteLine(figures);
         output.WriteLine(string.Join('\n', kills));
         output.WriteLine("lost: " + string.Join("; ", lost));

@@ -143,10 +143,13 @@ public sealed class SettleAndOutageTests
         await pg.StopAsync();
         await File.WriteAllTextAsync(Path.Combine(bed.Directory, "go"), "go");
         var waited = await WaitForLineAsync(host, id, l => l.StartsWith("  [WAIT] Database postgresql://", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
-        await Task.Delay(TimeSpan.FromSeconds(20));
+
+        // 20 s as in the issue; DRAIN_TEST_OUTAGE_SECONDS makes it longer (minutes) for a manual run.
+        var outage = TimeSpan.FromSeconds(int.TryParse(Environment.GetEnvironmentVariable("DRAIN_TEST_OUTAGE_SECONDS"), out var o) ? o : 20);
+        await Task.Delay(outage);
         Assert.Equal(OrchestrationRuntimeStatus.Running, (await host.Client.GetInstanceAsync(id))!.RuntimeStatus);
         await pg.StartAgainAsync();
-        var (output, metadata) = await TestBed.CompleteAsync(host, id, TimeSpan.FromMinutes(3));
+        var (output, metadata) = await TestBed.CompleteAsync(host, id, TimeSpan.FromMinutes(4));
 
         // Paused, not failed: every phase recorded once, with its real outcome; the password never shown.
         Assert.Contains("is unavailable", waited, StringComparison.Ordinal);

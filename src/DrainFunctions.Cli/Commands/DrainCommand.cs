@@ -128,7 +128,8 @@ public static class DrainCommand
             }
         }
 
-        var watched = await WatchAsync(host.Client, instanceId, progress, stderr, interrupts, liveStatus: !Console.IsErrorRedirected && !Console.IsOutputRedirected);
+        var watched = await WatchAsync(host.Client, instanceId, progress, stderr, interrupts, liveStatus: !Console.IsErrorRedirected && !Console.IsOutputRedirected,
+            loadSession: id => host.Sessions.LoadAsync(id));
         if (watched.Output is not { } output)
         {
             stderr.WriteLine($"drain: the drain orchestration ended as {watched.Status}: {watched.Failure}");
@@ -193,6 +194,32 @@ public static class DrainCommand
 
     public sealed record WatchResult(OrchestrationRuntimeStatus Status, DrainSummaryOutput? Output, string? Failure);
 
+    private static async Task<DrainSession?> TryLoadAsync(Func<string, Task<DrainSession?>> loadSession, string sessionId)
+    {
+        try
+        {
+            return await loadSession(sessionId);
+        }
+        catch (Exception ex) when (ex is Azure.RequestFailedException or AggregateException or HttpRequestException or SessionFormatException or JsonException)
+        {
+            return null; // storage still coming back, or a write in progress: look again later
+        }
+    }
+
+    /// <summary>The drain's totals from its finished session, when the orchestration's own output is not there.</summary>
+    private static DrainSummaryOutput FromSession(DrainSession session) => new()
+    {
+        SessionId = session.SessionId,
+        Stop = "Finished",
+        TotalProcessed = session.State.TotalProcessed,
+        TotalSuccess = session.State.TotalSuccess,
+        TotalFailed = session.State.TotalFailed,
+        TotalTimeouts = session.State.TotalTimeouts,
+        TotalTelemetryEvents = session.State.TotalTelemetryEvents,
+        StoppedRuns = [.. session.State.StoppedRuns],
+        SessionBlob = BlobSessionStore.SessionBlobName(session.SessionId),
+    };
+
     /// <summary>
     /// Why an orchestration did not complete, never empty: its failure details, else its output
     /// (the Azure Storage backend may keep the message only there), else a plain statement.
@@ -232,8 +259,27 @@ public static class DrainCommand
     /// Follows the orchestration's custom status and prints each progress line once, in order,
     /// until it ends; turns Ctrl-C into the orchestration's cancel event.
     /// </summary>
-    public static async Task<WatchResult> WatchAsync(DurableTaskClient client, string instanceId, TextWriter progress, TextWriter stderr, Interrupts interrupts, bool liveStatus = false)
+    /// <summary>
+    /// How long an orchestration may still say Running after its session was finished
+    /// (<c>completed_at</c> written, the very last step) before the watcher takes the drain as
+    /// ended: after a storage outage of minutes the local sidecar was seen to lose an
+    /// orchestration's completion while every result was already saved.
+    /// </summary>
+    private static readonly TimeSpan FinishedButRunning = TimeSpan.FromSeconds(30);
+
+    private static readonly TimeSpan SessionCheckEvery = TimeSpan.FromSeconds(10);
+
+    public static async Task<WatchResult> WatchAsync(
+        DurableTaskClient client,
+        string instanceId,
+        TextWriter progress,
+        TextWriter stderr,
+        Interrupts interrupts,
+        bool liveStatus = false,
+        Func<string, Task<DrainSession?>>? loadSession = null)
     {
+        DateTime? finishedSeen = null;
+        var lastSessionCheck = DateTime.MinValue;
         // On a terminal a status line shows the phase in flight and its time; redirected output gets plain lines only.
         var statusShown = false;
         string? phaseInFlight = null;
@@ -294,6 +340,23 @@ public static class DrainCommand
                 {
                     stderr.Write(FormattableString.Invariant($"\r\u001b[K  ... {phaseInFlight} running for {phaseClock.Elapsed.TotalSeconds:F0}s ({status.Processed}/{status.BatchSize} done)"));
                     statusShown = true;
+                }
+            }
+
+            if (loadSession is not null && instance?.RuntimeStatus is OrchestrationRuntimeStatus.Running
+                && instance.ReadCustomStatusAs<DrainStatus>() is { SessionId.Length: > 0, DryRun: false } current
+                && DateTime.UtcNow - lastSessionCheck >= SessionCheckEvery)
+            {
+                lastSessionCheck = DateTime.UtcNow;
+                if (await TryLoadAsync(loadSession, current.SessionId) is { CompletedAt: not null } finished)
+                {
+                    finishedSeen ??= DateTime.UtcNow;
+                    if (DateTime.UtcNow - finishedSeen.Value >= FinishedButRunning)
+                    {
+                        stderr.WriteLine($"drain: session {finished.SessionId} is finished but its orchestration {instanceId} still says Running; it is ended (every result is saved)");
+                        await client.TerminateInstanceAsync(instanceId, "the session was finished; the orchestration's completion was lost");
+                        return new WatchResult(OrchestrationRuntimeStatus.Completed, FromSession(finished), null);
+                    }
                 }
             }
 

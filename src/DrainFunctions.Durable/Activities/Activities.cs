@@ -200,15 +200,26 @@ public sealed class RunPhaseExecutor(
         try
         {
             await blobs.UpdateAttemptAsync(input.SessionId, input.AttemptId, current => (current ?? new AttemptRecord { AttemptId = input.AttemptId, SessionId = input.SessionId }) with { Stage = AttemptStages.Ended });
-            if (timedOut)
-            {
-                await using var store = await stores.OpenAsync();
-                await settler.SettleAsync(store, input.SessionId, input.AttemptId, input.Phase.RunId, input.Phase.PhaseId, RestoreReasons.Timeout(input.TimeoutSeconds), waitForSettle: false);
-            }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            Log.SettleDeferred(logger, input.AttemptId, ex.Message);
+            // A redelivery then adopts an attempt with no process left: the same outcome.
+            Log.AttemptMarkerUpdateFailed(logger, input.AttemptId, Outage.Describe(ex));
+        }
+
+        if (!timedOut)
+        {
+            return;
+        }
+
+        try
+        {
+            await using var store = await stores.OpenAsync();
+            await settler.SettleAsync(store, input.SessionId, input.AttemptId, input.Phase.RunId, input.Phase.PhaseId, RestoreReasons.Timeout(input.TimeoutSeconds), waitForSettle: false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.SettleDeferred(logger, input.AttemptId, Outage.Describe(ex));
         }
     }
 

@@ -35,14 +35,6 @@ public sealed class AttemptRegistry
         return new Handle(this, attemptId, entry);
     }
 
-    /// <summary>Registers an attempt (replacing any earlier entry); dispose the handle when it has ended.</summary>
-    public Handle Register(string attemptId)
-    {
-        var entry = new Entry();
-        running[attemptId] = entry;
-        return new Handle(this, attemptId, entry);
-    }
-
     /// <summary>Stops an attempt running here and waits (bounded) for it to end; false when none runs here.</summary>
     public async Task<bool> StopAsync(string attemptId, TimeSpan wait)
     {

@@ -62,6 +62,6 @@ internal static partial class Log
     [LoggerMessage(EventId = 4019, Level = LogLevel.Information, Message = "Phase {RunId}/{PhaseId} settled: state {State}, restored by the drain: {Restored}")]
     public static partial void PhaseSettled(ILogger logger, string runId, string phaseId, string state, bool restored);
 
-    [LoggerMessage(EventId = 4020, Level = LogLevel.Warning, Message = "Settling the attempt {AttemptId} after the executor was killed failed (the orchestrator settles it again): {Message}")]
+    [LoggerMessage(EventId = 4020, Level = LogLevel.Warning, Message = "Restoring the phase of attempt {AttemptId} after it was killed at its deadline failed (the orchestrator settles it again): {Message}")]
     public static partial void SettleDeferred(ILogger logger, string attemptId, string message);
 }

@@ -340,14 +340,6 @@ public sealed class BlobSessionStore
     /// <summary>A log blob's client, created by its writer when it first appends (see <see cref="Executors.LogCapture"/>).</summary>
     public AppendBlobClient LogBlob(string blobName) => container.GetAppendBlobClient(blobName);
 
-    public async Task<AppendBlobClient> CreateLogAsync(string blobName, CancellationToken cancellationToken = default)
-    {
-        await EnsureContainerAsync(cancellationToken);
-        var blob = container.GetAppendBlobClient(blobName);
-        await blob.CreateAsync(new AppendBlobCreateOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "text/plain; charset=utf-8" } }, cancellationToken);
-        return blob;
-    }
-
     private static async Task<long> StageAsync(BlockBlobClient blob, string id, byte[] bytes, CancellationToken cancellationToken)
     {
         using var stream = new MemoryStream(bytes, writable: false);
