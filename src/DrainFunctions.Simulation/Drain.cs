@@ -1,5 +1,5 @@
-using System.Globalization;
 using DrainFunctions.Core.Options;
+using DrainFunctions.Core.Phases;
 using DrainFunctions.Core.Ports;
 using DrainFunctions.Core.Results;
 using DrainFunctions.Core.Selection;
@@ -43,10 +43,11 @@ public interface IDrainEnvironment
 
     /// <summary>
     /// Drains <paramref name="phase"/>: requeue, run (cut by the phase timeout, or by the budget
-    /// at <paramref name="budgetDeadline"/>), write its outcome back; returns the result built by
-    /// Core's DrainResults. Advances <see cref="Now"/> by the attempt's duration.
+    /// at <paramref name="budgetDeadline"/>), write its outcome back; returns the result (built by
+    /// Core's <see cref="PhaseResults"/>) and the event that ended the attempt. Advances
+    /// <see cref="Now"/> by the attempt's duration.
     /// </summary>
-    DrainResult RunPhase(PhaseCandidate phase, DrainOptions options, DateTimeOffset? budgetDeadline);
+    PhaseAttemptOutcome RunPhase(PhaseCandidate phase, DrainOptions options, DateTimeOffset? budgetDeadline);
 }
 
 /// <summary>One drain session's record: the picks in order, the results, the final policy state.</summary>
@@ -79,9 +80,11 @@ public sealed class DrainRun
 }
 
 /// <summary>
-/// The drain loop, step for step as the real drain runs it: check the stop conditions before a
-/// phase (batch size, total budget) → select with the policy core → drain the pick → record the
-/// result with <see cref="PolicyBookkeeper"/> → stop when it says so.
+/// The drain loop, step for step as the real drain runs it, on the same Core decisions
+/// (<see cref="DrainLoopRules"/>): check the stop conditions before a phase (batch size, total
+/// budget) → select with the policy core → drain the pick → record the result with
+/// <see cref="PolicyBookkeeper"/> → stop when the rules say so. No cancel and no lock here: a
+/// simulated drain is never cancelled and holds its database alone.
 /// </summary>
 public static class SimulatedDrain
 {
@@ -94,15 +97,9 @@ public static class SimulatedDrain
         var deadline = PolicyBookkeeper.BudgetDeadline(options, run.StartedAt);
         while (true)
         {
-            var before = PolicyBookkeeper.CheckBeforePhase(state, options, run.StartedAt, environment.Now);
-            if (before != SessionStop.None)
+            var before = DrainLoopRules.BeforePhase(state.TotalProcessed, options, run.StartedAt, environment.Now);
+            if (Stopped(run, before))
             {
-                if (before == SessionStop.TimeLimit)
-                {
-                    run.Lines.Add(PolicyBookkeeper.TimeLimitLine(options));
-                }
-
-                run.Stop = before;
                 break;
             }
 
@@ -111,29 +108,18 @@ public static class SimulatedDrain
             run.LedgerSkipLines += selection.Skips.Count(s => s.FromLedger);
             if (selection.Selected is not { } phase)
             {
-                run.Stop = selection.NoPick == NoPickReason.BacklogEmpty ? SessionStop.BacklogEmpty : SessionStop.NoEligiblePhases;
+                run.Stop = DrainLoopRules.NoPick(selection.NoPick);
                 break;
             }
 
             run.Picks.Add(phase.Key);
-            var result = environment.RunPhase(phase, options, deadline);
+            var (result, winner) = environment.RunPhase(phase, options, deadline);
             run.Results.Add(result);
-            var outcome = PolicyBookkeeper.Record(state, result, options);
-            run.Lines.AddRange(outcome.TriageLines);
-            run.Lines.AddRange(outcome.Lines);
-
-            // As the orchestrator: a phase cut by the budget ends the session with TimeLimit at
-            // once, before the batch size (or any other stop) is looked at.
-            if (result.InterruptedBy == SimulatedEnvironment.InterruptedByBudget)
+            var book = PolicyBookkeeper.Record(state, result, options);
+            run.Lines.AddRange(book.TriageLines);
+            run.Lines.AddRange(book.Lines);
+            if (Stopped(run, DrainLoopRules.AfterPhase(winner, book, options)))
             {
-                run.Lines.Add(PolicyBookkeeper.TimeLimitLine(options));
-                run.Stop = SessionStop.TimeLimit;
-                break;
-            }
-
-            if (outcome.Stop != SessionStop.None)
-            {
-                run.Stop = outcome.Stop;
                 break;
             }
         }
@@ -141,13 +127,27 @@ public static class SimulatedDrain
         run.EndedAt = environment.Now;
         return run;
     }
+
+    private static bool Stopped(DrainRun run, StopDecision decision)
+    {
+        if (!decision.Stops)
+        {
+            return false;
+        }
+
+        if (decision.Line is not null)
+        {
+            run.Lines.Add(decision.Line);
+        }
+
+        run.Stop = decision.Stop;
+        return true;
+    }
 }
 
 /// <summary>The simulated world: a model, an in-memory store holding the backlog, and a clock.</summary>
 public sealed class SimulatedEnvironment : IDrainEnvironment
 {
-    public const string InterruptedByBudget = "budget";
-
     private readonly Dictionary<string, ModelPhase> phases;
     private readonly Dictionary<string, int> attemptsMade = new(StringComparer.Ordinal);
 
@@ -183,78 +183,93 @@ public sealed class SimulatedEnvironment : IDrainEnvironment
         return BacklogSelection.SelectNextAsync(Store, state, options, ledger).GetAwaiter().GetResult();
     }
 
-    /// <summary>The reason the durable drain writes when it puts a timed-out phase back to FAILED.</summary>
-    public static string TimeoutRestoreReason(int seconds) =>
-        string.Create(CultureInfo.InvariantCulture, $"Phase execution timed out after {seconds} seconds (batch drain)");
-
-    public DrainResult RunPhase(PhaseCandidate phase, DrainOptions options, DateTimeOffset? budgetDeadline)
+    /// <summary>
+    /// The attempt as the model says it goes, told in the durable drain's terms (which event won
+    /// the race, what the executor reported, how the phase settled) so that Core's
+    /// <see cref="PhaseResults"/> turns it into the result exactly as the orchestrator does.
+    /// </summary>
+    public PhaseAttemptOutcome RunPhase(PhaseCandidate phase, DrainOptions options, DateTimeOffset? budgetDeadline)
     {
         ArgumentNullException.ThrowIfNull(phase);
         ArgumentNullException.ThrowIfNull(options);
         var started = Clock.Now;
         var requeue = Store.TryRequeue(phase.RunId, phase.PhaseId);
-        if (requeue.Status == RequeueStatus.NotFound)
+        if (requeue.Status != RequeueStatus.Requeued)
         {
-            return DrainResults.NotFound(phase, started);
+            var refused = new ExecutorReport
+            {
+                End = requeue.Status == RequeueStatus.NotFound ? ExecutorRunEnd.NotFound : ExecutorRunEnd.RequeueConflict,
+                CurrentState = requeue.CurrentState,
+            };
+            var notRun = PhaseResults.NotRun(phase, refused, started) ?? throw new InvalidOperationException("a refused re-queue always gives a result");
+            return new PhaseAttemptOutcome(notRun, PhaseRaceWinner.ExecutorReported);
         }
 
-        if (requeue.Status == RequeueStatus.NotFailed)
-        {
-            return DrainResults.Interrupted(phase, requeue.CurrentState ?? string.Empty, "requeue_conflict",
-                $"Phase was {requeue.CurrentState} (not FAILED) when the drain tried to re-queue it; not run", null, started);
-        }
-
-        var model = phases[phase.Key];
         var attempt = attemptsMade.GetValueOrDefault(phase.Key);
         attemptsMade[phase.Key] = attempt + 1;
-        var behaviour = Model.Attempt(model, attempt, started);
+        var behaviour = Model.Attempt(phases[phase.Key], attempt, started);
         var timeout = (double)options.PhaseTimeoutSeconds;
         var budgetLeft = budgetDeadline is { } d ? (d - started).TotalSeconds : double.PositiveInfinity;
         var runsFor = behaviour.Hang ? double.PositiveInfinity : behaviour.DurationSeconds;
         var logs = $"sim://{phase.RunId}__{phase.PhaseId}";
-        DrainResult result;
+
+        // The total budget cuts the attempt when it runs out before the phase's time or the run's
+        // end; the phase timer when the run would outlast it; else the executor exits by itself.
+        PhaseRaceEnd race;
+        PhaseSettlement settled;
+        double elapsed;
+        long? telemetry;
         if (budgetLeft < Math.Min(timeout, runsFor))
         {
-            // The total budget runs out first: the attempt is cut and says nothing about the phase.
-            Clock.Advance(TimeSpan.FromSeconds(budgetLeft));
-            Store.RestoreToFailed(phase.RunId, phase.PhaseId, phase.LastFailureReason ?? string.Empty);
-
-            var message = string.Create(CultureInfo.InvariantCulture, $"Interrupted: total time budget of {options.MaxTotalMinutes:0.##} minutes reached; phase stopped and restored to FAILED");
-            return DrainResults.Interrupted(phase, PhaseStates.Failed, InterruptedByBudget, message, budgetLeft, started);
+            race = new PhaseRaceEnd(PhaseRaceWinner.BudgetDeadline);
+            elapsed = budgetLeft;
+            telemetry = null;
+            settled = new PhaseSettlement(true, PhaseStates.Executing, phase.LastFailureReason, Restored: true, ExecutorMayHaveStarted: true);
+            Store.RestoreToFailed(phase.RunId, phase.PhaseId, RestoreReasons.For(race, phase, options.PhaseTimeoutSeconds));
         }
-
-        if (runsFor > timeout)
+        else if (runsFor > timeout)
         {
-            var partial = new PhaseOutcome
-            {
-                FinalState = PhaseStates.Failed,
-                DurationSeconds = timeout,
-                TelemetryDelta = behaviour.PartialTelemetry(timeout),
-                StdoutPath = logs + ".stdout.txt",
-                StderrPath = logs + ".stderr.txt",
-            };
-            result = DrainResults.TimedOut(phase, PhaseStates.Failed, options.PhaseTimeoutSeconds, partial, started);
-            Store.RestoreToFailed(phase.RunId, phase.PhaseId, TimeoutRestoreReason(options.PhaseTimeoutSeconds));
-            Clock.Advance(TimeSpan.FromSeconds(timeout));
+            race = new PhaseRaceEnd(PhaseRaceWinner.PhaseTimer);
+            elapsed = timeout;
+            telemetry = behaviour.PartialTelemetry(timeout);
+            settled = new PhaseSettlement(true, PhaseStates.Executing, phase.LastFailureReason, Restored: true, ExecutorMayHaveStarted: true);
+            Store.RestoreToFailed(phase.RunId, phase.PhaseId, RestoreReasons.For(race, phase, options.PhaseTimeoutSeconds));
         }
         else
         {
-            var outcome = new PhaseOutcome
+            var finalState = behaviour.Success ? PhaseStates.Complete : PhaseStates.Failed;
+            var failureReason = behaviour.Success ? null : behaviour.FailureMessage;
+            race = new PhaseRaceEnd(PhaseRaceWinner.ExecutorReported, new ExecutorReport
             {
-                FinalState = behaviour.Success ? PhaseStates.Complete : PhaseStates.Failed,
-                LastFailureReason = behaviour.Success ? null : behaviour.FailureMessage,
+                End = ExecutorRunEnd.Exited,
+                InitialState = PhaseStates.Failed,
                 ReturnCode = behaviour.Success ? 0 : 1,
                 DurationSeconds = runsFor,
-                TelemetryDelta = behaviour.Telemetry,
                 StdoutPath = logs + ".stdout.txt",
                 StderrPath = logs + ".stderr.txt",
-            };
-            result = DrainResults.Completed(phase, PhaseStates.Failed, outcome, started);
-            Store.SetOutcome(phase.RunId, phase.PhaseId, outcome.FinalState, outcome.LastFailureReason);
-            Clock.Advance(TimeSpan.FromSeconds(runsFor));
+            });
+            elapsed = runsFor;
+            telemetry = behaviour.Telemetry;
+            settled = new PhaseSettlement(true, finalState, failureReason, Restored: false, ExecutorMayHaveStarted: true);
+            Store.SetOutcome(phase.RunId, phase.PhaseId, finalState, failureReason);
         }
 
+        var result = PhaseResults.Decide(new PhaseAttemptFacts
+        {
+            Phase = phase,
+            AttemptId = string.Empty,
+            Race = race,
+            Settlement = settled,
+            TelemetryDelta = telemetry,
+            ElapsedSeconds = elapsed,
+            Timestamp = started,
+            PhaseTimeoutSeconds = options.PhaseTimeoutSeconds,
+            MaxTotalMinutes = options.MaxTotalMinutes,
+            DefaultStdoutPath = logs + ".stdout.txt",
+            DefaultStderrPath = logs + ".stderr.txt",
+        });
+        Clock.Advance(TimeSpan.FromSeconds(elapsed));
         Store.TelemetryRows += result.TelemetryEventsCollected ?? 0;
-        return result;
+        return new PhaseAttemptOutcome(result, race.Winner);
     }
 }
