@@ -132,7 +132,7 @@ public static class BacklogGenerator
         return nature switch
         {
             PhaseNature.Hang => roll < 0.5 ? "Phase execution timed out after 1800 seconds" : "Executor timed out waiting for builder response",
-            PhaseNature.Deterministic => mode!.Message(random, at),
+            PhaseNature.Deterministic => (mode ?? throw new ArgumentNullException(nameof(mode), "a deterministic phase has a failure mode")).Message(random, at),
             PhaseNature.SlowSuccess => roll < 0.5 ? "Phase execution timed out after 900 seconds" : null,
             PhaseNature.Transient => roll < 0.4 ? null : BacklogModel.TransientMessage(random, at),
             _ => roll < 0.6 ? null : "Executor crashed: exit 137 (killed)",

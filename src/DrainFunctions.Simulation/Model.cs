@@ -152,7 +152,7 @@ public sealed class BacklogModel
             case PhaseNature.Hang:
                 return new AttemptBehaviour(true, false, double.PositiveInfinity, 0, null);
             case PhaseNature.Deterministic:
-                return new AttemptBehaviour(false, false, Minutes(random, 1, 5), 0, phase.Mode!.Message(random, at));
+                return new AttemptBehaviour(false, false, Minutes(random, 1, 5), 0, (phase.Mode ?? throw new InvalidOperationException($"deterministic phase {phase.Key} has no failure mode")).Message(random, at));
             default:
                 var success = random.NextDouble() < Shares.TransientSuccessProbability;
                 var duration = Minutes(random, 3, 12);
