@@ -19,13 +19,6 @@ namespace DrainFunctions.Durable.Orchestration;
 /// </summary>
 public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput, DrainSummaryOutput>
 {
-    /// <summary>
-    /// Quick retries for the activities that only touch the database or storage (not the
-    /// executor); an outage is then waited out by the orchestrator's own durable backoff.
-    /// </summary>
-    public static readonly TaskOptions StorageRetry = TaskOptions.FromRetryPolicy(
-        new RetryPolicy(maxNumberOfAttempts: 4, firstRetryInterval: TimeSpan.FromSeconds(1), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromSeconds(15)));
-
     public override async Task<DrainSummaryOutput> RunAsync(TaskOrchestrationContext context, DrainOrchestrationInput input)
     {
         ArgumentNullException.ThrowIfNull(context);

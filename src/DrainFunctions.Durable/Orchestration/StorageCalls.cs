@@ -23,6 +23,13 @@ internal sealed class StorageCalls(TaskOrchestrationContext context, LineLog log
 
     private static readonly TimeSpan MaxOutageDelay = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Quick retries for the activities that only touch the database or storage (not the
+    /// executor); an outage is then waited out by the orchestrator's own durable backoff.
+    /// </summary>
+    private static readonly TaskOptions Retry = TaskOptions.FromRetryPolicy(
+        new RetryPolicy(maxNumberOfAttempts: 4, firstRetryInterval: TimeSpan.FromSeconds(1), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromSeconds(15)));
+
     private DateTimeOffset Now => new(context.CurrentUtcDateTime, TimeSpan.Zero);
 
     public static TimeSpan NextOutageDelay(TimeSpan delay) => delay * 2 > MaxOutageDelay ? MaxOutageDelay : delay * 2;
@@ -42,7 +49,7 @@ internal sealed class StorageCalls(TaskOrchestrationContext context, LineLog log
         {
             try
             {
-                var result = await context.CallActivityAsync<T>(activity, activityInput, DrainOrchestrator.StorageRetry);
+                var result = await context.CallActivityAsync<T>(activity, activityInput, Retry);
                 if (outageSince is not null)
                 {
                     log.Add(string.Create(CultureInfo.InvariantCulture, $"  [RESUMED] reachable again after {(Now - outageSince.Value).TotalSeconds:0}s"));
