@@ -47,6 +47,20 @@ public class DrainLoopRulesTests
         Assert.Null(decision.Line);
     }
 
+    [Theory]
+    [InlineData(null, 0, 600, SessionStop.None)]
+    [InlineData(60.0, 0, 3599, SessionStop.None)]
+    [InlineData(60.0, 0, 3600, SessionStop.TimeLimit)]
+    [InlineData(0.5, 0, 31, SessionStop.TimeLimit)]
+    [InlineData(60.0, 10, 0, SessionStop.BatchComplete)]
+    public void BeforePhase_BudgetAndBatch_StopsWhenSpent(double? maxMinutes, int processed, int elapsedSeconds, SessionStop expected)
+    {
+        var start = new DateTimeOffset(2025, 12, 28, 6, 0, 7, TimeSpan.Zero);
+        var options = new DrainOptions { BatchSize = 10, MaxTotalMinutes = maxMinutes };
+
+        Assert.Equal(expected, DrainLoopRules.BeforePhase(processed, options, start, start.AddSeconds(elapsedSeconds)).Stop);
+    }
+
     [Fact]
     public void AfterPhase_BudgetCutThePhase_TimeLimitEvenWithZeroYieldStop()
     {
