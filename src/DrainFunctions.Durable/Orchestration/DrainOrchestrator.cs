@@ -15,7 +15,7 @@ namespace DrainFunctions.Durable.Orchestration;
 /// <see cref="TaskOrchestrationContext.CurrentUtcDateTime"/>, ids from
 /// <see cref="TaskOrchestrationContext.NewGuid"/>, all I/O in activities. It carries only the
 /// compact policy state and continues as new every <see cref="DrainOrchestrationInput.PhasesPerGeneration"/>
-/// phases so that its history stays bounded.
+/// phases so that its history stays bounded. Each phase is one <see cref="PhaseAttemptFlow"/>.
 /// </summary>
 public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput, DrainSummaryOutput>
 {

@@ -145,7 +145,7 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
             {
                 try
                 {
-                    end = new PhaseRaceEnd(PhaseRaceWinner.ExecutorReported, Report(await attempt.Run));
+                    end = new PhaseRaceEnd(PhaseRaceWinner.ExecutorReported, ExecutorReports.From(await attempt.Run));
                 }
                 catch (TaskFailedException ex) when (Outage.IsOutage(ex) && !calls.OutageTooLong(ref outageSince))
                 {
@@ -208,33 +208,6 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
 #pragma warning restore CA1849
         return end ?? new PhaseRaceEnd(PhaseRaceWinner.PhaseTimer);
     }
-
-    private static ExecutorReport Report(RunPhaseExecutorOutput output) => new()
-    {
-        End = output.Status switch
-        {
-            PhaseRunStatus.Completed => ExecutorRunEnd.Exited,
-            PhaseRunStatus.TimedOut => ExecutorRunEnd.TimedOut,
-            PhaseRunStatus.NotFound => ExecutorRunEnd.NotFound,
-            PhaseRunStatus.RequeueConflict => ExecutorRunEnd.RequeueConflict,
-            PhaseRunStatus.Adopted => ExecutorRunEnd.Adopted,
-            _ => ExecutorRunEnd.Stopped,
-        },
-        InitialState = output.InitialState,
-        CurrentState = output.CurrentState,
-        ReturnCode = output.ReturnCode,
-        DurationSeconds = output.DurationSeconds,
-        StdoutExcerpt = output.StdoutExcerpt,
-        StderrExcerpt = output.StderrExcerpt,
-        StdoutPath = output.StdoutPath,
-        StderrPath = output.StderrPath,
-        ReachedLlmBoundary = output.ReachedLlmBoundary,
-        FailedBeforeLlm = output.FailedBeforeLlm,
-        Adopted = output.Adopted,
-        AdoptedProcesses = output.AdoptedProcesses,
-        NeverStarted = output.NeverStarted,
-        ElsewhereOn = output.ElsewhereOn,
-    };
 
     /// <summary>The executor activity in flight and its phase timer at <paramref name="Authority"/> (deadline + grace).</summary>
     private sealed record Attempt(Task<RunPhaseExecutorOutput> Run, Task Timer, DateTimeOffset Authority);
