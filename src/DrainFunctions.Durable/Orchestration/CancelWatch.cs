@@ -37,12 +37,17 @@ internal sealed class CancelWatch
         return Requested;
     }
 
-    /// <summary>The event won a race: notes it, listens again after a graceful one, and returns it.</summary>
-    public CancelRequest Received()
+    /// <summary>
+    /// <paramref name="won"/> (an <see cref="Event"/> raced with) won a race: notes it, listens
+    /// again after a graceful one, and returns it. Listening again only when <paramref name="won"/>
+    /// is still the pending event keeps one listener when several races saw the same cancel.
+    /// </summary>
+    public CancelRequest Received(Task<CancelRequest> won)
     {
-        var request = Event.Result ?? new CancelRequest(CancelRequest.Graceful);
+        ArgumentNullException.ThrowIfNull(won);
+        var request = won.Result ?? new CancelRequest(CancelRequest.Graceful);
         Requested = request.IsNow || Requested is null ? request : Requested;
-        if (!request.IsNow)
+        if (!request.IsNow && won == Event)
         {
             Event = Listen();
         }

@@ -135,9 +135,10 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
                 race.Add(budgetTimer);
             }
 
-            if (watchCancel)
+            var cancelEvent = watchCancel ? cancel.Event : null;
+            if (cancelEvent is not null)
             {
-                race.Add(cancel.Event);
+                race.Add(cancelEvent);
             }
 
             var winner = await Task.WhenAny(race);
@@ -194,7 +195,9 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
                 continue;
             }
 
-            if (cancel.Received().IsNow)
+            // The cancel event. A graceful one lets the phase finish, but a later "now" (a second
+            // Ctrl-C) must still stop it, so the race goes on listening.
+            if (winner == cancelEvent && cancel.Received(cancelEvent).IsNow)
             {
                 end = new PhaseRaceEnd(PhaseRaceWinner.CancelNow);
                 break;
