@@ -68,7 +68,7 @@ public static class DrainCommand
         var environment = LocalEnvironment.FromProcess(database.Backlog);
         var executor = new LocalDrainHost.ExecutorSettings(invocation.Executor, invocation.ExecutorCommand, invocation.Workspace, invocation.Options.ApiUrl, demoTimeScale, VerifyExecutable: !invocation.Options.DryRun);
         await using var host = await LocalDrainHost.StartAsync(environment, database, executor, stderr);
-        var drains = new DrainService(host.Client, host.Sessions, host.Locks);
+        var drains = host.Drains;
 
         string instanceId;
         if (invocation.Resume)

@@ -77,7 +77,7 @@ public static class ServeCommand
 
         var environment = LocalEnvironment.FromProcess(database.Backlog);
         await using var host = await LocalDrainHost.StartAsync(environment, database, executor, stderr);
-        var api = new DrainApi(new DrainService(host.Client, host.Sessions, host.Locks), host.Ledger, new DrainOptions());
+        var api = new DrainApi(host.Drains, host.Ledger, new DrainOptions());
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
