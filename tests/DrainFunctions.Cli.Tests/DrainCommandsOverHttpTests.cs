@@ -90,17 +90,7 @@ public sealed class DrainCommandsOverHttpTests : IAsyncLifetime
         Assert.Equal(1, noKey.ExitCode);
         Assert.Contains("answered 401", noKey.Stderr, StringComparison.Ordinal);
         Assert.Equal((1, "drain status: session batch-drain-20200101-000000 not found\n"), (unknown.ExitCode, unknown.Stderr));
-        Assert.Equal((0, $"Cancel requested (now): session {sessionId} stops its current phase, restores it and stops\n"), (cancel.ExitCode, cancel.Stdout));
-        Assert.Equal(0, followCode);
-        Assert.Contains("complaint on stderr", follow.Stderr, StringComparison.Ordinal);
-        Assert.True(watchCode is 0 or 1, watch.Stderr);
-        Assert.Contains("[CANCELLED] Cancel requested (now)", watch.Stdout, StringComparison.Ordinal);
-        Assert.Contains("BATCH DRAIN SUMMARY", watch.Stdout, StringComparison.Ordinal);
-        var json = JsonDocument.Parse(ended.Stdout).RootElement;
-        Assert.Equal("cancelled", json.GetProperty("state").GetString());
-        Assert.Equal(2, json.GetProperty("batchSize").GetInt32());
-        Assert.Equal(1, again.ExitCode);
-        Assert.StartsWith($"drain cancel: session {sessionId} is not running (Completed)", again.Stderr, StringComparison.Ordinal);
+        DrainCommandsTests.AssertCancelledNow(sessionId, cancel, (follow, followCode), (watch, watchCode), ended, again);
         Assert.Equal(1, otherPhase.ExitCode);
         Assert.Equal($"drain logs: no log of phase {run}/no-such-phase in session {sessionId}\n", otherPhase.Stderr);
     }

@@ -123,13 +123,25 @@ public sealed class DrainCommandsTests : IDisposable
         Assert.True(running.ExitCode == 0, running.Stderr);
         Assert.Contains("State:         running\n", running.Stdout, StringComparison.Ordinal);
         Assert.Contains($"Current phase: {run}:{phase}\n", running.Stdout, StringComparison.Ordinal);
-        Assert.Equal((0, $"Cancel requested (now): session {sessionId} stops its current phase, restores it and stops\n"), (cancel.ExitCode, cancel.Stdout));
         Assert.Contains("[CANCELLED] Cancel requested (now) - current phase stopped and restored", drain.Stdout, StringComparison.Ordinal);
-        Assert.Equal(0, followCode);
-        Assert.Contains("complaint on stderr", follow.Stderr, StringComparison.Ordinal);
-        Assert.True(watchCode is 0 or 1, watch.Stderr);
-        Assert.Contains("[CANCELLED] Cancel requested (now)", watch.Stdout, StringComparison.Ordinal);
-        Assert.Contains("BATCH DRAIN SUMMARY", watch.Stdout, StringComparison.Ordinal);
+        AssertCancelledNow(sessionId, cancel, (follow, followCode), (watch, watchCode), ended, again);
+        Assert.Equal((0, $"hello from {run}/{phase}\n", "complaint on stderr\n"), (logs.ExitCode, logs.Stdout, logs.Stderr));
+        Assert.Equal(1, otherPhase.ExitCode);
+    }
+
+    /// <summary>
+    /// What every way of reaching the drains shows after <c>cancel --now</c> of a drain that was being
+    /// followed and watched: the cancel's line, the follower's end, the watcher's last lines and
+    /// summary, the state (<c>--output json</c>) and a second cancel refused.
+    /// </summary>
+    internal static void AssertCancelledNow(string sessionId, CliResult cancel, (DrainProcess Process, int Code) follow, (DrainProcess Process, int Code) watch, CliResult ended, CliResult again)
+    {
+        Assert.Equal((0, $"Cancel requested (now): session {sessionId} stops its current phase, restores it and stops\n"), (cancel.ExitCode, cancel.Stdout));
+        Assert.Equal(0, follow.Code);
+        Assert.Contains("complaint on stderr", follow.Process.Stderr, StringComparison.Ordinal);
+        Assert.True(watch.Code is 0 or 1, watch.Process.Stderr);
+        Assert.Contains("[CANCELLED] Cancel requested (now)", watch.Process.Stdout, StringComparison.Ordinal);
+        Assert.Contains("BATCH DRAIN SUMMARY", watch.Process.Stdout, StringComparison.Ordinal);
         var json = JsonDocument.Parse(ended.Stdout).RootElement;
         Assert.Equal("cancelled", json.GetProperty("state").GetString());
         Assert.Equal("Cancelled", json.GetProperty("stop").GetString());
@@ -137,8 +149,6 @@ public sealed class DrainCommandsTests : IDisposable
         Assert.Equal(2, json.GetProperty("batchSize").GetInt32());
         Assert.Equal(1, again.ExitCode);
         Assert.StartsWith($"drain cancel: session {sessionId} is not running (Completed)", again.Stderr, StringComparison.Ordinal);
-        Assert.Equal((0, $"hello from {run}/{phase}\n", "complaint on stderr\n"), (logs.ExitCode, logs.Stdout, logs.Stderr));
-        Assert.Equal(1, otherPhase.ExitCode);
     }
 
     /// <summary>The run and phase of a <c>  Draining: RUN / PHASE (index N)</c> line.</summary>

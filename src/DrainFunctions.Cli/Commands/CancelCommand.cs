@@ -29,13 +29,11 @@ public static class CancelCommand
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
-        await using var drains = await DrainControl.OpenAsync(args.Endpoint, stderr);
-        if (drains is null)
-        {
-            return 1;
-        }
+        return await DrainControl.RunAsync(args.Endpoint, stderr, async drains => Report(args, await drains.CancelAsync(args.SessionId, args.Now, cancellationToken), stdout, stderr));
+    }
 
-        var cancel = await drains.CancelAsync(args.SessionId, args.Now, cancellationToken);
+    private static int Report(CancelArgs args, DrainCancel cancel, TextWriter stdout, TextWriter stderr)
+    {
         switch (cancel.Status)
         {
             case DrainCancelStatus.NotFound:

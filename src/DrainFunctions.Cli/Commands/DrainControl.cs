@@ -7,6 +7,14 @@ public static class DrainControl
     public static async Task<IDrainControl?> OpenAsync(DrainEndpoint? endpoint, TextWriter stderr) =>
         endpoint is null ? await LocalDrainControl.ConnectAsync(stderr) : new HttpDrainControl(endpoint);
 
+    /// <summary>Runs <paramref name="command"/> on the drain service; exit 1 when it cannot be reached (the reason printed).</summary>
+    public static async Task<int> RunAsync(DrainEndpoint? endpoint, TextWriter stderr, Func<IDrainControl, Task<int>> command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        await using var drains = await OpenAsync(endpoint, stderr);
+        return drains is null ? 1 : await command(drains);
+    }
+
     /// <summary>A session id operand, checked before anything is asked: a wrong one is bad usage (exit 2).</summary>
     public static string SessionOperand(string value) =>
         Core.Sessions.SessionIds.IsValid(value)

@@ -33,12 +33,12 @@ public static class LogsCommand
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
         ArgumentNullException.ThrowIfNull(interrupts);
-        await using var drains = await DrainControl.OpenAsync(args.Endpoint, stderr);
-        if (drains is null)
-        {
-            return 1;
-        }
+        return await DrainControl.RunAsync(args.Endpoint, stderr, drains => PrintAsync(args, drains, stdout, stderr, interrupts, cancellationToken));
+    }
 
+    /// <summary>Prints the log from its start; following, prints what comes after until the phase ends.</summary>
+    private static async Task<int> PrintAsync(LogsArgs args, IDrainControl drains, TextWriter stdout, TextWriter stderr, Interrupts interrupts, CancellationToken cancellationToken)
+    {
         long stdoutAt = 0, stderrAt = 0;
         while (true)
         {

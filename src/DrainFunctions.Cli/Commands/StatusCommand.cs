@@ -31,13 +31,13 @@ public static class StatusCommand
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
-        await using var drains = await DrainControl.OpenAsync(args.Endpoint, stderr);
-        if (drains is null)
-        {
-            return 1;
-        }
+        ArgumentNullException.ThrowIfNull(stderr);
+        return await DrainControl.RunAsync(args.Endpoint, stderr, async drains => Report(args, await drains.StatusAsync(args.SessionId, cancellationToken), stdout, stderr));
+    }
 
-        if (await drains.StatusAsync(args.SessionId, cancellationToken) is not { } drain)
+    private static int Report(StatusArgs args, DrainView? found, TextWriter stdout, TextWriter stderr)
+    {
+        if (found is not { } drain)
         {
             stderr.WriteLine($"drain status: session {args.SessionId} not found");
             return 1;
