@@ -75,6 +75,8 @@ public sealed class DrainCommandsOverHttpTests : IAsyncLifetime
         using var watch = DrainProcess.Start(Client(), "watch", sessionId, "--endpoint", Endpoint);
         follow.WaitForLine(l => l == $"hello from {run}/{phase}", TimeSpan.FromMinutes(1));
         watch.WaitForLine(l => l.StartsWith("  Draining: ", StringComparison.Ordinal), TimeSpan.FromMinutes(1));
+        var (detachedCode, detached) = await WatchWithCtrlCAsync(sessionId);
+        var stillRunning = await RunAsync(Client(), "status", sessionId, "--endpoint", Endpoint);
         var cancel = await RunAsync(Client(), "cancel", sessionId, "--now", "--endpoint", Endpoint);
         var followCode = await follow.WaitForExitAsync(TimeSpan.FromMinutes(1));
         var watchCode = await watch.WaitForExitAsync(TimeSpan.FromMinutes(1));
@@ -90,9 +92,23 @@ public sealed class DrainCommandsOverHttpTests : IAsyncLifetime
         Assert.Equal(1, noKey.ExitCode);
         Assert.Contains("answered 401", noKey.Stderr, StringComparison.Ordinal);
         Assert.Equal((1, "drain status: session batch-drain-20200101-000000 not found\n"), (unknown.ExitCode, unknown.Stderr));
+        Assert.Equal(130, detachedCode);
+        Assert.Equal($"drain: stopped watching; session {sessionId} goes on (drain cancel {sessionId} stops it)\n", detached);
+        Assert.Contains("State:         running\n", stillRunning.Stdout, StringComparison.Ordinal);
         DrainCommandsTests.AssertCancelledNow(sessionId, cancel, (follow, followCode), (watch, watchCode), ended, again);
         Assert.Equal(1, otherPhase.ExitCode);
         Assert.Equal($"drain logs: no log of phase {run}/no-such-phase in session {sessionId}\n", otherPhase.Stderr);
+    }
+
+    /// <summary><c>drain watch</c> with Ctrl-C already pressed: it stops watching and leaves the drain running.</summary>
+    private async Task<(int Code, string Stderr)> WatchWithCtrlCAsync(string sessionId)
+    {
+        var interrupts = new Local.Interrupts();
+        interrupts.Request();
+        using var stdout = new StringWriter { NewLine = "\n" };
+        using var stderr = new StringWriter { NewLine = "\n" };
+        var code = await Commands.WatchCommand.RunAsync(new Commands.WatchArgs(sessionId, new Commands.DrainEndpoint(new Uri(Endpoint), Key)), stdout, stderr, interrupts);
+        return (code, stderr.ToString());
     }
 
     /// <summary>The run and phase the drain runs now, once it runs one.</summary>

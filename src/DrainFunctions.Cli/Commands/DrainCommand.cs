@@ -126,7 +126,7 @@ public static class DrainCommand
         var watched = await WatchAsync(drains, instanceId, progress, stderr, interrupts, liveStatus: !Console.IsErrorRedirected && !Console.IsOutputRedirected, detachOnInterrupt: detachOnInterrupt);
         if (watched.Detached)
         {
-            stderr.WriteLine($"drain: stopped watching; the drain {instanceId} goes on (drain cancel SESSION stops it)");
+            stderr.WriteLine($"drain: stopped watching {instanceId}; the drain goes on (drain cancel stops it)");
             return 130;
         }
 
