@@ -1,4 +1,5 @@
 using System.Globalization;
+using DrainFunctions.Core.Options;
 using DrainFunctions.Core.Sessions;
 
 namespace DrainFunctions.Simulation;
@@ -312,14 +313,14 @@ public static class SimulateCommand
 
                     a = a with { LedgerRepeatStop = repeatStop == "on" };
                     break;
-                case "--ledger-window-hours": o = o with { LedgerWindowHours = Int(1) }; break;
-                case "--batch-size": o = o with { BatchSize = Int(1) }; break;
-                case "--phase-timeout-seconds": o = o with { PhaseTimeoutSeconds = Int(1) }; break;
-                case "--max-total-minutes": o = o with { MaxTotalMinutes = Dbl(0, double.MaxValue, exclusiveMin: true) }; break;
-                case "--max-timeouts-per-run": o = o with { MaxTimeoutsPerRun = Int(1) }; break;
-                case "--max-attempts-per-phase": o = o with { MaxAttemptsPerPhase = Int(1) }; break;
-                case "--max-fingerprint-repeats": o = o with { MaxFingerprintRepeats = Int(1) }; break;
-                case "--max-consecutive-zero-yield": o = o with { MaxConsecutiveZeroYield = Int(1) }; break;
+                case "--ledger-window-hours": o = o.With(DrainOptionCatalog.LedgerWindowHours, Int(1)); break;
+                case "--batch-size": o = o.With(DrainOptionCatalog.BatchSize, Int(1)); break;
+                case "--phase-timeout-seconds": o = o.With(DrainOptionCatalog.PhaseTimeoutSeconds, Int(1)); break;
+                case "--max-total-minutes": o = o.With(DrainOptionCatalog.MaxTotalMinutes, Dbl(0, double.MaxValue, exclusiveMin: true)); break;
+                case "--max-timeouts-per-run": o = o.With(DrainOptionCatalog.MaxTimeoutsPerRun, Int(1)); break;
+                case "--max-attempts-per-phase": o = o.With(DrainOptionCatalog.MaxAttemptsPerPhase, Int(1)); break;
+                case "--max-fingerprint-repeats": o = o.With(DrainOptionCatalog.MaxFingerprintRepeats, Int(1)); break;
+                case "--max-consecutive-zero-yield": o = o.With(DrainOptionCatalog.MaxConsecutiveZeroYield, Int(1)); break;
                 case "--skip-run-prefix":
                     var prefix = Value();
                     if (prefix.Length == 0)
@@ -329,7 +330,7 @@ public static class SimulateCommand
 
                     prefixes.Add(prefix);
                     break;
-                case "--sample-first": o = o with { SampleFirst = true }; break;
+                case "--sample-first": o = o.With(DrainOptionCatalog.SampleFirst, true); break;
                 case "--share-transient": shares = shares with { Transient = Dbl(0, 1, false) }; break;
                 case "--share-deterministic": shares = shares with { Deterministic = Dbl(0, 1, false) }; break;
                 case "--share-hang": shares = shares with { Hang = Dbl(0, 1, false) }; break;
@@ -348,7 +349,7 @@ public static class SimulateCommand
             throw new FlagException("--share-transient, --share-deterministic, --share-hang, --share-slow and --share-quick must not all be 0");
         }
 
-        o = o with { SkipRunPrefixes = prefixes };
+        o = o.With(DrainOptionCatalog.SkipRunPrefixes, prefixes);
         scenario ??= scheduleGiven ? "schedule" : "both";
         a = a with
         {

@@ -96,7 +96,7 @@ public sealed class DrainApi(DrainService drains, BlobLedgerStore ledger, DrainO
             return Answer(choice);
         }
 
-        var resumed = options with { BatchSize = body is null || !body.Contains("\"batchSize\"", StringComparison.Ordinal) ? session.BatchSize : options.BatchSize };
+        var resumed = options with { BatchSize = parsed.Given.Contains(DrainOptionCatalog.BatchSize) ? options.BatchSize : session.BatchSize };
         return Answer(await drains.ResumeAsync(session, resumed, cancellationToken));
     }
 
