@@ -9,7 +9,7 @@ using Microsoft.DurableTask.Client;
 
 namespace DrainFunctions.App;
 
-/// <summary>The HTTP API (function-key auth): each function maps its route to a <see cref="DrainApi"/> method.</summary>
+/// <summary>The HTTP API (function-key auth): each function maps its route to a <see cref="DrainApi"/> method over the <see cref="DrainService"/>.</summary>
 public sealed class HttpFunctions(BlobSessionStore sessions, BlobLedgerStore ledger, DrainLockStore locks, DrainOptions defaults)
 {
     [Function("StartDrain")]
@@ -39,6 +39,10 @@ public sealed class HttpFunctions(BlobSessionStore sessions, BlobLedgerStore led
     [Function("GetDrainLogs")]
     public async Task<IActionResult> Logs([HttpTrigger(AuthorizationLevel.Function, "get", Route = "drains/{sessionId}/logs/{runId}/{phaseId}")] HttpRequest req, string sessionId, string runId, string phaseId, [DurableClient] DurableTaskClient client) =>
         Map(Refuse(req) ?? await Api(client).LogsAsync(sessionId, runId, phaseId, req.HttpContext.RequestAborted), req);
+
+    [Function("FollowDrainLogs")]
+    public async Task<IActionResult> FollowLogs([HttpTrigger(AuthorizationLevel.Function, "get", Route = "drains/{sessionId}/logs/{runId}/{phaseId}/follow")] HttpRequest req, string sessionId, string runId, string phaseId, [DurableClient] DurableTaskClient client) =>
+        Map(Refuse(req) ?? await Api(client).FollowLogsAsync(sessionId, runId, phaseId, req.Query["stdoutFrom"].ToString(), req.Query["stderrFrom"].ToString(), req.HttpContext.RequestAborted), req);
 
     [Function("CancelDrain")]
     public async Task<IActionResult> Cancel([HttpTrigger(AuthorizationLevel.Function, "post", Route = "drains/{sessionId}/cancel")] HttpRequest req, string sessionId, [DurableClient] DurableTaskClient client) =>
@@ -84,5 +88,5 @@ public sealed class HttpFunctions(BlobSessionStore sessions, BlobLedgerStore led
         return error ?? await handler(body, req.HttpContext.RequestAborted);
     }
 
-    private DrainApi Api(DurableTaskClient client) => new(client, sessions, ledger, locks, defaults);
+    private DrainApi Api(DurableTaskClient client) => new(new DrainService(client, sessions, locks), ledger, defaults);
 }

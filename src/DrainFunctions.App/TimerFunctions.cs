@@ -15,7 +15,7 @@ public sealed partial class TimerFunctions(DrainOptions options, BlobSessionStor
     public async Task Run([TimerTrigger("%DRAIN_SCHEDULE%")] TimerInfo timer, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
     {
         var enabled = bool.TryParse(configuration["DRAIN_SCHEDULE_ENABLED"], out var on) && on;
-        var tick = await new ScheduledDrain(client, new DrainLauncher(client, sessions, locks), options).TickAsync(enabled, cancellationToken);
+        var tick = await new ScheduledDrain(new DrainService(client, sessions, locks), options).TickAsync(enabled, cancellationToken);
         switch (tick.Outcome)
         {
             case TickOutcome.Started:

@@ -10,6 +10,10 @@ public static class CommandLine
         usage: drain [drain flags]            run a batch drain on DATABASE_URL (drain --help lists the flags)
                drain demo                     a real durable drain on a fresh SQLite demo backlog
                drain serve [--port N] [--key KEY]   the Function App's HTTP API on the local durable host
+               drain status ID [--output table|json]   a drain's state, progress and stop reason
+               drain cancel ID [--now]        stop a drain after its current phase (--now: stop that phase too)
+               drain logs ID RUN PHASE [--follow]   a phase's captured output
+               drain watch ID                 print a drain's progress lines until it ends
                drain sessions list|show ID|import PATH...
                drain ledger show|forget RUN   what drains remember across sessions
                drain report ID|FILE           print the summary report of a stored session or a session file
@@ -42,6 +46,10 @@ public static class CommandLine
                 "demo" => await DemoCommand.RunAsync(rest, stdout, stderr, interrupts),
                 "ledger" => await LedgerCommand.RunAsync(rest, stdout, stderr),
                 "serve" => await ServeCommand.RunAsync(rest, stdout, stderr, interrupts),
+                "status" => rest.Contains("--help") ? Help(stdout, StatusCommand.Usage) : await StatusCommand.RunAsync(StatusCommand.Parse(rest), stdout, stderr),
+                "cancel" => rest.Contains("--help") ? Help(stdout, CancelCommand.Usage) : await CancelCommand.RunAsync(CancelCommand.Parse(rest), stdout, stderr),
+                "logs" => rest.Contains("--help") ? Help(stdout, LogsCommand.Usage) : await LogsCommand.RunAsync(LogsCommand.Parse(rest), stdout, stderr, interrupts),
+                "watch" => rest.Contains("--help") ? Help(stdout, WatchCommand.Usage) : await WatchCommand.RunAsync(WatchCommand.Parse(rest), stdout, stderr, interrupts),
                 "help" or "-h" => Help(stdout),
                 _ => throw new UsageException($"argument command: invalid choice: '{args[0]}' (choose from 'demo', 'serve', 'sessions', 'ledger', 'report', 'fingerprint', 'db', 'simulate', or drain flags such as --batch-size)"),
             };
@@ -50,6 +58,11 @@ public static class CommandLine
         {
             stderr.WriteLine($"drain: error: {ex.Message}");
             return 2;
+        }
+        catch (RemoteAnswerException ex)
+        {
+            stderr.WriteLine($"drain: {ex.Message}");
+            return 1;
         }
         catch (Exception ex) when (ex is DrainFunctions.Data.BacklogAccessException or DrainFunctions.Data.BacklogSchemaException)
         {
@@ -66,9 +79,9 @@ public static class CommandLine
         }
     }
 
-    private static int Help(TextWriter stdout)
+    private static int Help(TextWriter stdout, string usage = Usage)
     {
-        stdout.WriteLine(Usage);
+        stdout.WriteLine(usage);
         return 0;
     }
 }

@@ -48,7 +48,24 @@ public sealed class LocalDurableHost : IAsyncDisposable
         Action<DurableTaskRegistry> registerTasks,
         Action<IServiceCollection>? configureServices = null,
         ILoggerFactory? loggerFactory = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        await StartAsync(options, registerTasks, configureServices, loggerFactory, clientOnly: false, cancellationToken);
+
+    /// <summary>
+    /// A client of the task hub and nothing else: its sidecar serves the client's API only and no
+    /// worker runs, so a command that reads or signals drains (status, cancel, logs) never picks up
+    /// a drain's work, however briefly it runs.
+    /// </summary>
+    public static Task<LocalDurableHost> StartClientAsync(LocalHostOptions options, Action<IServiceCollection>? configureServices = null, CancellationToken cancellationToken = default) =>
+        StartAsync(options, _ => { }, configureServices, null, clientOnly: true, cancellationToken);
+
+    private static async Task<LocalDurableHost> StartAsync(
+        LocalHostOptions options,
+        Action<DurableTaskRegistry> registerTasks,
+        Action<IServiceCollection>? configureServices,
+        ILoggerFactory? loggerFactory,
+        bool clientOnly,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(registerTasks);
@@ -86,6 +103,7 @@ public sealed class LocalDurableHost : IAsyncDisposable
                     services.AddSingleton<IOrchestrationService>(service);
                     services.AddSingleton<IOrchestrationServiceClient>(service);
                     services.AddSingleton<TaskHubGrpcServer>();
+                    services.Configure<TaskHubGrpcServerOptions>(server => server.Mode = clientOnly ? TaskHubGrpcServerMode.ApiServerOnly : TaskHubGrpcServerMode.ApiServerAndDispatcher);
                 });
                 web.Configure(app =>
                 {
@@ -104,6 +122,16 @@ public sealed class LocalDurableHost : IAsyncDisposable
             {
                 services.AddSingleton<IHostLifetime, ManualLifetime>();
                 configureServices?.Invoke(services);
+                if (clientOnly)
+                {
+                    services.AddDurableTaskClient(builder =>
+                    {
+                        builder.UseGrpc(channel);
+                        builder.RegisterDirectly();
+                    });
+                    return;
+                }
+
                 services.AddDurableTaskWorker(builder =>
                 {
                     builder.UseGrpc(grpc =>

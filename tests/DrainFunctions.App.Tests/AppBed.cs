@@ -74,7 +74,10 @@ public sealed class AppBed : IAsyncDisposable
     public DrainLockStore Locks { get; }
 
     /// <summary>The scheduled drain as the timer function builds it.</summary>
-    public ScheduledDrain Timer => new(Client, new DrainLauncher(Client, Sessions, Locks), Defaults);
+    public ScheduledDrain Timer => new(Drains, Defaults);
+
+    /// <summary>The drain service every entry point uses.</summary>
+    public DrainService Drains => new(Client, Sessions, Locks);
 
     public DurableTaskTestHost Host { get; private set; } = null!;
 
@@ -82,7 +85,7 @@ public sealed class AppBed : IAsyncDisposable
 
     public DrainOptions Defaults { get; set; } = new() { BatchSize = 3, PhaseTimeoutSeconds = 120 };
 
-    public DrainApi Api => new(Client, Sessions, Ledger, Locks, Defaults) { PreviewWait = TimeSpan.FromSeconds(60) };
+    public DrainApi Api => new(Drains, Ledger, Defaults) { PreviewWait = TimeSpan.FromSeconds(60) };
 
     public void Hang(bool on)
     {

@@ -70,6 +70,7 @@ public sealed class FunctionsMetadataTests
     [InlineData("GetDrain", "drains/{sessionId}", "get")]
     [InlineData("GetDrainSummary", "drains/{sessionId}/summary", "get")]
     [InlineData("GetDrainLogs", "drains/{sessionId}/logs/{runId}/{phaseId}", "get")]
+    [InlineData("FollowDrainLogs", "drains/{sessionId}/logs/{runId}/{phaseId}/follow", "get")]
     [InlineData("CancelDrain", "drains/{sessionId}/cancel", "post")]
     [InlineData("PreviewDrain", "drains/preview", "post")]
     [InlineData("ResumeDrain", "drains/resume", "post")]

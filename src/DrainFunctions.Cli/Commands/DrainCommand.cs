@@ -68,27 +68,24 @@ public static class DrainCommand
         var environment = LocalEnvironment.FromProcess(database.Backlog);
         var executor = new LocalDrainHost.ExecutorSettings(invocation.Executor, invocation.ExecutorCommand, invocation.Workspace, invocation.Options.ApiUrl, demoTimeScale, VerifyExecutable: !invocation.Options.DryRun);
         await using var host = await LocalDrainHost.StartAsync(environment, database, executor, stderr);
-        var catalog = new SessionCatalog(host.Sessions);
-        var launcher = new DrainLauncher(host.Client, host.Sessions, host.Locks);
+        var drains = host.Drains;
 
         string instanceId;
         if (invocation.Resume)
         {
-            var attached = await FindRunningDrainAsync(host.Client);
-            if (attached is not null)
+            var choice = await drains.ChooseResumeAsync(null);
+            if (choice.Running is { } attached)
             {
-                progress.WriteLine($"Re-attaching to the running drain {attached}");
-                instanceId = attached;
+                progress.WriteLine($"Re-attaching to the running drain {attached.InstanceId}");
+                instanceId = attached.InstanceId;
             }
-            else if (await catalog.NewestIncompleteAsync() is { } saved)
+            else if (choice.Session is { } saved)
             {
                 progress.WriteLine($"Resuming session {saved.SessionId} ({saved.State.TotalProcessed}/{saved.BatchSize} processed)");
-                saved.State = await WithPriorAttemptsAsync(saved.State, catalog, invocation.Options, saved.SessionId);
-                var launch = await launcher.ResumeAsync(saved, invocation.Options with { BatchSize = saved.BatchSize }, $"{saved.SessionId}-resume-{Guid.NewGuid():N}");
-                if (launch is not { Started: true, InstanceId: { } resumedId })
+                var resumed = await drains.ResumeAsync(saved, invocation.Options with { BatchSize = saved.BatchSize });
+                if (resumed is not { Started: true, InstanceId: { } resumedId })
                 {
-                    stderr.WriteLine($"drain: {launch.Busy}; a database is drained by one drain at a time");
-                    return 1;
+                    return Refused(resumed, environment, stderr);
                 }
 
                 instanceId = resumedId;
@@ -101,35 +98,38 @@ public static class DrainCommand
         }
         else
         {
-            // One drain at a time per task hub (and so per database), as the HTTP API answers 409:
-            // a drain whose host was killed is still running in the hub and goes on with --resume.
-            if (!invocation.Options.DryRun && await FindRunningDrainAsync(host.Client) is { } running)
+            // One drain at a time per database, as the HTTP API answers 409: a drain whose host was
+            // killed is still running in the hub and goes on with --resume. A dry run takes no lock
+            // and claims no session.
+            var started = await drains.StartAsync(invocation.Options);
+            if (started is not { Started: true, InstanceId: { } startedId })
             {
-                stderr.WriteLine($"drain: a drain is already running in task hub {environment.TaskHubName} (instance {running}); re-attach to it with --resume");
-                return 1;
+                return Refused(started, environment, stderr);
             }
 
-            var state = await WithPriorAttemptsAsync(new PolicyState(), catalog, invocation.Options, null);
-            if (invocation.Options.DryRun)
-            {
-                // A dry run touches nothing, so it takes no lock and claims no session.
-                instanceId = await host.Client.ScheduleNewOrchestrationInstanceAsync(nameof(DrainOrchestrator), new DrainOrchestrationInput { Options = invocation.Options, State = state });
-            }
-            else
-            {
-                var launch = await launcher.StartAsync(invocation.Options, state);
-                if (launch is not { Started: true, InstanceId: { } startedId })
-                {
-                    stderr.WriteLine($"drain: {launch.Busy}; a database is drained by one drain at a time");
-                    return 1;
-                }
-
-                instanceId = startedId;
-            }
+            instanceId = startedId;
         }
 
-        var watched = await WatchAsync(host.Client, instanceId, progress, stderr, interrupts, liveStatus: !Console.IsErrorRedirected && !Console.IsOutputRedirected,
-            loadSession: id => host.Sessions.LoadAsync(id));
+        return await WatchToEndAsync(drains, instanceId, progress, stdout, stderr, interrupts, invocation.Json);
+    }
+
+    /// <summary>
+    /// Follows the drain <paramref name="instanceId"/> to its end as <c>drain</c> shows it: its
+    /// progress lines, then its summary (<paramref name="json"/>: and the session JSON on stdout);
+    /// exit 0 when no phase failed, 1 otherwise, 130 after Ctrl-C. <paramref name="detachOnInterrupt"/>:
+    /// Ctrl-C stops watching and leaves the drain running, instead of cancelling it.
+    /// </summary>
+    public static async Task<int> WatchToEndAsync(DrainService drains, string instanceId, TextWriter progress, TextWriter stdout, TextWriter stderr, Interrupts interrupts, bool json = false, bool detachOnInterrupt = false)
+    {
+        ArgumentNullException.ThrowIfNull(drains);
+        ArgumentNullException.ThrowIfNull(interrupts);
+        var watched = await WatchAsync(drains, instanceId, progress, stderr, interrupts, liveStatus: !Console.IsErrorRedirected && !Console.IsOutputRedirected, detachOnInterrupt: detachOnInterrupt);
+        if (watched.Detached)
+        {
+            stderr.WriteLine($"drain: stopped watching {instanceId}; the drain goes on (drain cancel stops it)");
+            return 130;
+        }
+
         if (watched.Output is not { } output)
         {
             stderr.WriteLine($"drain: the drain orchestration ended as {watched.Status}: {watched.Failure}");
@@ -138,16 +138,16 @@ public static class DrainCommand
 
         if (!output.DryRun)
         {
-            var summary = await host.Sessions.ReadTextAsync(BlobSessionStore.SummaryBlobName(output.SessionId));
+            var summary = await drains.Sessions.ReadTextAsync(BlobSessionStore.SummaryBlobName(output.SessionId));
             progress.WriteLine();
             progress.Write(summary ?? $"(no summary was written for {output.SessionId})\n");
-            if (invocation.Json && await host.Sessions.ReadTextAsync(BlobSessionStore.SessionBlobName(output.SessionId)) is { } json)
+            if (json && await drains.Sessions.ReadTextAsync(BlobSessionStore.SessionBlobName(output.SessionId)) is { } session)
             {
-                stdout.Write(json);
+                stdout.Write(session);
                 stdout.WriteLine();
             }
         }
-        else if (invocation.Json)
+        else if (json)
         {
             stdout.WriteLine(JsonSerializer.Serialize(new { session_id = output.SessionId, dry_run = true, picks = output.DryRunPicks }));
         }
@@ -161,38 +161,20 @@ public static class DrainCommand
         return output.TotalFailed == 0 ? 0 : 1;
     }
 
-    /// <summary>
-    /// Attempts per phase from the stored sessions (when the cross-session ledger is off; with it
-    /// on, the ledger is the memory across sessions and counting here too would count twice).
-    /// </summary>
-    private static async Task<PolicyState> WithPriorAttemptsAsync(PolicyState state, SessionCatalog catalog, DrainOptions options, string? exceptSessionId)
+    /// <summary>A start or resume refused: another drain runs on the database (here, or elsewhere holding its lock).</summary>
+    private static int Refused(DrainStart start, LocalEnvironment environment, TextWriter stderr)
     {
-        if (!options.LedgerEnabled && !options.DryRun)
-        {
-            state.PriorAttempts = await catalog.PriorAttemptsAsync(DateTimeOffset.UtcNow, TimeSpan.FromHours(options.LedgerWindowHours), exceptSessionId);
-        }
-
-        return state;
+        stderr.WriteLine(start.Running is { } running
+            ? $"drain: a drain is already running in task hub {environment.TaskHubName} (instance {running.InstanceId}); re-attach to it with --resume"
+            : $"drain: {start.Refusal?.Busy}; a database is drained by one drain at a time");
+        return 1;
     }
 
-    private static async Task<string?> FindRunningDrainAsync(DurableTaskClient client)
+    public sealed record WatchResult(OrchestrationRuntimeStatus Status, DrainSummaryOutput? Output, string? Failure)
     {
-        var query = new OrchestrationQuery
-        {
-            Statuses = [OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Pending],
-        };
-        await foreach (var instance in client.GetAllInstancesAsync(query))
-        {
-            if (instance.Name == nameof(DrainOrchestrator))
-            {
-                return instance.InstanceId;
-            }
-        }
-
-        return null;
+        /// <summary>The watcher stopped on Ctrl-C and left the drain running.</summary>
+        public bool Detached { get; init; }
     }
-
-    public sealed record WatchResult(OrchestrationRuntimeStatus Status, DrainSummaryOutput? Output, string? Failure);
 
     private static async Task<DrainSession?> TryLoadAsync(Func<string, Task<DrainSession?>> loadSession, string sessionId)
     {
@@ -270,21 +252,23 @@ public static class DrainCommand
     private static readonly TimeSpan SessionCheckEvery = TimeSpan.FromSeconds(10);
 
     public static async Task<WatchResult> WatchAsync(
-        DurableTaskClient client,
+        DrainService drains,
         string instanceId,
         TextWriter progress,
         TextWriter stderr,
         Interrupts interrupts,
         bool liveStatus = false,
-        Func<string, Task<DrainSession?>>? loadSession = null)
+        bool detachOnInterrupt = false)
     {
+        ArgumentNullException.ThrowIfNull(drains);
+        var client = drains.Client;
+        Func<string, Task<DrainSession?>> loadSession = id => drains.Sessions.LoadAsync(id);
         DateTime? finishedSeen = null;
         var lastSessionCheck = DateTime.MinValue;
         // On a terminal a status line shows the phase in flight and its time; redirected output gets plain lines only.
         var statusShown = false;
         string? phaseInFlight = null;
         var phaseClock = System.Diagnostics.Stopwatch.StartNew();
-        ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(interrupts);
         long printed = 0;
         var cancelsSent = 0;
@@ -343,7 +327,7 @@ public static class DrainCommand
                 }
             }
 
-            if (loadSession is not null && instance?.RuntimeStatus is OrchestrationRuntimeStatus.Running
+            if (instance?.RuntimeStatus is OrchestrationRuntimeStatus.Running
                 && instance.ReadCustomStatusAs<DrainStatus>() is { SessionId.Length: > 0, DryRun: false } current
                 && DateTime.UtcNow - lastSessionCheck >= SessionCheckEvery)
             {
@@ -368,15 +352,24 @@ public static class DrainCommand
                     FailureText(instance));
             }
 
+            if (detachOnInterrupt && interrupts.Count > 0)
+            {
+                if (statusShown)
+                {
+                    stderr.Write("\r\u001b[K");
+                }
+
+                return new WatchResult(instance?.RuntimeStatus ?? OrchestrationRuntimeStatus.Running, null, null) { Detached = true };
+            }
+
             var requested = Math.Min(interrupts.Count, 2);
             while (cancelsSent < requested)
             {
                 cancelsSent++;
-                var mode = cancelsSent == 1 ? CancelRequest.Graceful : CancelRequest.Now;
                 stderr.WriteLine(cancelsSent == 1
                     ? "\nStopping after the current phase (press Ctrl-C again to stop it now)..."
                     : "\nStopping the current phase now and restoring it...");
-                await client.RaiseEventAsync(instanceId, CancelRequest.EventName, new CancelRequest(mode));
+                await drains.SendCancelAsync(instanceId, now: cancelsSent > 1);
             }
 
             await Task.Delay(PollInterval);

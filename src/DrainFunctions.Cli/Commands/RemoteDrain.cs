@@ -51,11 +51,33 @@ public static class RemoteDrain
 
         var sessionId = start["sessionId"]?.GetValue<string>() ?? throw new InvalidOperationException("the API's answer has no sessionId: " + startBody);
         progress.WriteLine($"Session {sessionId} started on {invocation.Endpoint}");
+        return await WatchAsync(http, sessionId, progress, stdout, stderr, interrupts, invocation.Json);
+    }
+
+    /// <summary>
+    /// Follows session <paramref name="sessionId"/> on the API to its end as <c>drain</c> shows it:
+    /// progress lines, then the summary; exit 0 when no phase failed, 1 otherwise or when the session
+    /// is unknown or not running, 130 after Ctrl-C. Ctrl-C cancels the drain (once graceful, then
+    /// now), or with <paramref name="detachOnInterrupt"/> stops watching and leaves it running.
+    /// </summary>
+    public static async Task<int> WatchAsync(HttpClient http, string sessionId, TextWriter progress, TextWriter stdout, TextWriter stderr, Interrupts interrupts, bool json = false, bool detachOnInterrupt = false)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(progress);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        ArgumentNullException.ThrowIfNull(interrupts);
         long printed = 0;
         var cancels = 0;
         while (true)
         {
             using var response = await http.GetAsync($"api/drains/{sessionId}");
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                stderr.WriteLine($"drain: session {sessionId} not found");
+                return 1;
+            }
+
             var status = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
             foreach (var line in status["progress"]?["lines"]?.AsArray() ?? [])
             {
@@ -68,6 +90,12 @@ public static class RemoteDrain
             }
 
             var state = status["status"]?.GetValue<string>();
+            if (state == "Incomplete")
+            {
+                stderr.WriteLine($"drain: session {sessionId} is not running (incomplete); continue it with: drain --resume");
+                return 1;
+            }
+
             if (state is "Completed" or "Failed" or "Terminated")
             {
                 if (state != "Completed")
@@ -79,7 +107,7 @@ public static class RemoteDrain
                 var summary = await http.GetStringAsync($"api/drains/{sessionId}/summary");
                 progress.WriteLine();
                 progress.Write(summary);
-                if (invocation.Json)
+                if (json)
                 {
                     stdout.WriteLine(status["session"]?.ToJsonString() ?? "null");
                 }
@@ -91,6 +119,12 @@ public static class RemoteDrain
                 }
 
                 return status["totals"]?["failed"]?.GetValue<long>() > 0 ? 1 : 0;
+            }
+
+            if (detachOnInterrupt && interrupts.Count > 0)
+            {
+                stderr.WriteLine($"drain: stopped watching; session {sessionId} goes on (drain cancel {sessionId} stops it)");
+                return 130;
             }
 
             while (cancels < Math.Min(interrupts.Count, 2))

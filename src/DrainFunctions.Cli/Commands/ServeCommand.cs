@@ -77,7 +77,7 @@ public static class ServeCommand
 
         var environment = LocalEnvironment.FromProcess(database.Backlog);
         await using var host = await LocalDrainHost.StartAsync(environment, database, executor, stderr);
-        var api = new DrainApi(host.Client, host.Sessions, host.Ledger, host.Locks, new DrainOptions());
+        var api = new DrainApi(host.Drains, host.Ledger, new DrainOptions());
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -154,6 +154,7 @@ public static class ServeCommand
         app.MapGet("/api/drains/{sessionId}", async (HttpContext c, string sessionId) => await Write(c, await api.GetAsync(sessionId, c.RequestAborted)));
         app.MapGet("/api/drains/{sessionId}/summary", async (HttpContext c, string sessionId) => await Write(c, await api.SummaryAsync(sessionId, c.RequestAborted)));
         app.MapGet("/api/drains/{sessionId}/logs/{runId}/{phaseId}", async (HttpContext c, string sessionId, string runId, string phaseId) => await Write(c, await api.LogsAsync(sessionId, runId, phaseId, c.RequestAborted)));
+        app.MapGet("/api/drains/{sessionId}/logs/{runId}/{phaseId}/follow", async (HttpContext c, string sessionId, string runId, string phaseId) => await Write(c, await api.FollowLogsAsync(sessionId, runId, phaseId, c.Request.Query["stdoutFrom"].FirstOrDefault(), c.Request.Query["stderrFrom"].FirstOrDefault(), c.RequestAborted)));
         app.MapPost("/api/drains/{sessionId}/cancel", async (HttpContext c, string sessionId) => await Write(c, await api.CancelAsync(sessionId, c.Request.Query["mode"].FirstOrDefault(), c.RequestAborted)));
         app.MapGet("/api/ledger", async (HttpContext c) => await Write(c, await api.LedgerAsync(c.RequestAborted)));
         app.MapDelete("/api/ledger/runs/{runId}", async (HttpContext c, string runId) => await Write(c, await api.ForgetRunAsync(runId, c.RequestAborted)));

@@ -1,6 +1,7 @@
 using DrainFunctions.Core.Options;
 using DrainFunctions.Core.Ports;
 using DrainFunctions.Data;
+using DrainFunctions.Durable.Api;
 using DrainFunctions.Durable.Hosting;
 using DrainFunctions.Durable.Storage;
 using DrainFunctions.LocalHost;
@@ -32,7 +33,21 @@ public sealed class LocalDrainHost : IAsyncDisposable
     /// <summary>Settings of the executor from the command line.</summary>
     public sealed record ExecutorSettings(string Kind, string? CommandTemplate, string? Workspace, string? ApiUrl, double DemoTimeScale, bool VerifyExecutable = true);
 
-    public static async Task<LocalDrainHost> StartAsync(LocalEnvironment environment, DatabaseUrl database, ExecutorSettings executor, TextWriter progress, CancellationToken cancellationToken = default)
+    /// <summary>The drains of <paramref name="database"/> for every entry point, on this host.</summary>
+    public DrainService Drains => new(Client, Sessions, Locks);
+
+    /// <summary>
+    /// The task hub and storage of <paramref name="database"/>'s drains without a worker: for
+    /// commands that read or signal drains (status, cancel, logs), which must never run a drain's
+    /// phases themselves, not even for the moment they run.
+    /// </summary>
+    public static Task<LocalDrainHost> ConnectAsync(LocalEnvironment environment, DatabaseUrl database, TextWriter progress, CancellationToken cancellationToken = default) =>
+        StartAsync(environment, database, new ExecutorSettings("demo", null, null, null, 1.0, VerifyExecutable: false), progress, clientOnly: true, cancellationToken);
+
+    public static Task<LocalDrainHost> StartAsync(LocalEnvironment environment, DatabaseUrl database, ExecutorSettings executor, TextWriter progress, CancellationToken cancellationToken = default) =>
+        StartAsync(environment, database, executor, progress, clientOnly: false, cancellationToken);
+
+    private static async Task<LocalDrainHost> StartAsync(LocalEnvironment environment, DatabaseUrl database, ExecutorSettings executor, TextWriter progress, bool clientOnly, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(database);
@@ -45,10 +60,7 @@ public sealed class LocalDrainHost : IAsyncDisposable
                 StorageConnectionString = environment.StorageConnectionString,
                 TaskHubName = environment.TaskHubName,
             };
-            var host = await LocalDurableHost.StartAsync(
-                options,
-                registry => registry.AddDrainTasks(),
-                services => services.AddDrainServices(
+            Action<IServiceCollection> services = services => services.AddDrainServices(
                     new DelegateBacklogStoreFactory(ct => BacklogStores.OpenAsync(database, null, ct)),
                     snapshots =>
                     {
@@ -66,8 +78,10 @@ public sealed class LocalDrainHost : IAsyncDisposable
                         exec.DemoExecutorPath = environment.DemoExecutorPath;
                         exec.DemoTimeScale = executor.DemoTimeScale;
                         exec.VerifyExecutable = executor.VerifyExecutable;
-                    }),
-                cancellationToken: cancellationToken);
+                    });
+            var host = clientOnly
+                ? await LocalDurableHost.StartClientAsync(options, services, cancellationToken)
+                : await LocalDurableHost.StartAsync(options, registry => registry.AddDrainTasks(), services, cancellationToken: cancellationToken);
             return new LocalDrainHost(azurite, host);
         }
         catch

@@ -18,49 +18,6 @@ public sealed class SessionCatalog(BlobSessionStore store)
 
     public Task<DrainSession?> LoadAsync(string sessionId, CancellationToken cancellationToken = default) => store.LoadAsync(sessionId, cancellationToken);
 
-    /// <summary>The newest session without <c>completed_at</c>, or null.</summary>
-    public async Task<DrainSession?> NewestIncompleteAsync(CancellationToken cancellationToken = default)
-    {
-        foreach (var id in await ListIdsAsync(cancellationToken: cancellationToken))
-        {
-            if (await LoadAsync(id, cancellationToken) is { IsComplete: false } session)
-            {
-                return session;
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>
-    /// Attempts per phase made by the stored sessions started within <paramref name="window"/>
-    /// (other than <paramref name="exceptSessionId"/>), so that <c>max_attempts_per_phase</c>
-    /// counts attempts across sessions.
-    /// </summary>
-    public async Task<Dictionary<string, int>> PriorAttemptsAsync(DateTimeOffset now, TimeSpan window, string? exceptSessionId, CancellationToken cancellationToken = default)
-    {
-        var attempts = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var id in await ListIdsAsync(cancellationToken: cancellationToken))
-        {
-            if (id == exceptSessionId || await LoadAsync(id, cancellationToken) is not { } session)
-            {
-                continue;
-            }
-
-            if (Iso8601.TryParse(session.StartedAt, out var started) && now - started > window)
-            {
-                continue;
-            }
-
-            foreach (var result in session.Results.Where(r => r.InterruptedBy is null))
-            {
-                attempts[result.Key] = attempts.GetValueOrDefault(result.Key) + 1;
-            }
-        }
-
-        return attempts;
-    }
-
     /// <summary>Stores a session read from a file; refuses to overwrite one already stored.</summary>
     public async Task ImportAsync(DrainSession session, CancellationToken cancellationToken = default)
     {

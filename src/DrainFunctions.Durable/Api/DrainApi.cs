@@ -1,13 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
-using Azure;
 using DrainFunctions.Core.Options;
-using DrainFunctions.Core.Reporting;
 using DrainFunctions.Core.Sessions;
 using DrainFunctions.Durable.Ledger;
 using DrainFunctions.Durable.Orchestration;
-using DrainFunctions.Durable.Storage;
-using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 
 namespace DrainFunctions.Durable.Api;
@@ -15,14 +11,12 @@ namespace DrainFunctions.Durable.Api;
 /// <summary>
 /// The HTTP API as plain methods: parsed route values and raw bodies in, <see cref="ApiResult"/>
 /// out. No Functions or ASP.NET types, so the Function App, an ASP.NET Core app and tests call
-/// the same code. <paramref name="defaults"/> are the drain options from settings; a body overrides them.
+/// the same code. The decisions are <see cref="DrainService"/>'s; this class turns requests into its
+/// calls and its answers into statuses and bodies. <paramref name="defaults"/> are the drain options
+/// from settings; a body overrides them.
 /// </summary>
-public sealed class DrainApi(DurableTaskClient client, BlobSessionStore sessions, BlobLedgerStore ledger, DrainLockStore locks, DrainOptions defaults, TimeProvider? clock = null)
+public sealed class DrainApi(DrainService drains, BlobLedgerStore ledger, DrainOptions defaults)
 {
-    private readonly DrainInstances instances = new(client);
-    private readonly TimeProvider time = clock ?? TimeProvider.System;
-    private readonly DrainLauncher launcher = new(client, sessions, locks, clock);
-
     /// <summary>How long <c>POST /api/drains/preview</c> waits for the dry run before answering 202.</summary>
     public TimeSpan PreviewWait { get; init; } = TimeSpan.FromSeconds(60);
 
@@ -38,19 +32,8 @@ public sealed class DrainApi(DurableTaskClient client, BlobSessionStore sessions
             return parsed.BadRequest();
         }
 
-        if (options.DryRun)
-        {
-            return await StartPreviewAsync(options, wait: false, cancellationToken);
-        }
-
-        if (await instances.FindRunningAsync(cancellationToken) is { } running)
-        {
-            return Conflict(running.Instance, running.SessionId);
-        }
-
-        // The instance id is the session id; the launcher takes the database's lock and claims the id.
-        var launch = await launcher.StartAsync(options, cancellationToken: cancellationToken);
-        return launch is { Started: true, SessionId: { } sessionId, InstanceId: { } instanceId } ? Accepted(sessionId, instanceId) : Busy(launch);
+        // The instance id is the session id (a preview's: preview-<guid>); the service takes the database's lock and claims the id.
+        return Answer(await drains.StartAsync(options, cancellationToken: cancellationToken));
     }
 
     // ------------------------------------------------------------------ POST /api/drains/preview
@@ -58,44 +41,30 @@ public sealed class DrainApi(DurableTaskClient client, BlobSessionStore sessions
     public async Task<ApiResult> PreviewAsync(string? body, CancellationToken cancellationToken = default)
     {
         var parsed = DrainRequestParser.Parse(body, defaults);
-        return parsed.Options is not { } options
-            ? parsed.BadRequest()
-            : await StartPreviewAsync(options with { DryRun = true }, wait: true, cancellationToken);
-    }
+        if (parsed.Options is not { } options)
+        {
+            return parsed.BadRequest();
+        }
 
-    private async Task<ApiResult> StartPreviewAsync(DrainOptions options, bool wait, CancellationToken cancellationToken)
-    {
-        var instanceId = DrainInstances.PreviewPrefix + Guid.NewGuid().ToString("N");
-        var input = new DrainOrchestrationInput { Options = options with { DryRun = true } };
-        await client.ScheduleNewOrchestrationInstanceAsync(nameof(DrainOrchestrator), input, new StartOrchestrationOptions(instanceId), cancellationToken);
-        if (!wait)
+        var instanceId = await drains.StartPreviewAsync(options, cancellationToken);
+        if (await drains.WaitForEndAsync(instanceId, PreviewWait, cancellationToken) is not { } done)
         {
             return Accepted(instanceId, instanceId);
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(PreviewWait);
-        try
+        if (done.RuntimeStatus != OrchestrationRuntimeStatus.Completed)
         {
-            var done = await client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, timeout.Token);
-            if (done.RuntimeStatus != OrchestrationRuntimeStatus.Completed)
-            {
-                return ApiResult.Problem(500, "Preview failed", done.FailureDetails?.ErrorMessage ?? done.RuntimeStatus.ToString());
-            }
+            return ApiResult.Problem(500, "Preview failed", done.FailureDetails?.ErrorMessage ?? done.RuntimeStatus.ToString());
+        }
 
-            var output = done.ReadOutputAs<DrainSummaryOutput>()!;
-            return ApiResult.Ok(new
-            {
-                instanceId,
-                picks = output.DryRunPicks,
-                stop = output.Stop,
-                lines = DrainInstances.SafeStatus(done)?.Lines.Select(l => l.Text).ToList() ?? [],
-            });
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        var output = done.ReadOutputAs<DrainSummaryOutput>();
+        return ApiResult.Ok(new
         {
-            return Accepted(instanceId, instanceId);
-        }
+            instanceId,
+            picks = output?.DryRunPicks ?? [],
+            stop = output?.Stop,
+            lines = DrainInstances.SafeStatus(done)?.Lines.Select(l => l.Text).ToList() ?? [],
+        });
     }
 
     // ------------------------------------------------------------------ POST /api/drains/resume
@@ -121,70 +90,29 @@ public sealed class DrainApi(DurableTaskClient client, BlobSessionStore sessions
             return parsed.BadRequest();
         }
 
-        if (await instances.FindRunningAsync(cancellationToken) is { } running)
+        var choice = await drains.ChooseResumeAsync(named, cancellationToken);
+        if (choice is not { Started: true, Session: { } session })
         {
-            return Conflict(running.Instance, running.SessionId);
+            return Answer(choice);
         }
 
-        DrainSession? session;
-        if (named is not null)
-        {
-            session = await sessions.LoadAsync(named, cancellationToken);
-            if (session is null)
-            {
-                return ApiResult.NotFound($"session {named} not found");
-            }
-
-            if (session.IsComplete)
-            {
-                return ApiResult.Problem(409, "Conflict", $"session {named} is already complete ({session.CompletedAt})", extra: new { sessionId = named });
-            }
-        }
-        else
-        {
-            session = null;
-            foreach (var id in await ListSessionIdsAsync(cancellationToken))
-            {
-                var candidate = await sessions.LoadAsync(id, cancellationToken);
-                if (candidate is { IsComplete: false })
-                {
-                    session = candidate;
-                    break;
-                }
-            }
-
-            if (session is null)
-            {
-                return ApiResult.NotFound("no incomplete session to resume");
-            }
-        }
-
-        var instanceId = $"{session.SessionId}-resume-{time.GetUtcNow().ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture)}";
         var resumed = options with { BatchSize = parsed.Given.Contains(DrainOptionCatalog.BatchSize) ? options.BatchSize : session.BatchSize };
-        var launch = await launcher.ResumeAsync(session, resumed, instanceId, cancellationToken);
-        return launch.Started ? Accepted(session.SessionId, instanceId) : Busy(launch);
+        return Answer(await drains.ResumeAsync(session, resumed, cancellationToken));
     }
 
     // ------------------------------------------------------------------ GET /api/drains
 
     public async Task<ApiResult> ListAsync(CancellationToken cancellationToken = default)
     {
-        var list = new List<object>();
-        foreach (var id in (await ListSessionIdsAsync(cancellationToken)).Take(RecentSessions))
+        var list = (await drains.ListAsync(RecentSessions, cancellationToken)).Select(d => new
         {
-            var session = await LoadOrNullAsync(id, cancellationToken);
-            var instance = await instances.FindAsync(id, cancellationToken);
-            list.Add(new
-            {
-                sessionId = id,
-                instanceId = instance?.InstanceId,
-                status = StatusOf(session, instance),
-                startedAt = session?.StartedAt,
-                completedAt = session?.CompletedAt,
-                totals = session is null ? null : Totals(session.State),
-            });
-        }
-
+            sessionId = d.SessionId,
+            instanceId = d.InstanceId,
+            status = d.Status,
+            startedAt = d.Session?.StartedAt,
+            completedAt = d.Session?.CompletedAt,
+            totals = d.Session is null ? null : d.Totals?.ToDictionary(),
+        }).ToList();
         return ApiResult.Ok(new { sessions = list });
     }
 
@@ -197,28 +125,20 @@ public sealed class DrainApi(DurableTaskClient client, BlobSessionStore sessions
             return bad;
         }
 
-        var json = await sessions.ReadTextAsync(BlobSessionStore.SessionBlobName(sessionId), cancellationToken);
-        var instance = await instances.FindAsync(sessionId, cancellationToken);
-        if (json is null && instance is null)
+        if (await drains.StatusAsync(sessionId, cancellationToken) is not { } drain)
         {
             return ApiResult.NotFound($"session {sessionId} not found");
         }
 
-        var session = json is null ? null : SessionJson.Parse(json, BlobSessionStore.SessionBlobName(sessionId));
-        var progress = instance is null ? null : DrainInstances.SafeStatus(instance);
-        JsonElement? document = json is null ? null : JsonDocument.Parse(json).RootElement.Clone();
+        JsonElement? document = drain.SessionJson is null ? null : JsonDocument.Parse(drain.SessionJson).RootElement.Clone();
         return ApiResult.Ok(new
         {
             sessionId,
-            instanceId = instance?.InstanceId,
-            status = StatusOf(session, instance),
-            progress,
-            totals = session is not null ? Totals(session.State) : progress is null ? null : new Dictionary<string, long>
-            {
-                ["processed"] = progress.Processed, ["success"] = progress.Success, ["failed"] = progress.Failed,
-                ["timeouts"] = progress.Timeouts, ["telemetryEvents"] = progress.TelemetryEvents,
-            },
-            failure = instance?.FailureDetails?.ErrorMessage,
+            instanceId = drain.InstanceId,
+            status = drain.Status,
+            progress = drain.Progress,
+            totals = drain.Totals?.ToDictionary(),
+            failure = drain.Failure,
             session = document,
         });
     }
@@ -232,36 +152,52 @@ public sealed class DrainApi(DurableTaskClient client, BlobSessionStore sessions
             return bad;
         }
 
-        if (await sessions.ReadTextAsync(BlobSessionStore.SummaryBlobName(sessionId), cancellationToken) is { } summary)
-        {
-            return ApiResult.PlainText(summary);
-        }
-
-        // Not finished yet: the report of what is saved so far.
-        var session = await LoadOrNullAsync(sessionId, cancellationToken);
-        return session is null
-            ? ApiResult.NotFound($"session {sessionId} not found")
-            : ApiResult.PlainText(SummaryReport.Render(session, $"{sessions.Container.Name}/{BlobSessionStore.SessionBlobName(sessionId)}"));
+        return await drains.SummaryAsync(sessionId, cancellationToken) is { } summary
+            ? ApiResult.PlainText(summary)
+            : ApiResult.NotFound($"session {sessionId} not found");
     }
 
     // ------------------------------------------------------------------ GET /api/drains/{sessionId}/logs/{runId}/{phaseId}
 
     public async Task<ApiResult> LogsAsync(string sessionId, string runId, string phaseId, CancellationToken cancellationToken = default)
     {
-        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        AddIdErrors(errors, "sessionId", sessionId, session: true);
-        AddIdErrors(errors, "runId", runId, session: false);
-        AddIdErrors(errors, "phaseId", phaseId, session: false);
-        if (errors.Count > 0)
+        if (BadLogRoute(sessionId, runId, phaseId) is { } bad)
         {
-            return ApiResult.BadRequest("invalid route", errors);
+            return bad;
         }
 
-        var stdout = await sessions.ReadTextAsync(BlobSessionStore.LogBlobName(sessionId, runId, phaseId, "stdout"), cancellationToken);
-        var stderr = await sessions.ReadTextAsync(BlobSessionStore.LogBlobName(sessionId, runId, phaseId, "stderr"), cancellationToken);
-        return stdout is null && stderr is null
+        var log = await drains.ReadLogAsync(sessionId, runId, phaseId, whole: true, cancellationToken: cancellationToken);
+        return log is not { Stored: true }
             ? ApiResult.NotFound($"logs of {runId}/{phaseId} in session {sessionId} not found")
-            : ApiResult.Ok(new { sessionId, runId, phaseId, stdout = stdout ?? string.Empty, stderr = stderr ?? string.Empty });
+            : ApiResult.Ok(new { sessionId, runId, phaseId, stdout = log.Stdout, stderr = log.Stderr });
+    }
+
+    // ------------------------------------------------------------------ GET /api/drains/{sessionId}/logs/{runId}/{phaseId}/follow
+
+    /// <summary>
+    /// One step of following a phase's log: the text after byte offsets <paramref name="stdoutFrom"/>
+    /// and <paramref name="stderrFrom"/> (query values, default 0), the offsets to ask for next, and
+    /// whether the phase still runs. 404 when there is no log and the phase is not running.
+    /// </summary>
+    public async Task<ApiResult> FollowLogsAsync(string sessionId, string runId, string phaseId, string? stdoutFrom, string? stderrFrom, CancellationToken cancellationToken = default)
+    {
+        if (BadLogRoute(sessionId, runId, phaseId) is { } bad)
+        {
+            return bad;
+        }
+
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var stdoutOffset = Offset(errors, "stdoutFrom", stdoutFrom);
+        var stderrOffset = Offset(errors, "stderrFrom", stderrFrom);
+        if (errors.Count > 0)
+        {
+            return ApiResult.BadRequest("invalid query", errors);
+        }
+
+        var log = await drains.ReadLogAsync(sessionId, runId, phaseId, stdoutOffset, stderrOffset, cancellationToken: cancellationToken);
+        return log is null
+            ? ApiResult.NotFound($"logs of {runId}/{phaseId} in session {sessionId} not found")
+            : ApiResult.Ok(new { sessionId, runId, phaseId, stdout = log.Stdout, stderr = log.Stderr, stdoutNext = log.StdoutNext, stderrNext = log.StderrNext, running = log.Running });
     }
 
     // ------------------------------------------------------------------ POST /api/drains/{sessionId}/cancel?mode=
@@ -279,19 +215,13 @@ public sealed class DrainApi(DurableTaskClient client, BlobSessionStore sessions
             return ApiResult.BadRequest("invalid query", new Dictionary<string, string[]> { ["mode"] = [$"must be graceful or now (got '{(mode.Length <= 40 ? mode : mode[..40] + "...")}')"] });
         }
 
-        var instance = await instances.FindAsync(sessionId, cancellationToken);
-        if (instance is null)
+        var cancel = await drains.CancelAsync(sessionId, mode == CancelRequest.Now, cancellationToken);
+        return cancel.Status switch
         {
-            return ApiResult.NotFound($"session {sessionId} not found");
-        }
-
-        if (!DrainInstances.IsLive(instance.RuntimeStatus))
-        {
-            return ApiResult.Problem(409, "Conflict", $"session {sessionId} is not running ({instance.RuntimeStatus})", extra: new { sessionId, status = instance.RuntimeStatus.ToString() });
-        }
-
-        await client.RaiseEventAsync(instance.InstanceId, CancelRequest.EventName, new CancelRequest(mode), cancellationToken);
-        return ApiResult.Ok(new { sessionId, instanceId = instance.InstanceId, mode, statusUrl = StatusUrl(sessionId) }, 202);
+            DrainCancelStatus.NotFound => ApiResult.NotFound($"session {sessionId} not found"),
+            DrainCancelStatus.NotRunning => ApiResult.Problem(409, "Conflict", $"session {sessionId} is not running ({cancel.RuntimeStatus})", extra: new { sessionId, status = cancel.RuntimeStatus.ToString() }),
+            _ => ApiResult.Ok(new { sessionId, instanceId = cancel.InstanceId, mode, statusUrl = StatusUrl(sessionId) }, 202),
+        };
     }
 
     // ------------------------------------------------------------------ ledger
@@ -340,8 +270,6 @@ public sealed class DrainApi(DurableTaskClient client, BlobSessionStore sessions
 
     public static string StatusUrl(string sessionId) => $"/api/drains/{sessionId}";
 
-    private static DateTimeOffset TruncateToSecond(DateTimeOffset t) => new(t.Ticks - (t.Ticks % TimeSpan.TicksPerSecond), t.Offset);
-
     private static ApiResult Accepted(string sessionId, string instanceId)
     {
         var status = StatusUrl(sessionId);
@@ -356,45 +284,41 @@ public sealed class DrainApi(DurableTaskClient client, BlobSessionStore sessions
         return ApiResult.Ok(body, 202) with { Headers = new Dictionary<string, string> { ["Location"] = status } };
     }
 
-    /// <summary>409: another drain (in another process, task hub or machine) holds this database's lock.</summary>
-    private static ApiResult Busy(DrainLaunch launch) =>
-        ApiResult.Problem(409, "Conflict", $"a drain is already running on this database: {launch.Busy}",
-            extra: new { sessionId = launch.SessionId, instanceId = launch.InstanceId, statusUrl = launch.SessionId is null ? null : StatusUrl(launch.SessionId), lockExpiresAt = launch.BusyWith?.ExpiresAt });
-
-    private static ApiResult Conflict(OrchestrationMetadata instance, string? sessionId) =>
-        ApiResult.Problem(409, "Conflict", $"a drain is already running on this database: session {sessionId ?? "(starting)"}",
-            extra: new { sessionId, instanceId = instance.InstanceId, statusUrl = sessionId is null ? null : StatusUrl(sessionId) });
-
-    private static Dictionary<string, long> Totals(PolicyState s) => new Dictionary<string, long>
+    /// <summary>The HTTP answer to a start or resume: 202, 404, or 409 naming the drain that runs, holds the lock, or the complete session.</summary>
+    private static ApiResult Answer(DrainStart start) => start.Status switch
     {
-        ["processed"] = s.TotalProcessed, ["success"] = s.TotalSuccess, ["failed"] = s.TotalFailed,
-        ["timeouts"] = s.TotalTimeouts, ["telemetryEvents"] = s.TotalTelemetryEvents,
+        DrainStartStatus.Started when start is { SessionId: { } sessionId, InstanceId: { } instanceId } => Accepted(sessionId, instanceId),
+        DrainStartStatus.AlreadyRunning => ApiResult.Problem(409, "Conflict", $"a drain is already running on this database: session {start.SessionId ?? "(starting)"}",
+            extra: new { sessionId = start.SessionId, instanceId = start.InstanceId, statusUrl = start.SessionId is null ? null : StatusUrl(start.SessionId) }),
+        DrainStartStatus.Locked => ApiResult.Problem(409, "Conflict", $"a drain is already running on this database: {start.Refusal?.Busy}",
+            extra: new { sessionId = start.SessionId, instanceId = start.InstanceId, statusUrl = start.SessionId is null ? null : StatusUrl(start.SessionId), lockExpiresAt = start.Refusal?.BusyWith?.ExpiresAt }),
+        DrainStartStatus.AlreadyComplete => ApiResult.Problem(409, "Conflict", $"session {start.SessionId} is already complete ({start.Session?.CompletedAt})", extra: new { sessionId = start.SessionId }),
+        _ => ApiResult.NotFound(start.Problem ?? "not found"),
     };
 
-    private static string StatusOf(DrainSession? session, OrchestrationMetadata? instance)
+    private static ApiResult? BadLogRoute(string sessionId, string runId, string phaseId)
     {
-        if (instance is not null && (DrainInstances.IsLive(instance.RuntimeStatus) || session?.IsComplete != true))
-        {
-            return instance.RuntimeStatus.ToString();
-        }
-
-        return session?.IsComplete == true ? "Completed" : "Incomplete";
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        AddIdErrors(errors, "sessionId", sessionId, session: true);
+        AddIdErrors(errors, "runId", runId, session: false);
+        AddIdErrors(errors, "phaseId", phaseId, session: false);
+        return errors.Count > 0 ? ApiResult.BadRequest("invalid route", errors) : null;
     }
 
-    private async Task<DrainSession?> LoadOrNullAsync(string sessionId, CancellationToken cancellationToken)
+    /// <summary>A byte offset from the query: absent is 0, else a whole number >= 0.</summary>
+    private static long Offset(Dictionary<string, string[]> errors, string field, string? value)
     {
-        try
+        if (string.IsNullOrEmpty(value))
         {
-            return await sessions.LoadAsync(sessionId, cancellationToken);
+            return 0;
         }
-        catch (FormatException)
+
+        if (long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var offset))
         {
-            return null;
+            return offset;
         }
+
+        errors[field] = [$"must be a byte offset, a whole number >= 0 (got '{(value.Length <= 40 ? value : value[..40] + "...")}')"];
+        return 0;
     }
-
-    /// <summary>This database's session ids with a session blob, newest first (the ids sort by start time).</summary>
-    private async Task<List<string>> ListSessionIdsAsync(CancellationToken cancellationToken) =>
-        [.. (await sessions.ListSessionsAsync(cancellationToken: cancellationToken)).Select(s => s.SessionId)];
-
 }

@@ -1,52 +1,30 @@
 using DrainFunctions.Core.Sessions;
 using DrainFunctions.Durable.Orchestration;
-using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 
 namespace DrainFunctions.Durable.Api;
 
 /// <summary>
-/// The instance id scheme, and the one-drain-at-a-time rule.
-/// <list type="bullet">
-/// <item>A drain started over HTTP runs under instance id = its session id
-/// (<c>batch-drain-YYYYMMDD-HHMMSS</c>); a resumed session under <c>&lt;session-id&gt;-resume-YYYYMMDDHHMMSS</c>.</item>
-/// <item>The scheduled drain runs under the fixed id <see cref="ScheduledInstanceId"/>; its session id is in its input.</item>
-/// <item>A preview (dry run) runs under <c>preview-&lt;guid&gt;</c> and never blocks a drain: it touches nothing.</item>
-/// </list>
-/// One Function App (one task hub) drains one database (<c>DATABASE_URL</c>), so "a drain running on
-/// the same database" is "a non-dry-run DrainOrchestrator instance in this task hub that is
-/// Pending, Running or Suspended".
+/// Finds the orchestration instances of drains: the live drain of the task hub (one task hub drains
+/// one database), and the instance that runs a session (its first one, a resumed one, or the
+/// scheduled drain's fixed id).
 /// </summary>
 public sealed class DrainInstances(DurableTaskClient client)
 {
     public const string ScheduledInstanceId = "scheduled-drain";
     public const string PreviewPrefix = "preview-";
 
-    private static readonly OrchestrationRuntimeStatus[] Live =
-        [OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Suspended];
-
-    public DurableTaskClient Client => client;
-
-    public static bool IsLive(OrchestrationRuntimeStatus status) => Live.Contains(status);
-
-    /// <summary>The running drain (not a dry run), if any: its instance and session id.</summary>
-    public async Task<(OrchestrationMetadata Instance, string? SessionId)?> FindRunningAsync(CancellationToken cancellationToken = default)
+    /// <summary>The live drain (<see cref="DrainRules.IsLiveDrain"/>), if any.</summary>
+    public async Task<LiveDrain?> FindLiveDrainAsync(CancellationToken cancellationToken = default)
     {
-        var query = new OrchestrationQuery { Statuses = Live, FetchInputsAndOutputs = true, PageSize = 100 };
+        var query = new OrchestrationQuery { Statuses = [.. DrainRules.LiveStatuses], FetchInputsAndOutputs = true, PageSize = 100 };
         await foreach (var instance in client.GetAllInstancesAsync(query).WithCancellation(cancellationToken))
         {
-            if (instance.Name != nameof(DrainOrchestrator) || instance.InstanceId.StartsWith(PreviewPrefix, StringComparison.Ordinal))
-            {
-                continue;
-            }
-
             var input = SafeInput(instance);
-            if (input?.Options?.DryRun == true)
+            if (DrainRules.IsLiveDrain(instance.Name, instance.InstanceId, instance.RuntimeStatus, input?.Options?.DryRun))
             {
-                continue;
+                return new LiveDrain(instance.InstanceId, SessionOf(instance, input), instance.RuntimeStatus);
             }
-
-            return (instance, SessionOf(instance, input));
         }
 
         return null;
@@ -59,12 +37,9 @@ public sealed class DrainInstances(DurableTaskClient client)
         var query = new OrchestrationQuery { InstanceIdPrefix = sessionId, FetchInputsAndOutputs = true, PageSize = 100 };
         await foreach (var instance in client.GetAllInstancesAsync(query).WithCancellation(cancellationToken))
         {
-            if (instance.InstanceId == sessionId || instance.InstanceId.StartsWith(sessionId + "-resume-", StringComparison.Ordinal))
+            if (DrainRules.RunsSession(instance.InstanceId, sessionId) && (best is null || instance.CreatedAt > best.CreatedAt))
             {
-                if (best is null || instance.CreatedAt > best.CreatedAt)
-                {
-                    best = instance;
-                }
+                best = instance;
             }
         }
 

@@ -1,8 +1,4 @@
 using DrainFunctions.Core.Options;
-using DrainFunctions.Core.Sessions;
-using DrainFunctions.Durable.Orchestration;
-using Microsoft.DurableTask;
-using Microsoft.DurableTask.Client;
 
 namespace DrainFunctions.Durable.Api;
 
@@ -20,16 +16,13 @@ public enum TickOutcome
 public sealed record TickResult(TickOutcome Outcome, string? SessionId, string? InstanceId);
 
 /// <summary>
-/// One timer tick: starts a drain with the options from settings under the fixed instance id
-/// <see cref="DrainInstances.ScheduledInstanceId"/>, unless a drain (the previous scheduled one, or
-/// a manual one on the same database) still runs; then the tick is skipped, never stacked. A
-/// finished previous scheduled instance is purged first so the fixed id can be used again on
-/// every backend. Two ticks racing for the id: the loser's start fails and it counts as skipped.
+/// One timer tick: a drain with the options from settings under the fixed instance id
+/// <see cref="DrainInstances.ScheduledInstanceId"/>, started by <see cref="DrainService"/> unless a
+/// drain (the previous scheduled one, or a manual one on the same database) still runs; then the
+/// tick is skipped, never stacked.
 /// </summary>
-public sealed class ScheduledDrain(DurableTaskClient client, DrainLauncher launcher, DrainOptions options)
+public sealed class ScheduledDrain(DrainService drains, DrainOptions options)
 {
-    private readonly DrainInstances instances = new(client);
-
     public async Task<TickResult> TickAsync(bool enabled = true, CancellationToken cancellationToken = default)
     {
         if (!enabled)
@@ -37,44 +30,14 @@ public sealed class ScheduledDrain(DurableTaskClient client, DrainLauncher launc
             return new TickResult(TickOutcome.Disabled, null, null);
         }
 
-        var previous = await client.GetInstanceAsync(DrainInstances.ScheduledInstanceId, getInputsAndOutputs: true, cancellationToken);
-        if (previous is not null && DrainInstances.IsLive(previous.RuntimeStatus))
+        var start = await drains.StartAsync(options with { DryRun = false }, DrainInstances.ScheduledInstanceId, cancellationToken);
+        var outcome = start.Status switch
         {
-            return new TickResult(TickOutcome.SkippedScheduledRunning, DrainInstances.SessionOf(previous), previous.InstanceId);
-        }
-
-        if (await instances.FindRunningAsync(cancellationToken) is { } running)
-        {
-            return new TickResult(
-                running.Instance.InstanceId == DrainInstances.ScheduledInstanceId ? TickOutcome.SkippedScheduledRunning : TickOutcome.SkippedManualRunning,
-                running.SessionId,
-                running.Instance.InstanceId);
-        }
-
-        if (previous is not null)
-        {
-            await client.PurgeInstanceAsync(DrainInstances.ScheduledInstanceId, cancellation: cancellationToken);
-        }
-
-        DrainLaunch launch;
-        try
-        {
-            launch = await launcher.StartAsync(options, instanceId: _ => DrainInstances.ScheduledInstanceId, cancellationToken: cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // Another tick won the fixed instance id a moment earlier (the backend refuses a second start).
-            var winner = await client.GetInstanceAsync(DrainInstances.ScheduledInstanceId, getInputsAndOutputs: true, cancellationToken);
-            if (winner is not null && DrainInstances.IsLive(winner.RuntimeStatus))
-            {
-                return new TickResult(TickOutcome.SkippedScheduledRunning, DrainInstances.SessionOf(winner), winner.InstanceId);
-            }
-
-            throw;
-        }
-
-        return launch.Started
-            ? new TickResult(TickOutcome.Started, launch.SessionId, DrainInstances.ScheduledInstanceId)
-            : new TickResult(TickOutcome.SkippedLocked, launch.SessionId, launch.InstanceId);
+            DrainStartStatus.Started => TickOutcome.Started,
+            DrainStartStatus.Locked => TickOutcome.SkippedLocked,
+            _ when start.InstanceId == DrainInstances.ScheduledInstanceId => TickOutcome.SkippedScheduledRunning,
+            _ => TickOutcome.SkippedManualRunning,
+        };
+        return new TickResult(outcome, start.SessionId, start.InstanceId);
     }
 }

@@ -1,0 +1,106 @@
+using System.Globalization;
+using System.Text.Json;
+using DrainFunctions.Durable.Api;
+
+namespace DrainFunctions.Cli.Commands;
+
+/// <summary><c>drain status ID</c>: a drain's state, progress and why it stopped, locally or over <c>--endpoint</c>.</summary>
+public static class StatusCommand
+{
+    public const string Usage = """
+        usage: drain status ID [--output table|json] [--endpoint URL [--key KEY]]
+                                   the drain of session ID: its state (running, suspended, completed, cancelled,
+                                   failed, terminated, incomplete), progress, current phase and why it stopped
+                                   (DATABASE_URL's task hub; --endpoint: a Function App or drain serve, key from
+                                   --key or DRAIN_API_KEY)
+        """;
+
+    private static readonly JsonSerializerOptions Indented = new(ApiResult.JsonOptions) { WriteIndented = true };
+
+    public static StatusArgs Parse(IReadOnlyList<string> args)
+    {
+        var reader = new ArgReader(args, new HashSet<string>());
+        var output = reader.Choice("--output", "table", "json");
+        var endpoint = DrainEndpoint.Read(reader);
+        reader.RejectUnknown();
+        var operands = DrainControl.Operands(reader, Usage, "ID");
+        return new StatusArgs(DrainControl.SessionOperand(operands[0]), output == "json" ? StatusOutput.Json : StatusOutput.Table, endpoint);
+    }
+
+    public static async Task<int> RunAsync(StatusArgs args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        return await DrainControl.RunAsync(args.Endpoint, stderr, async drains => Report(args, await drains.StatusAsync(args.SessionId, cancellationToken), stdout, stderr));
+    }
+
+    private static int Report(StatusArgs args, DrainView? found, TextWriter stdout, TextWriter stderr)
+    {
+        if (found is not { } drain)
+        {
+            stderr.WriteLine($"drain status: session {args.SessionId} not found");
+            return 1;
+        }
+
+        if (args.Output == StatusOutput.Json)
+        {
+            stdout.WriteLine(JsonSerializer.Serialize(Summary(drain), Indented));
+        }
+        else
+        {
+            foreach (var line in Table(drain))
+            {
+                stdout.WriteLine(line);
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>What <c>--output json</c> prints: the state, the progress and the stop in flat fields.</summary>
+    public static object Summary(DrainView drain)
+    {
+        ArgumentNullException.ThrowIfNull(drain);
+        return new
+        {
+            sessionId = drain.SessionId,
+            instanceId = drain.InstanceId,
+            state = drain.State,
+            processed = drain.Totals?.Processed,
+            batchSize = BatchSize(drain),
+            success = drain.Totals?.Success,
+            failed = drain.Totals?.Failed,
+            timeouts = drain.Totals?.Timeouts,
+            telemetryEvents = drain.Totals?.TelemetryEvents,
+            currentPhase = drain.Progress?.CurrentPhase,
+            stop = drain.Progress?.Stop,
+            failure = drain.Failure,
+            startedAt = drain.Session?.StartedAt,
+            completedAt = drain.Session?.CompletedAt,
+        };
+    }
+
+    /// <summary>The lines of <c>--output table</c>: one field a line, only the fields the drain has.</summary>
+    public static IReadOnlyList<string> Table(DrainView drain)
+    {
+        ArgumentNullException.ThrowIfNull(drain);
+        var rows = new List<(string Name, string? Value)>
+        {
+            ("Session", drain.SessionId),
+            ("Instance", drain.InstanceId),
+            ("State", drain.State),
+            ("Progress", drain.Totals is { } t
+                ? string.Create(CultureInfo.InvariantCulture, $"{t.Processed}/{BatchSize(drain)} processed: {t.Success} succeeded, {t.Failed} failed, {t.Timeouts} timeouts, {t.TelemetryEvents} telemetry events")
+                : null),
+            ("Current phase", drain.Progress?.CurrentPhase),
+            ("Stop reason", drain.Progress?.Stop),
+            ("Failure", drain.Failure),
+            ("Started", drain.Session?.StartedAt),
+            ("Completed", drain.Session?.CompletedAt),
+        };
+        return [.. rows.Where(r => !string.IsNullOrEmpty(r.Value)).Select(r => $"{r.Name + ":",-15}{r.Value}")];
+    }
+
+    private static int? BatchSize(DrainView drain) => drain.Progress?.BatchSize is > 0 and var size ? size : drain.Session?.BatchSize;
+}

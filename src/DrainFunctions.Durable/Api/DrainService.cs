@@ -1,0 +1,353 @@
+using System.Text;
+using Azure;
+using Azure.Storage.Blobs.Models;
+using DrainFunctions.Core.Options;
+using DrainFunctions.Core.Reporting;
+using DrainFunctions.Core.Selection;
+using DrainFunctions.Core.Sessions;
+using DrainFunctions.Durable.Orchestration;
+using DrainFunctions.Durable.Storage;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+
+namespace DrainFunctions.Durable.Api;
+
+/// <summary>
+/// Drains of one database, for every entry point: the local command line, <c>drain serve</c>, the
+/// Function App's HTTP functions and its timer all start, resume, preview, cancel, inspect and list
+/// drains here, so that "one drain per database" and "what counts as a running drain"
+/// (<see cref="DrainRules"/>) are decided once. Previews take no lock, claim no session and never
+/// block or get re-attached to; real drains go through <see cref="DrainLauncher"/> (the lock).
+/// </summary>
+public sealed class DrainService(DurableTaskClient client, BlobSessionStore sessions, DrainLockStore locks, TimeProvider? clock = null)
+{
+    private readonly TimeProvider time = clock ?? TimeProvider.System;
+    private readonly DrainInstances instances = new(client);
+    private readonly DrainLauncher launcher = new(client, sessions, locks, clock);
+
+    public BlobSessionStore Sessions => sessions;
+
+    public DurableTaskClient Client => client;
+
+    /// <summary>The drain running on the database in this task hub, if any (previews are not drains).</summary>
+    public Task<LiveDrain?> FindLiveDrainAsync(CancellationToken cancellationToken = default) => instances.FindLiveDrainAsync(cancellationToken);
+
+    /// <summary>The newest instance of <paramref name="sessionId"/> (its first, a resumed one, or the scheduled drain), or null.</summary>
+    public Task<OrchestrationMetadata?> FindInstanceAsync(string sessionId, CancellationToken cancellationToken = default) => instances.FindAsync(sessionId, cancellationToken);
+
+    // ------------------------------------------------------------------ start, preview
+
+    /// <summary>
+    /// Starts a drain (a preview when <see cref="DrainOptions.DryRun"/>), unless one runs on the
+    /// database. <paramref name="fixedInstanceId"/> (the timer's) names the instance whatever its
+    /// session; a finished instance of that id is purged first, and a start that loses the id to
+    /// another one at the same instant answers <see cref="DrainStartStatus.AlreadyRunning"/>.
+    /// </summary>
+    public async Task<DrainStart> StartAsync(DrainOptions options, string? fixedInstanceId = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.DryRun)
+        {
+            var previewId = await StartPreviewAsync(options, cancellationToken);
+            return new DrainStart(DrainStartStatus.Started, previewId, previewId);
+        }
+
+        if (await FindLiveDrainAsync(cancellationToken) is { } running)
+        {
+            return new DrainStart(DrainStartStatus.AlreadyRunning, running.SessionId, running.InstanceId) { Running = running };
+        }
+
+        if (fixedInstanceId is not null && await client.GetInstanceAsync(fixedInstanceId, cancellationToken) is not null)
+        {
+            // Finished (it is not live): purged so that the id can be used again on every backend.
+            await client.PurgeInstanceAsync(fixedInstanceId, cancellation: cancellationToken);
+        }
+
+        var state = await WithPriorAttemptsAsync(new PolicyState(), options, null, cancellationToken);
+        DrainLaunch launch;
+        try
+        {
+            launch = await launcher.StartAsync(options, state, fixedInstanceId is null ? null : _ => fixedInstanceId, cancellationToken);
+        }
+        catch (Exception ex) when (fixedInstanceId is not null && ex is not OperationCanceledException)
+        {
+            // Another start won the fixed instance id a moment earlier (the backend refuses a second one).
+            var winner = await client.GetInstanceAsync(fixedInstanceId, getInputsAndOutputs: true, cancellationToken);
+            if (winner is not null && DrainRules.IsLive(winner.RuntimeStatus))
+            {
+                var live = new LiveDrain(winner.InstanceId, DrainInstances.SessionOf(winner), winner.RuntimeStatus);
+                return new DrainStart(DrainStartStatus.AlreadyRunning, live.SessionId, live.InstanceId) { Running = live };
+            }
+
+            throw;
+        }
+
+        return Launched(launch);
+    }
+
+    /// <summary>A preview (dry run) under <c>preview-&lt;guid&gt;</c>: no lock, no session, nothing touched. Returns its instance id.</summary>
+    public async Task<string> StartPreviewAsync(DrainOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var instanceId = DrainInstances.PreviewPrefix + Guid.NewGuid().ToString("N");
+        var input = new DrainOrchestrationInput { Options = options with { DryRun = true } };
+        await client.ScheduleNewOrchestrationInstanceAsync(nameof(DrainOrchestrator), input, new StartOrchestrationOptions(instanceId), cancellationToken);
+        return instanceId;
+    }
+
+    /// <summary>The instance once it has ended, or null when <paramref name="wait"/> passed first.</summary>
+    public async Task<OrchestrationMetadata?> WaitForEndAsync(string instanceId, TimeSpan wait, CancellationToken cancellationToken = default)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(wait);
+        try
+        {
+            return await client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    // ------------------------------------------------------------------ resume
+
+    /// <summary>
+    /// Which session a resume continues: <paramref name="sessionId"/>, or the newest incomplete one
+    /// of the database. While a drain runs nothing is resumed: the answer is that drain
+    /// (<see cref="DrainStartStatus.AlreadyRunning"/>), which the command line re-attaches to.
+    /// </summary>
+    public async Task<DrainStart> ChooseResumeAsync(string? sessionId, CancellationToken cancellationToken = default)
+    {
+        if (await FindLiveDrainAsync(cancellationToken) is { } running)
+        {
+            return new DrainStart(DrainStartStatus.AlreadyRunning, running.SessionId, running.InstanceId) { Running = running };
+        }
+
+        if (sessionId is not null)
+        {
+            var named = await sessions.LoadAsync(sessionId, cancellationToken);
+            return named switch
+            {
+                null => new DrainStart(DrainStartStatus.NotFound, sessionId) { Problem = $"session {sessionId} not found" },
+                { IsComplete: true } => new DrainStart(DrainStartStatus.AlreadyComplete, sessionId) { Session = named },
+                _ => new DrainStart(DrainStartStatus.Started, sessionId) { Session = named },
+            };
+        }
+
+        foreach (var stored in await sessions.ListSessionsAsync(cancellationToken: cancellationToken))
+        {
+            if (await sessions.LoadAsync(stored.SessionId, cancellationToken) is { IsComplete: false } candidate)
+            {
+                return new DrainStart(DrainStartStatus.Started, candidate.SessionId) { Session = candidate };
+            }
+        }
+
+        return new DrainStart(DrainStartStatus.NotFound) { Problem = "no incomplete session to resume" };
+    }
+
+    /// <summary>Continues <paramref name="session"/> (chosen by <see cref="ChooseResumeAsync"/>) with <paramref name="options"/>, its batch size already decided.</summary>
+    public async Task<DrainStart> ResumeAsync(DrainSession session, DrainOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(options);
+        session.State = await WithPriorAttemptsAsync(session.State, options, session.SessionId, cancellationToken);
+        var launch = await launcher.ResumeAsync(session, options, DrainRules.ResumeInstanceId(session.SessionId, time.GetUtcNow()), cancellationToken);
+        return Launched(launch);
+    }
+
+    // ------------------------------------------------------------------ cancel
+
+    /// <summary>
+    /// Asks the session's drain to stop: after the current phase, or <paramref name="now"/> (the
+    /// phase is stopped and restored to FAILED).
+    /// </summary>
+    public async Task<DrainCancel> CancelAsync(string sessionId, bool now, CancellationToken cancellationToken = default)
+    {
+        var instance = await instances.FindAsync(sessionId, cancellationToken);
+        if (instance is null)
+        {
+            return new DrainCancel(DrainCancelStatus.NotFound);
+        }
+
+        if (!DrainRules.IsLive(instance.RuntimeStatus))
+        {
+            return new DrainCancel(DrainCancelStatus.NotRunning, instance.InstanceId, instance.RuntimeStatus);
+        }
+
+        await SendCancelAsync(instance.InstanceId, now, cancellationToken);
+        return new DrainCancel(DrainCancelStatus.Sent, instance.InstanceId, instance.RuntimeStatus);
+    }
+
+    /// <summary>The orchestration's <c>cancel</c> event, for a watcher that knows the instance (Ctrl-C).</summary>
+    public Task SendCancelAsync(string instanceId, bool now, CancellationToken cancellationToken = default) =>
+        client.RaiseEventAsync(instanceId, CancelRequest.EventName, new CancelRequest(now ? CancelRequest.Now : CancelRequest.Graceful), cancellationToken);
+
+    // ------------------------------------------------------------------ status, list
+
+    /// <summary>The session's drain as stored and as its newest instance shows it; null when neither exists.</summary>
+    public async Task<DrainView?> StatusAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        var json = await sessions.ReadTextAsync(BlobSessionStore.SessionBlobName(sessionId), cancellationToken);
+        var instance = await instances.FindAsync(sessionId, cancellationToken);
+        if (json is null && instance is null)
+        {
+            return null;
+        }
+
+        var session = json is null ? null : SessionJson.Parse(json, BlobSessionStore.SessionBlobName(sessionId));
+        return View(sessionId, session, instance) with { SessionJson = json };
+    }
+
+    /// <summary>The newest <paramref name="max"/> sessions of the database, newest first (an unreadable session document shows without totals).</summary>
+    public async Task<IReadOnlyList<DrainView>> ListAsync(int max, CancellationToken cancellationToken = default)
+    {
+        var list = new List<DrainView>();
+        foreach (var stored in (await sessions.ListSessionsAsync(cancellationToken: cancellationToken)).Take(max))
+        {
+            var session = await LoadOrNullAsync(stored.SessionId, cancellationToken);
+            list.Add(View(stored.SessionId, session, await instances.FindAsync(stored.SessionId, cancellationToken)));
+        }
+
+        return list;
+    }
+
+    private static DrainView View(string sessionId, DrainSession? session, OrchestrationMetadata? instance)
+    {
+        var progress = instance is null ? null : DrainInstances.SafeStatus(instance);
+        return new DrainView
+        {
+            SessionId = sessionId,
+            InstanceId = instance?.InstanceId,
+            Status = StatusOf(session, instance),
+            State = DrainRules.StateOf(instance?.RuntimeStatus, session?.IsComplete, progress?.Stop),
+            RuntimeStatus = instance?.RuntimeStatus,
+            Progress = progress,
+            Totals = session is not null ? DrainTotals.Of(session.State) : progress is null ? null : DrainTotals.Of(progress),
+            Failure = instance?.FailureDetails?.ErrorMessage,
+            Session = session,
+        };
+    }
+
+    private static string StatusOf(DrainSession? session, OrchestrationMetadata? instance)
+    {
+        if (instance is not null && (DrainRules.IsLive(instance.RuntimeStatus) || session?.IsComplete != true))
+        {
+            return instance.RuntimeStatus.ToString();
+        }
+
+        return session?.IsComplete == true ? "Completed" : "Incomplete";
+    }
+
+    /// <summary>The session's summary report: the one written at its end, else the report of what is saved so far; null without a session.</summary>
+    public async Task<string?> SummaryAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        if (await sessions.ReadTextAsync(BlobSessionStore.SummaryBlobName(sessionId), cancellationToken) is { } summary)
+        {
+            return summary;
+        }
+
+        var session = await LoadOrNullAsync(sessionId, cancellationToken);
+        return session is null ? null : SummaryReport.Render(session, $"{sessions.Container.Name}/{BlobSessionStore.SessionBlobName(sessionId)}");
+    }
+
+    // ------------------------------------------------------------------ logs
+
+    /// <summary>
+    /// A phase's captured stdout and stderr from the given byte offsets; null when the session has
+    /// no log of the phase and the phase is not running now (a running phase's log may not exist yet).
+    /// <paramref name="whole"/>: decode to the end even inside a character (a final read).
+    /// </summary>
+    public async Task<PhaseLog?> ReadLogAsync(string sessionId, string runId, string phaseId, long stdoutFrom = 0, long stderrFrom = 0, bool whole = false, CancellationToken cancellationToken = default)
+    {
+        var instance = await instances.FindAsync(sessionId, cancellationToken);
+        var running = instance is not null && DrainRules.IsLive(instance.RuntimeStatus)
+            && DrainInstances.SafeStatus(instance)?.CurrentPhase == PhaseKey.Of(runId, phaseId);
+        var stdout = await ReadFromAsync(BlobSessionStore.LogBlobName(sessionId, runId, phaseId, "stdout"), stdoutFrom, whole || !running, cancellationToken);
+        var stderr = await ReadFromAsync(BlobSessionStore.LogBlobName(sessionId, runId, phaseId, "stderr"), stderrFrom, whole || !running, cancellationToken);
+        if (stdout is null && stderr is null && !running)
+        {
+            return null;
+        }
+
+        return new PhaseLog(stdout?.Text ?? string.Empty, stderr?.Text ?? string.Empty, stdout?.Next ?? stdoutFrom, stderr?.Next ?? stderrFrom, running, stdout is not null || stderr is not null);
+    }
+
+    /// <summary>The blob's text from byte <paramref name="from"/>; null when the blob does not exist.</summary>
+    private async Task<(string Text, long Next)?> ReadFromAsync(string blobName, long from, bool whole, CancellationToken cancellationToken)
+    {
+        byte[] bytes;
+        try
+        {
+            var content = await sessions.Container.GetBlobClient(blobName).DownloadContentAsync(new BlobDownloadOptions { Range = new HttpRange(from) }, cancellationToken);
+            bytes = content.Value.Content.ToArray();
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 416)
+        {
+            return (string.Empty, from); // nothing beyond the offset (yet)
+        }
+
+        var length = whole ? bytes.Length : Utf8Cut.CompleteLength(bytes);
+        return (Encoding.UTF8.GetString(bytes, 0, length), from + length);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static DrainStart Launched(DrainLaunch launch) =>
+        launch.Started
+            ? new DrainStart(DrainStartStatus.Started, launch.SessionId, launch.InstanceId)
+            : new DrainStart(DrainStartStatus.Locked, launch.SessionId, launch.InstanceId) { Refusal = launch };
+
+    /// <summary>
+    /// Attempts per phase from the stored sessions of the ledger's window (when the cross-session
+    /// ledger is off; with it on, the ledger is the memory across sessions and counting here too
+    /// would count twice), so that <c>max_attempts_per_phase</c> counts across sessions.
+    /// </summary>
+    private async Task<PolicyState> WithPriorAttemptsAsync(PolicyState state, DrainOptions options, string? exceptSessionId, CancellationToken cancellationToken)
+    {
+        if (options.LedgerEnabled || options.DryRun)
+        {
+            return state;
+        }
+
+        var now = time.GetUtcNow();
+        var window = TimeSpan.FromHours(options.LedgerWindowHours);
+        var attempts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var stored in await sessions.ListSessionsAsync(cancellationToken: cancellationToken))
+        {
+            if (stored.SessionId == exceptSessionId || await sessions.LoadAsync(stored.SessionId, cancellationToken) is not { } session)
+            {
+                continue;
+            }
+
+            if (Iso8601.TryParse(session.StartedAt, out var started) && now - started > window)
+            {
+                continue;
+            }
+
+            foreach (var result in session.Results.Where(r => r.InterruptedBy is null))
+            {
+                attempts[result.Key] = attempts.GetValueOrDefault(result.Key) + 1;
+            }
+        }
+
+        state.PriorAttempts = attempts;
+        return state;
+    }
+
+    private async Task<DrainSession?> LoadOrNullAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await sessions.LoadAsync(sessionId, cancellationToken);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+}
