@@ -1,5 +1,6 @@
 using DrainFunctions.Core.Options;
 using DrainFunctions.Durable.Api;
+using DrainFunctions.Durable.Hosting;
 using DrainFunctions.Durable.Ledger;
 using DrainFunctions.Durable.Storage;
 using Microsoft.AspNetCore.Http;
@@ -10,7 +11,7 @@ using Microsoft.DurableTask.Client;
 namespace DrainFunctions.App;
 
 /// <summary>The HTTP API (function-key auth): each function maps its route to a <see cref="DrainApi"/> method over the <see cref="DrainService"/>.</summary>
-public sealed class HttpFunctions(BlobSessionStore sessions, BlobLedgerStore ledger, DrainLockStore locks, DrainOptions defaults)
+public sealed class HttpFunctions(BlobSessionStore sessions, BlobLedgerStore ledger, DrainLockStore locks, IBacklogStoreFactory backlog, DrainOptions defaults)
 {
     [Function("StartDrain")]
     public async Task<IActionResult> Start([HttpTrigger(AuthorizationLevel.Function, "post", Route = "drains")] HttpRequest req, [DurableClient] DurableTaskClient client) =>
@@ -88,5 +89,5 @@ public sealed class HttpFunctions(BlobSessionStore sessions, BlobLedgerStore led
         return error ?? await handler(body, req.HttpContext.RequestAborted);
     }
 
-    private DrainApi Api(DurableTaskClient client) => new(new DrainService(client, sessions, locks), ledger, defaults);
+    private DrainApi Api(DurableTaskClient client) => new(new DrainService(client, sessions, locks, previewer: new DrainPreviewer(backlog, ledger)), ledger, defaults);
 }

@@ -77,7 +77,7 @@ public sealed class AppBed : IAsyncDisposable
     public ScheduledDrain Timer => new(Drains, Defaults);
 
     /// <summary>The drain service every entry point uses.</summary>
-    public DrainService Drains => new(Client, Sessions, Locks);
+    public DrainService Drains => new(Client, Sessions, Locks, previewer: new DrainPreviewer(new DelegateBacklogStoreFactory(ct => BacklogStores.OpenAsync(Data.DatabaseUrl.Parse(DatabaseUrl), null, ct)), Ledger));
 
     public DurableTaskTestHost Host { get; private set; } = null!;
 

@@ -66,6 +66,11 @@ public static class DrainCommand
         }
 
         var environment = LocalEnvironment.FromProcess(database.Backlog);
+        if (invocation.Options.DryRun && !invocation.Resume)
+        {
+            return await PreviewAsync(invocation, database, environment, progress, stdout, stderr, interrupts);
+        }
+
         var executor = new LocalDrainHost.ExecutorSettings(invocation.Executor, invocation.ExecutorCommand, invocation.Workspace, invocation.Options.ApiUrl, demoTimeScale, VerifyExecutable: !invocation.Options.DryRun);
         await using var host = await LocalDrainHost.StartAsync(environment, database, executor, stderr);
         var drains = host.Drains;
@@ -159,6 +164,41 @@ public static class DrainCommand
         }
 
         return output.TotalFailed == 0 ? 0 : 1;
+    }
+
+    /// <summary>
+    /// <c>drain --dry-run</c>: the picks computed in-process (no durable host is started, nothing is
+    /// scheduled or written), printed as they are decided; Ctrl-C stops before the next pick.
+    /// </summary>
+    private static async Task<int> PreviewAsync(DrainInvocation invocation, DatabaseUrl database, LocalEnvironment environment, TextWriter progress, TextWriter stdout, TextWriter stderr, Interrupts interrupts)
+    {
+        var (azurite, previewer) = await LocalDrainHost.OpenPreviewerAsync(environment, database, invocation.Options.LedgerEnabled, stderr);
+        try
+        {
+            var preview = await previewer.RunAsync(
+                invocation.Options,
+                progress.WriteLine,
+                () => interrupts.Count switch { 0 => null, 1 => CancelRequest.Graceful, _ => CancelRequest.Now });
+            if (invocation.Json)
+            {
+                stdout.WriteLine(JsonSerializer.Serialize(new { session_id = preview.Outcome.SessionId, dry_run = true, picks = preview.Outcome.Picks }));
+            }
+
+            if (interrupts.Count > 0)
+            {
+                progress.WriteLine(Core.Reporting.ProgressLines.InterruptedLine);
+                return 130;
+            }
+
+            return 0;
+        }
+        finally
+        {
+            if (azurite is not null)
+            {
+                await azurite.DisposeAsync();
+            }
+        }
     }
 
     /// <summary>A start or resume refused: another drain runs on the database (here, or elsewhere holding its lock).</summary>

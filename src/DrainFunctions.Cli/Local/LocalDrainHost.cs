@@ -34,7 +34,26 @@ public sealed class LocalDrainHost : IAsyncDisposable
     public sealed record ExecutorSettings(string Kind, string? CommandTemplate, string? Workspace, string? ApiUrl, double DemoTimeScale, bool VerifyExecutable = true);
 
     /// <summary>The drains of <paramref name="database"/> for every entry point, on this host.</summary>
-    public DrainService Drains => new(Client, Sessions, Locks);
+    public DrainService Drains => new(Client, Sessions, Locks, previewer: new DrainPreviewer(host.Services.GetRequiredService<IBacklogStoreFactory>(), Ledger));
+
+    /// <summary>
+    /// Dry runs of <paramref name="database"/> without a durable host: a preview reads the backlog
+    /// and, with the ledger on, the ledger's blobs (Azurite is started for that when it is not
+    /// running); with the ledger off it needs no storage at all. Dispose the launcher after the run.
+    /// </summary>
+    public static async Task<(AzuriteLauncher? Azurite, DrainPreviewer Previewer)> OpenPreviewerAsync(LocalEnvironment environment, DatabaseUrl database, bool ledgerEnabled, TextWriter progress, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        var backlog = new DelegateBacklogStoreFactory(ct => BacklogStores.OpenAsync(database, null, ct));
+        if (!ledgerEnabled)
+        {
+            return (null, new DrainPreviewer(backlog, null));
+        }
+
+        var (azurite, options) = await OpenStorageAsync(environment, progress, database.Backlog, cancellationToken);
+        var ledger = new DrainFunctions.Durable.Ledger.BlobLedgerStore(DrainRegistration.CreateBlobServiceClient(options), Microsoft.Extensions.Options.Options.Create(options));
+        return (azurite, new DrainPreviewer(backlog, ledger));
+    }
 
     /// <summary>
     /// The task hub and storage of <paramref name="database"/>'s drains without a worker: for

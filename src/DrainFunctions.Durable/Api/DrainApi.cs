@@ -17,7 +17,10 @@ namespace DrainFunctions.Durable.Api;
 /// </summary>
 public sealed class DrainApi(DrainService drains, BlobLedgerStore ledger, DrainOptions defaults)
 {
-    /// <summary>How long <c>POST /api/drains/preview</c> waits for the dry run before answering 202.</summary>
+    /// <summary>
+    /// How long <c>POST /api/drains/preview</c> used to wait for its preview orchestration. Previews
+    /// are now computed in-process and answered when done; kept so that existing hosts still build.
+    /// </summary>
     public TimeSpan PreviewWait { get; init; } = TimeSpan.FromSeconds(60);
 
     public int RecentSessions { get; init; } = 20;
@@ -46,24 +49,13 @@ public sealed class DrainApi(DrainService drains, BlobLedgerStore ledger, DrainO
             return parsed.BadRequest();
         }
 
-        var instanceId = await drains.StartPreviewAsync(options, cancellationToken);
-        if (await drains.WaitForEndAsync(instanceId, PreviewWait, cancellationToken) is not { } done)
-        {
-            return Accepted(instanceId, instanceId);
-        }
-
-        if (done.RuntimeStatus != OrchestrationRuntimeStatus.Completed)
-        {
-            return ApiResult.Problem(500, "Preview failed", done.FailureDetails?.ErrorMessage ?? done.RuntimeStatus.ToString());
-        }
-
-        var output = done.ReadOutputAs<DrainSummaryOutput>();
+        var preview = await drains.PreviewAsync(options, cancellationToken: cancellationToken);
         return ApiResult.Ok(new
         {
-            instanceId,
-            picks = output?.DryRunPicks ?? [],
-            stop = output?.Stop,
-            lines = DrainInstances.SafeStatus(done)?.Lines.Select(l => l.Text).ToList() ?? [],
+            instanceId = preview.PreviewId,
+            picks = preview.Outcome.Picks,
+            stop = preview.Outcome.Stop,
+            lines = preview.RecentLines,
         });
     }
 

@@ -19,7 +19,7 @@ namespace DrainFunctions.Durable.Api;
 /// (<see cref="DrainRules"/>) are decided once. Previews take no lock, claim no session and never
 /// block or get re-attached to; real drains go through <see cref="DrainLauncher"/> (the lock).
 /// </summary>
-public sealed class DrainService(DurableTaskClient client, BlobSessionStore sessions, DrainLockStore locks, TimeProvider? clock = null)
+public sealed class DrainService(DurableTaskClient client, BlobSessionStore sessions, DrainLockStore locks, TimeProvider? clock = null, DrainPreviewer? previewer = null)
 {
     private readonly TimeProvider time = clock ?? TimeProvider.System;
     private readonly DrainInstances instances = new(client);
@@ -85,7 +85,19 @@ public sealed class DrainService(DurableTaskClient client, BlobSessionStore sess
         return Launched(launch);
     }
 
-    /// <summary>A preview (dry run) under <c>preview-&lt;guid&gt;</c>: no lock, no session, nothing touched. Returns its instance id.</summary>
+    /// <summary>
+    /// A preview computed in-process (<see cref="DrainPreviewer"/>): the picks and lines a dry run
+    /// shows, with no orchestration, so nothing is left in the task hub. The command line and
+    /// <c>POST /api/drains/preview</c> preview here.
+    /// </summary>
+    public Task<DrainPreview> PreviewAsync(DrainOptions options, Action<string>? onLine = null, Func<string?>? cancelMode = null, CancellationToken cancellationToken = default) =>
+        (previewer ?? throw new InvalidOperationException("this drain service was made without a previewer (no backlog to read)"))
+            .RunAsync(options, onLine, cancelMode, cancellationToken);
+
+    /// <summary>
+    /// A preview (dry run) as an orchestration under <c>preview-&lt;guid&gt;</c>, for <c>POST /api/drains</c>
+    /// with <c>dryRun</c> (answered 202 and polled): no lock, no session, nothing touched. Returns its instance id.
+    /// </summary>
     public async Task<string> StartPreviewAsync(DrainOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
