@@ -143,6 +143,8 @@ public static class DrainCommand
 
         if (!output.DryRun)
         {
+            // The session document is the record now: the orchestration's history leaves the task hub.
+            await drains.PurgeEndedAsync(output.SessionId);
             var summary = await drains.Sessions.ReadTextAsync(BlobSessionStore.SummaryBlobName(output.SessionId));
             progress.WriteLine();
             progress.Write(summary ?? $"(no summary was written for {output.SessionId})\n");

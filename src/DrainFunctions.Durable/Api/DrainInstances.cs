@@ -9,7 +9,7 @@ namespace DrainFunctions.Durable.Api;
 /// one database), and the instance that runs a session (its first one, a resumed one, or the
 /// scheduled drain's fixed id).
 /// </summary>
-public sealed class DrainInstances(DurableTaskClient client)
+public sealed class DrainInstances(DurableTaskClient client, InstanceArchive? archive = null)
 {
     public const string ScheduledInstanceId = "scheduled-drain";
     public const string PreviewPrefix = "preview-";
@@ -30,7 +30,7 @@ public sealed class DrainInstances(DurableTaskClient client)
         return null;
     }
 
-    /// <summary>The newest instance that ran <paramref name="sessionId"/>, or null.</summary>
+    /// <summary>The newest instance that ran <paramref name="sessionId"/> (its archived record once purged), or null.</summary>
     public async Task<OrchestrationMetadata?> FindAsync(string sessionId, CancellationToken cancellationToken = default)
     {
         OrchestrationMetadata? best = null;
@@ -49,7 +49,13 @@ public sealed class DrainInstances(DurableTaskClient client)
         }
 
         var scheduled = await client.GetInstanceAsync(ScheduledInstanceId, getInputsAndOutputs: true, cancellationToken);
-        return scheduled is not null && SessionOf(scheduled, SafeInput(scheduled)) == sessionId ? scheduled : null;
+        if (scheduled is not null && SessionOf(scheduled, SafeInput(scheduled)) == sessionId)
+        {
+            return scheduled;
+        }
+
+        // A finished drain's instance is purged from the task hub; its record stays beside the session.
+        return archive is null ? null : await archive.LoadAsync(sessionId, cancellationToken);
     }
 
     public static string? SessionOf(OrchestrationMetadata instance, DrainOrchestrationInput? input = null)

@@ -22,8 +22,12 @@ namespace DrainFunctions.Durable.Api;
 public sealed class DrainService(DurableTaskClient client, BlobSessionStore sessions, DrainLockStore locks, TimeProvider? clock = null, DrainPreviewer? previewer = null)
 {
     private readonly TimeProvider time = clock ?? TimeProvider.System;
-    private readonly DrainInstances instances = new(client);
+    private readonly InstanceArchive archive = new(sessions);
+    private readonly DrainInstances instances = new(client, new InstanceArchive(sessions));
     private readonly DrainLauncher launcher = new(client, sessions, locks, clock);
+
+    private static readonly OrchestrationRuntimeStatus[] EndedStatuses =
+        [OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated];
 
     public BlobSessionStore Sessions => sessions;
 
@@ -52,6 +56,7 @@ public sealed class DrainService(DurableTaskClient client, BlobSessionStore sess
             return new DrainStart(DrainStartStatus.Started, previewId, previewId);
         }
 
+        await PurgeEndedAsync(cancellationToken);
         if (await FindLiveDrainAsync(cancellationToken) is { } running)
         {
             return new DrainStart(DrainStartStatus.AlreadyRunning, running.SessionId, running.InstanceId) { Running = running };
@@ -163,9 +168,115 @@ public sealed class DrainService(DurableTaskClient client, BlobSessionStore sess
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(options);
+        await PurgeEndedAsync(cancellationToken);
         session.State = await WithPriorAttemptsAsync(session.State, options, session.SessionId, cancellationToken);
         var launch = await launcher.ResumeAsync(session, options, DrainRules.ResumeInstanceId(session.SessionId, time.GetUtcNow()), cancellationToken);
         return Launched(launch);
+    }
+
+    // ------------------------------------------------------------------ purge
+
+    /// <summary>
+    /// Takes the orchestration history of <paramref name="sessionId"/>'s drain out of the task hub
+    /// once its session document holds the final record (<c>completed_at</c> written) and none of
+    /// its instances is live: the newest instance is kept as a small record beside the session
+    /// (<see cref="InstanceArchive"/>), then every instance of the session is purged, with all its
+    /// continue-as-new generations. Returns how many instances were purged. A drain that has not
+    /// finished (killed host, storage outage, failure) keeps its history: it resumes from it.
+    /// </summary>
+    public async Task<int> PurgeEndedAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await PurgeSessionAsync(sessionId, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return 0; // best effort: the next start's sweep purges it
+        }
+    }
+
+    private async Task<int> PurgeSessionAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        var ended = new List<OrchestrationMetadata>();
+        var query = new OrchestrationQuery { InstanceIdPrefix = sessionId, FetchInputsAndOutputs = true, PageSize = 100 };
+        await foreach (var instance in client.GetAllInstancesAsync(query).WithCancellation(cancellationToken))
+        {
+            if (DrainRules.RunsSession(instance.InstanceId, sessionId))
+            {
+                ended.Add(instance);
+            }
+        }
+
+        if (await client.GetInstanceAsync(DrainInstances.ScheduledInstanceId, getInputsAndOutputs: true, cancellationToken) is { } scheduled
+            && DrainInstances.SessionOf(scheduled) == sessionId)
+        {
+            ended.Add(scheduled);
+        }
+
+        return await PurgeIfFinishedAsync(sessionId, ended, cancellationToken);
+    }
+
+    /// <summary>
+    /// <see cref="PurgeEndedAsync(string, CancellationToken)"/> for every ended drain of the task hub,
+    /// and any ended preview orchestration (a dry run leaves nothing behind). Run before every start
+    /// and resume, so that drains that ended while nobody watched (the timer's) are purged too.
+    /// Best effort: housekeeping never stops a start; what is not purged now is purged next time.
+    /// </summary>
+    public async Task<int> PurgeEndedAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var bySession = new Dictionary<string, List<OrchestrationMetadata>>(StringComparer.Ordinal);
+            var purged = 0;
+            var query = new OrchestrationQuery { Statuses = EndedStatuses, FetchInputsAndOutputs = true, PageSize = 100 };
+            await foreach (var instance in client.GetAllInstancesAsync(query).WithCancellation(cancellationToken))
+            {
+                if (instance.Name != nameof(DrainOrchestrator))
+                {
+                    continue;
+                }
+
+                if (instance.InstanceId.StartsWith(DrainInstances.PreviewPrefix, StringComparison.Ordinal))
+                {
+                    await client.PurgeInstanceAsync(instance.InstanceId, cancellation: cancellationToken);
+                    purged++;
+                }
+                else if (DrainInstances.SessionOf(instance) is { } sessionId)
+                {
+                    (bySession.TryGetValue(sessionId, out var list) ? list : bySession[sessionId] = []).Add(instance);
+                }
+            }
+
+            foreach (var (sessionId, ended) in bySession)
+            {
+                purged += await PurgeIfFinishedAsync(sessionId, ended, cancellationToken);
+            }
+
+            return purged;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return 0;
+        }
+    }
+
+    private async Task<int> PurgeIfFinishedAsync(string sessionId, List<OrchestrationMetadata> instances, CancellationToken cancellationToken)
+    {
+        if (instances.Count == 0 || instances.Any(i => DrainRules.IsLive(i.RuntimeStatus))
+            || await LoadOrNullAsync(sessionId, cancellationToken) is not { CompletedAt: not null })
+        {
+            return 0;
+        }
+
+        // The record first: a purge that is cut short leaves both, never neither.
+        await archive.SaveAsync(sessionId, instances.MaxBy(i => i.CreatedAt)!, cancellationToken);
+        foreach (var instance in instances)
+        {
+            await client.PurgeInstanceAsync(instance.InstanceId, cancellation: cancellationToken);
+        }
+
+        return instances.Count;
     }
 
     // ------------------------------------------------------------------ cancel
