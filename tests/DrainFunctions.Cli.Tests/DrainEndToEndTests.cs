@@ -121,6 +121,48 @@ public sealed class DrainEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task Drain_DryRun_StartsNoDurableHostAndLeavesNoTaskHub()
+    {
+        await SeedAsync();
+        var hub = environment["DURABLE_TASK_HUB_NAME"].ToLowerInvariant();
+
+        using var drain = DrainProcess.Start(environment, "--dry-run", "--batch-size", "3", "--json");
+        var code = await drain.WaitForExitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.True(code == 0, drain.Stderr);
+        Assert.Equal(3, JsonDocument.Parse(drain.Stdout).RootElement.GetProperty("picks").GetArrayLength());
+        var service = new Azure.Storage.Blobs.BlobServiceClient(environment["AzureWebJobsStorage"]);
+        var containers = new List<string>();
+        await foreach (var container in service.GetBlobContainersAsync(prefix: hub))
+        {
+            containers.Add(container.Name);
+        }
+
+        Assert.Empty(containers);
+    }
+
+    [Fact]
+    public async Task Drain_DryRunWithoutLedger_NeedsNoStorage()
+    {
+        await SeedAsync();
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        var unreachable = new Dictionary<string, string>(environment)
+        {
+            ["AzureWebJobsStorage"] = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{port}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{port}/devstoreaccount1",
+        };
+
+        using var drain = DrainProcess.Start(unreachable, "--dry-run", "--batch-size", "2", "--no-ledger");
+        var code = await drain.WaitForExitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.True(code == 0, drain.Stderr);
+        Assert.Equal(2, drain.Stdout.Split('\n').Count(l => l.StartsWith("  [DRY RUN] Would drain: ", StringComparison.Ordinal)));
+        Assert.DoesNotContain("Azurite", drain.Stderr + drain.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Drain_WithoutDatabaseUrl_Exits1WithEveryForm()
     {
         var env = new Dictionary<string, string>(environment) { ["DATABASE_URL"] = string.Empty };
