@@ -46,20 +46,40 @@ public sealed class DrainPurgeTests
     }
 
     [Fact]
-    public async Task StartAsync_DrainThatEndedUnwatched_PurgedByTheNextStart()
+    public async Task ApiStart_DrainThatEndedUnwatched_PurgedBeforeTheNextStart()
     {
         await using var bed = await AppBed.StartAsync();
         var drains = bed.Drains;
         var (firstSession, firstInstance) = await DrainToEndAsync(bed, drains, 1);
         await Task.Delay(TimeSpan.FromSeconds(1.1)); // session ids name the start second
 
-        var (secondSession, secondInstance) = await DrainToEndAsync(bed, drains, 1);
+        var second = await bed.Api.StartAsync("""{"batchSize":1}""");
 
-        Assert.NotEqual(firstSession, secondSession);
+        Assert.Equal(202, second.Status);
         Assert.Null(await bed.Client.GetInstanceAsync(firstInstance));
-        Assert.NotNull(await bed.Client.GetInstanceAsync(secondInstance));
         Assert.Equal("completed", (await drains.StatusAsync(firstSession))?.State);
+        await bed.WaitAsync(System.Text.Json.JsonDocument.Parse(second.Body).RootElement.GetProperty("instanceId").GetString()!);
         Assert.Equal(2, (await drains.ListAsync(10)).Count(v => v.State == "completed"));
+    }
+
+    [Fact]
+    public async Task TickAsync_PreviousScheduledDrainEnded_PurgedAndItsRecordKept()
+    {
+        await using var bed = await AppBed.StartAsync();
+        bed.Defaults = bed.Defaults with { BatchSize = 1 };
+        var first = await bed.Timer.TickAsync();
+        await bed.WaitAsync(DrainInstances.ScheduledInstanceId);
+        await Task.Delay(TimeSpan.FromSeconds(1.1));
+
+        var second = await bed.Timer.TickAsync();
+
+        Assert.Equal(TickOutcome.Started, second.Outcome);
+        Assert.NotEqual(first.SessionId, second.SessionId);
+        var firstView = await bed.Drains.StatusAsync(first.SessionId!);
+        Assert.Equal("completed", firstView?.State);
+        Assert.Equal(DrainInstances.ScheduledInstanceId, firstView?.InstanceId);
+        Assert.Equal(first.SessionId, firstView?.Progress?.SessionId);
+        await bed.WaitAsync(DrainInstances.ScheduledInstanceId);
     }
 
     [Fact]

@@ -143,8 +143,9 @@ public static class DrainCommand
 
         if (!output.DryRun)
         {
-            // The session document is the record now: the orchestration's history leaves the task hub.
-            await drains.PurgeEndedAsync(output.SessionId);
+            // The session document is the record now: this drain's history leaves the task hub, with
+            // that of any other drain that ended unwatched.
+            await drains.PurgeEndedAsync();
             var summary = await drains.Sessions.ReadTextAsync(BlobSessionStore.SummaryBlobName(output.SessionId));
             progress.WriteLine();
             progress.Write(summary ?? $"(no summary was written for {output.SessionId})\n");

@@ -36,6 +36,7 @@ public sealed class DrainApi(DrainService drains, BlobLedgerStore ledger, DrainO
         }
 
         // The instance id is the session id (a preview's: preview-<guid>); the service takes the database's lock and claims the id.
+        await drains.PurgeEndedAsync(cancellationToken);
         return Answer(await drains.StartAsync(options, cancellationToken: cancellationToken));
     }
 
@@ -82,6 +83,7 @@ public sealed class DrainApi(DrainService drains, BlobLedgerStore ledger, DrainO
             return parsed.BadRequest();
         }
 
+        await drains.PurgeEndedAsync(cancellationToken);
         var choice = await drains.ChooseResumeAsync(named, cancellationToken);
         if (choice is not { Started: true, Session: { } session })
         {

@@ -56,7 +56,13 @@ public sealed class DrainService(DurableTaskClient client, BlobSessionStore sess
             return new DrainStart(DrainStartStatus.Started, previewId, previewId);
         }
 
-        await PurgeEndedAsync(cancellationToken);
+        if (fixedInstanceId is not null)
+        {
+            // The timer: drains that ended unwatched (the previous one under the fixed id among them)
+            // leave the task hub, their record kept, before the id is used again.
+            await PurgeEndedAsync(cancellationToken);
+        }
+
         if (await FindLiveDrainAsync(cancellationToken) is { } running)
         {
             return new DrainStart(DrainStartStatus.AlreadyRunning, running.SessionId, running.InstanceId) { Running = running };
@@ -168,7 +174,6 @@ public sealed class DrainService(DurableTaskClient client, BlobSessionStore sess
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(options);
-        await PurgeEndedAsync(cancellationToken);
         session.State = await WithPriorAttemptsAsync(session.State, options, session.SessionId, cancellationToken);
         var launch = await launcher.ResumeAsync(session, options, DrainRules.ResumeInstanceId(session.SessionId, time.GetUtcNow()), cancellationToken);
         return Launched(launch);
@@ -219,9 +224,11 @@ public sealed class DrainService(DurableTaskClient client, BlobSessionStore sess
 
     /// <summary>
     /// <see cref="PurgeEndedAsync(string, CancellationToken)"/> for every ended drain of the task hub,
-    /// and any ended preview orchestration (a dry run leaves nothing behind). Run before every start
-    /// and resume, so that drains that ended while nobody watched (the timer's) are purged too.
-    /// Best effort: housekeeping never stops a start; what is not purged now is purged next time.
+    /// and any ended preview orchestration (a dry run leaves nothing behind). Run by the timer before
+    /// each tick's start and by the HTTP API before each start and resume (drains that ended while
+    /// nobody watched), and by the <c>drain</c> command after the drain it watched ended (not before
+    /// its start: that would delay the first phase). Best effort: housekeeping never stops a start;
+    /// what is not purged now is purged next time.
     /// </summary>
     public async Task<int> PurgeEndedAsync(CancellationToken cancellationToken = default)
     {
