@@ -1,0 +1,98 @@
+using System.CommandLine;
+using DrainFunctions.Core.Options;
+using DrainFunctions.Flags;
+
+namespace DrainFunctions.Cli.Commands;
+
+/// <summary>
+/// The flags of <c>drain</c> (the root command) and of <c>drain demo</c>: the drain's policy
+/// flags and ours (where it runs, how it reports); <see cref="Bind"/> makes them a checked
+/// <see cref="DrainInvocation"/>.
+/// </summary>
+public sealed class DrainFlagSet
+{
+    public const string ApiKeyVariable = "DRAIN_API_KEY";
+
+    private readonly PolicyFlags policy = PolicyFlags.ForDrain();
+    private readonly Option<bool> resume = Flag.Switch("--resume", "continue the newest incomplete session (or re-attach to the running drain)");
+    private readonly Option<string?> executor = Flag.Choice("--executor", "what runs a phase: Autopack's command (process, the default) or the demo's stand-in (demo)", "process", "demo");
+    private readonly Option<string?> executorCommand = Flag.Text("--executor-command", "TEMPLATE", "the command per phase, split like a POSIX shell; placeholders {run_id}, {phase_id}, {phase_index}, {session_id}");
+    private readonly Option<string?> workspace = Flag.Text("--workspace", "DIR", "where the command runs (default: the current directory)");
+    private readonly Option<bool> json = Flag.Switch("--json", "progress and summary on stderr, only the final session JSON on stdout");
+    private readonly Option<string?> endpoint = Flag.Text("--endpoint", "URL", "run the drain on this Function App (or drain serve) over its HTTP API");
+    private readonly Option<string?> key = Flag.Text("--key", "KEY", $"the function key for --endpoint (default: ${ApiKeyVariable}, which keeps it out of shell history)");
+
+    /// <summary>The names of the policy flags (those that set <see cref="DrainOptions"/>).</summary>
+    public IEnumerable<string> PolicyNames => policy.Names;
+
+    public void AddTo(Command command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        foreach (var option in policy.Options.Concat([resume, executor, executorCommand, workspace, json, endpoint, key]))
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    /// <summary>
+    /// The invocation: <paramref name="baseOptions"/> with the given flags applied, checked as the
+    /// drain needs it (a bad value, a broken command template, a missing workspace: exit 2).
+    /// </summary>
+    public DrainInvocation Bind(ParseResult parsed, DrainOptions baseOptions, string defaultExecutor = "process")
+    {
+        ArgumentNullException.ThrowIfNull(parsed);
+        if (parsed.GetValue<bool>("--skip-runs-with-queued") && parsed.GetValue<bool>("--no-skip-runs-with-queued"))
+        {
+            throw UsageException.ForFlag("--no-skip-runs-with-queued", "not allowed with argument --skip-runs-with-queued");
+        }
+
+        var options = policy.Bind(parsed, baseOptions);
+        var givenEndpoint = parsed.GetValue(endpoint);
+        var invocation = new DrainInvocation
+        {
+            Options = options,
+            Resume = parsed.GetValue(resume),
+            Executor = parsed.GetValue(executor) ?? defaultExecutor,
+            ExecutorCommand = parsed.GetValue(executorCommand),
+            Workspace = parsed.GetValue(workspace),
+            Json = parsed.GetValue(json),
+            Endpoint = givenEndpoint,
+            Key = parsed.GetValue(key) ?? (givenEndpoint is null ? null : ApiKeyFromEnvironment()),
+        };
+
+        foreach (var error in options.Validate())
+        {
+            throw UsageException.ForFlag(error.FlagName, error.Message);
+        }
+
+        if (invocation.ExecutorCommand is not null)
+        {
+            if (invocation.Executor == "demo")
+            {
+                throw UsageException.ForFlag("--executor-command", "not allowed with --executor demo (the demo executor has its own command)");
+            }
+
+            DrainFlags.CheckTemplate(invocation.ExecutorCommand);
+        }
+
+        if (invocation.Workspace is not null && !Directory.Exists(invocation.Workspace))
+        {
+            throw UsageException.ForFlag("--workspace", $"no such directory: {invocation.Workspace}");
+        }
+
+        if ((invocation.Endpoint is null) != (invocation.Key is null))
+        {
+            throw UsageException.ForFlag(invocation.Endpoint is null ? "--endpoint" : "--key", "--endpoint and --key go together");
+        }
+
+        if (invocation.Endpoint is not null && !(Uri.TryCreate(invocation.Endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+        {
+            throw UsageException.ForFlag("--endpoint", $"invalid URL: '{invocation.Endpoint}' (allowed: http:// or https:// URL of the Function App)");
+        }
+
+        return invocation;
+    }
+
+    private static string? ApiKeyFromEnvironment() =>
+        Environment.GetEnvironmentVariable(ApiKeyVariable) is { Length: > 0 } key ? key : null;
+}
