@@ -44,6 +44,32 @@ public static class FlagParsing
         return await parsed.InvokeAsync(Invocation(stdout, stderr), cancellationToken);
     }
 
+    /// <summary>
+    /// For programs that run their own body after parsing: false when parsing already answered
+    /// (help or version printed: exit 0; a usage error printed: exit 2), with the exit code.
+    /// </summary>
+    public static bool TryParse(RootCommand root, IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, out ParseResult parsed, out int exitCode)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(stderr);
+        parsed = root.Parse(args, Configuration);
+        exitCode = 0;
+        if (ClearsErrors(parsed))
+        {
+            exitCode = parsed.Invoke(Invocation(stdout, stderr));
+            return false;
+        }
+
+        if (ParseErrorText.Describe(parsed, args) is { } message)
+        {
+            WriteUsageError(stderr, parsed, message);
+            exitCode = 2;
+            return false;
+        }
+
+        return true;
+    }
+
     /// <summary>Whether what was asked (help, version, completions) is answered despite other errors.</summary>
     public static bool ClearsErrors(ParseResult parsed)
     {

@@ -67,6 +67,7 @@ public sealed class LocalDrainHost : IAsyncDisposable
                         exec.DemoTimeScale = executor.DemoTimeScale;
                         exec.VerifyExecutable = executor.VerifyExecutable;
                     }),
+                loggerFactory: Parsing.CliLogging.Current,
                 cancellationToken: cancellationToken);
             return new LocalDrainHost(azurite, host);
         }
