@@ -1,6 +1,4 @@
 using Azure.Identity;
-using DrainFunctions.App;
-using DrainFunctions.Core.Options;
 using DrainFunctions.Data;
 using DrainFunctions.Durable.Hosting;
 using Microsoft.Azure.Functions.Worker.Builder;
@@ -12,8 +10,7 @@ var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 var configuration = builder.Configuration;
 
-// Drain options from settings, validated now: a bad value stops the app naming the setting.
-var (drainOptions, errors) = AppSettings.ReadDrainOptions(configuration);
+var errors = new List<string>();
 var databaseUrl = configuration["DATABASE_URL"];
 DatabaseUrl? database = null;
 if (string.IsNullOrWhiteSpace(databaseUrl))
@@ -37,7 +34,8 @@ if (errors.Count > 0)
     throw new InvalidOperationException("Invalid settings, the app does not start:\n  " + string.Join("\n  ", errors));
 }
 
-builder.Services.AddSingleton(drainOptions);
+// Drain options from the Drain__ settings, validated at start: a bad value stops the app naming the setting.
+builder.Services.AddDrainSettings();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.Configure<SnapshotOptions>(configuration.GetSection(SnapshotOptions.SectionName));
 builder.Services.Configure<ExecutorOptions>(configuration.GetSection(ExecutorOptions.SectionName));

@@ -10,7 +10,7 @@ using DrainFunctions.Flags;
 var runIdOption = Flag.Text("--run-id", "RUN", "the phase's run");
 var phaseIdOption = Flag.Text("--phase-id", "PHASE", "the phase");
 var databaseUrlOption = Flag.Text("--database-url", "URL", "the backlog (default: DATABASE_URL)");
-var timeScaleOption = Flag.Number("--time-scale", "seconds per planned second (default 1)");
+var timeScaleOption = Flag.Number("--time-scale", "seconds per planned second (default 1; 0: no waiting)", inclusiveMinimum: true);
 var forceOption = Flag.Switch("--force", "accepted, as Autopack's script accepts it");
 var outcomeOption = Flag.Choice("--outcome", "for tests: a fixed outcome instead of the hashed plan", "plan", "complete", "fail", "hang");
 var reasonOption = Flag.Text("--reason", "TEXT", "for tests: the failure reason with --outcome fail");

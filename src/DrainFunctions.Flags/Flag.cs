@@ -91,7 +91,8 @@ public static class Flag
         {
             (false, false) => string.Create(CultureInfo.InvariantCulture, $"allowed: a number > {minimum}"),
             (false, true) => string.Create(CultureInfo.InvariantCulture, $"allowed: a number > {minimum} and <= {maximum}{(meaning is null ? string.Empty : $" ({meaning})")}"),
-            (true, _) => string.Create(CultureInfo.InvariantCulture, $"allowed: a number from {minimum} to {maximum}{(meaning is null ? string.Empty : $" ({meaning})")}"),
+            (true, false) => string.Create(CultureInfo.InvariantCulture, $"allowed: a number >= {minimum}"),
+            (true, true) => string.Create(CultureInfo.InvariantCulture, $"allowed: a number from {minimum} to {maximum}{(meaning is null ? string.Empty : $" ({meaning})")}"),
         };
         return Valued<double?>(name, helpName, description, (result, text) =>
         {

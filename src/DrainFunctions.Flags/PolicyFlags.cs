@@ -1,11 +1,14 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using DrainFunctions.Core.Options;
 
 namespace DrainFunctions.Flags;
 
 /// <summary>
-/// The drain's policy flags (<c>--batch-size</c>, ...) as options of a command, and how the
-/// given ones set <see cref="DrainOptions"/>; flags not given keep the base options' values.
+/// The drain's policy flags of one surface (<c>drain</c>'s or <c>drain simulate</c>'s), generated
+/// from <see cref="DrainOptionCatalog"/>: each declared option becomes its flag (and its
+/// <c>--no-</c> flag), reads its value with the declaration's own parsing and messages, and sets
+/// <see cref="DrainOptions"/> through the declaration.
 /// </summary>
 public sealed class PolicyFlags
 {
@@ -18,43 +21,99 @@ public sealed class PolicyFlags
 
     public IEnumerable<Option> Options => flags.Select(f => f.Option);
 
-    /// <summary>Names of the flags, as the help lists them.</summary>
+    /// <summary>The flags as they are typed (<c>--batch-size</c>, <c>--no-ledger</c>).</summary>
     public IEnumerable<string> Names => flags.Select(f => f.Option.Name);
 
-    /// <summary>The flags of <c>drain</c> (and <c>drain demo</c>).</summary>
-    public static PolicyFlags ForDrain()
+    /// <summary>The flags of every option the catalog puts on <paramref name="surface"/>.</summary>
+    public static PolicyFlags For(DrainOptionSurfaces surface)
     {
-        var defaults = new DrainOptions();
         var list = new List<PolicyFlag>();
-        void Add<T>(Option<T> option, Func<DrainOptions, T, DrainOptions> apply) =>
-            list.Add(new PolicyFlag(option, (o, parsed) => apply(o, parsed.GetValue(option)!)));
+        foreach (var spec in DrainOptionCatalog.On(surface))
+        {
+            if (spec.Flag is { } flag)
+            {
+                list.Add(new PolicyFlag(spec, Create(spec, flag), spec.Kind == DrainOptionKind.Switch ? true : null));
+            }
 
-        Add(Flag.WholeNumber("--batch-size", $"phases to drain in this session (default {defaults.BatchSize})", 1), (o, v) => v is { } n ? o with { BatchSize = n } : o);
-        Add(Flag.Text("--run-id", "RUN", "drain only this run's FAILED phases"), (o, v) => v is null ? o : o with { RunId = v });
-        Add(Flag.Switch("--dry-run", "show what would be drained, changing nothing"), (o, v) => v ? o with { DryRun = true } : o);
-        Add(Flag.Switch("--skip-runs-with-queued", "leave QUEUED phases alone one by one (the default, as Autopack's BUILD-132)"), (o, _) => o);
-        Add(Flag.Switch("--no-skip-runs-with-queued", "do not report QUEUED phases"), (o, v) => v ? o with { SkipRunsWithQueued = false } : o);
-        Add(Flag.Switch("--skip-runs-in-flight", "skip runs with a phase QUEUED, EXECUTING, GATE or CI_RUNNING"), (o, v) => v ? o with { SkipRunsInFlight = true } : o);
-        Add(Flag.Text("--api-url", "URL", "AUTOPACK_API_URL for the executor"), (o, v) => v is null ? o : o with { ApiUrl = v });
-        Add(Flag.WholeNumber("--phase-timeout-seconds", $"stop a phase after this long (default {defaults.PhaseTimeoutSeconds})", 1, DrainOptions.MaxPhaseTimeoutSeconds, "7 days"), (o, v) => v is { } n ? o with { PhaseTimeoutSeconds = n } : o);
-        Add(Flag.Number("--max-total-minutes", "stop the session after this long", 0, DrainOptions.MaxTotalMinutesLimit, "30 days", helpName: "M"), (o, v) => v is { } m ? o with { MaxTotalMinutes = m } : o);
-        Add(Flag.WholeNumber("--max-timeouts-per-run", $"stop a run after this many timeouts (default {defaults.MaxTimeoutsPerRun})", 1), (o, v) => v is { } n ? o with { MaxTimeoutsPerRun = n } : o);
-        Add(Flag.WholeNumber("--max-attempts-per-phase", $"attempts of one phase across sessions (default {defaults.MaxAttemptsPerPhase})", 1), (o, v) => v is { } n ? o with { MaxAttemptsPerPhase = n } : o);
-        Add(Flag.WholeNumber("--max-fingerprint-repeats", $"stop a run after the same failure this often (default {defaults.MaxFingerprintRepeats})", 1), (o, v) => v is { } n ? o with { MaxFingerprintRepeats = n } : o);
-        Add(Flag.Texts("--skip-run-prefix", "PREFIX", "skip runs whose id starts with PREFIX (repeatable)"), (o, v) => v.Count > 0 ? o with { SkipRunPrefixes = v } : o);
-        Add(Flag.WholeNumber("--max-consecutive-zero-yield", "stop after this many phases in a row without telemetry", 1), (o, v) => v is { } n ? o with { MaxConsecutiveZeroYield = n } : o);
-        Add(Flag.Switch("--allow-empty-db", "drain a database without runs and phases"), (o, v) => v ? o with { AllowEmptyDb = true } : o);
-        Add(Flag.Switch("--sample-first", "sample-first triage: unsampled runs first, then promising ones"), (o, v) => v ? o with { SampleFirst = true } : o);
-        Add(Flag.Switch("--no-ledger", "do not use the cross-session ledger"), (o, v) => v ? o with { LedgerEnabled = false } : o);
+            if (spec.NegatedFlag is { } negated)
+            {
+                list.Add(new PolicyFlag(spec, Flag.Switch(negated, spec.NegatedHelp ?? spec.Help), false));
+            }
+        }
+
         return new PolicyFlags(list);
     }
 
-    /// <summary>The base options with every given flag applied.</summary>
+    /// <summary>Adds the flags to <paramref name="command"/>, and the rule that a flag and its <c>--no-</c> flag exclude each other.</summary>
+    public void AddTo(Command command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        foreach (var flag in flags)
+        {
+            command.Options.Add(flag.Option);
+        }
+
+        command.Validators.Add(result =>
+        {
+            foreach (var pair in flags.GroupBy(f => f.Spec).Where(g => g.Count() == 2))
+            {
+                if (pair.All(f => IsGiven(result, f.Option)))
+                {
+                    result.AddError(FlagError.Text(pair.Last().Option.Name, $"not allowed with argument {pair.First().Option.Name}"));
+                }
+            }
+        });
+    }
+
+    /// <summary>The options given in <paramref name="scope"/> (a parse's root or a command's result), with their values, in catalog order.</summary>
+    public IEnumerable<(DrainOptionSpec Spec, object? Value)> Given(SymbolResult scope)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        foreach (var flag in flags)
+        {
+            if (scope.GetResult(flag.Option) is OptionResult { Implicit: false } given)
+            {
+                yield return (flag.Spec, flag.SwitchValue ?? given.GetValueOrDefault<object?>());
+            }
+        }
+    }
+
+    /// <summary><paramref name="baseOptions"/> with every given flag applied.</summary>
     public DrainOptions Bind(ParseResult parsed, DrainOptions baseOptions)
     {
         ArgumentNullException.ThrowIfNull(parsed);
-        return flags.Aggregate(baseOptions, (options, flag) => parsed.GetResult(flag.Option) is null ? options : flag.Apply(options, parsed));
+        return Given(parsed.RootCommandResult).Aggregate(baseOptions, (options, given) => given.Spec.Set(options, given.Value));
     }
 
-    private sealed record PolicyFlag(Option Option, Func<DrainOptions, ParseResult, DrainOptions> Apply);
+    private static bool IsGiven(SymbolResult scope, Option option) => scope.GetResult(option) is { Implicit: false };
+
+    /// <summary>The flag of a declared option: a switch, a repeatable list, or one value (the last one given).</summary>
+    private static Option Create(DrainOptionSpec spec, string flag)
+    {
+        switch (spec.Kind)
+        {
+            case DrainOptionKind.Switch:
+                return Flag.Switch(flag, spec.Help);
+            case DrainOptionKind.TextList:
+                var list = Flag.Texts(flag, spec.Metavar ?? "VALUE", spec.Help);
+                list.CustomParser = result => [.. result.Tokens.Select(t => Read(spec, flag, result, t.Value) as string ?? t.Value)];
+                return list;
+            default:
+                return Flag.Valued<object>(flag, spec.Metavar ?? "VALUE", spec.Help, (result, text) => Read(spec, flag, result, text));
+        }
+    }
+
+    private static object? Read(DrainOptionSpec spec, string flag, ArgumentResult result, string text)
+    {
+        var parsed = spec.ParseText(text);
+        if (parsed.Error is { } error)
+        {
+            result.AddError(FlagError.Text(flag, error));
+        }
+
+        return parsed.Value;
+    }
+
+    /// <summary>A flag of <paramref name="Spec"/>; a switch sets <paramref name="SwitchValue"/> (false for the <c>--no-</c> flag).</summary>
+    private sealed record PolicyFlag(DrainOptionSpec Spec, Option Option, bool? SwitchValue);
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using DrainFunctions.Core.Options;
 using DrainFunctions.Core.Sessions;
 using DrainFunctions.Flags;
 

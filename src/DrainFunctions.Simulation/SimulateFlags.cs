@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using DrainFunctions.Core.Options;
 using DrainFunctions.Flags;
 
 namespace DrainFunctions.Simulation;
@@ -22,17 +23,8 @@ public sealed class SimulateFlags
     private readonly Option<int?> schedule = Flag.WholeNumber("--schedule", "scheduled drains to simulate (default 24; implies --scenario schedule)", 1, helpName: "K");
     private readonly Option<int?> intervalMinutes = Flag.WholeNumber("--interval-minutes", "minutes between scheduled drains (default 60)", 1);
     private readonly Option<string?> ledger = Keyword("--ledger", "scheduled drains with the cross-session ledger, without, or both (default both)", SimulateCommand.LedgerValues);
-    private readonly Option<int?> ledgerWindowHours = Flag.WholeNumber("--ledger-window-hours", "the ledger's window (default 72)", 1);
     private readonly Option<string?> ledgerRepeatStop = Keyword("--ledger-repeat-stop", "on: a failure that comes back in a later drain stops its run (default on)", ["on", "off"]);
-    private readonly Option<int?> batchSize = Flag.WholeNumber("--batch-size", "phases per drain (default: the backlog for one drain, 10 per scheduled drain)", 1);
-    private readonly Option<int?> phaseTimeoutSeconds = Flag.WholeNumber("--phase-timeout-seconds", "stop a phase after this long", 1, Core.Options.DrainOptions.MaxPhaseTimeoutSeconds, "7 days");
-    private readonly Option<double?> maxTotalMinutes = Flag.Number("--max-total-minutes", "stop a drain after this long", 0, Core.Options.DrainOptions.MaxTotalMinutesLimit, "30 days", helpName: "M");
-    private readonly Option<int?> maxTimeoutsPerRun = Flag.WholeNumber("--max-timeouts-per-run", "stop a run after this many timeouts", 1);
-    private readonly Option<int?> maxAttemptsPerPhase = Flag.WholeNumber("--max-attempts-per-phase", "attempts of one phase across drains", 1);
-    private readonly Option<int?> maxFingerprintRepeats = Flag.WholeNumber("--max-fingerprint-repeats", "stop a run after the same failure this often", 1);
-    private readonly Option<int?> maxConsecutiveZeroYield = Flag.WholeNumber("--max-consecutive-zero-yield", "stop after this many phases in a row without telemetry", 1);
-    private readonly Option<IReadOnlyList<string>> skipRunPrefix = Flag.Texts("--skip-run-prefix", "PREFIX", "skip runs whose id starts with PREFIX (repeatable)");
-    private readonly Option<bool> sampleFirst = Flag.Switch("--sample-first", "sample-first triage");
+    private readonly PolicyFlags policy = PolicyFlags.For(DrainOptionSurfaces.Simulate);
     private readonly Option<bool> json = Flag.Switch("--json", "the report as JSON");
     private readonly Option<string?> chart = Flag.Text("--chart", "FILE.svg", "also draw cumulative successes per executor-minute as SVG");
 
@@ -42,14 +34,16 @@ public sealed class SimulateFlags
         Option[] all =
         [
             seed, phases, runs, fromSessions, shareTransient, shareDeterministic, shareHang, shareSlow, shareQuick, transientSuccess,
-            policies, scenario, schedule, intervalMinutes, ledger, ledgerWindowHours, ledgerRepeatStop,
-            batchSize, phaseTimeoutSeconds, maxTotalMinutes, maxTimeoutsPerRun, maxAttemptsPerPhase, maxFingerprintRepeats, maxConsecutiveZeroYield, skipRunPrefix, sampleFirst,
-            json, chart,
+            policies, scenario, schedule, intervalMinutes, ledger, ledgerRepeatStop,
         ];
         foreach (var option in all)
         {
             command.Options.Add(option);
         }
+
+        policy.AddTo(command);
+        command.Options.Add(json);
+        command.Options.Add(chart);
 
         command.Validators.Add(Check);
     }
@@ -73,7 +67,7 @@ public sealed class SimulateFlags
             IntervalMinutes = parsed.GetValue(intervalMinutes) ?? defaults.IntervalMinutes,
             Ledger = parsed.GetValue(ledger) ?? defaults.Ledger,
             LedgerRepeatStop = (parsed.GetValue(ledgerRepeatStop) ?? "on") == "on",
-            Overrides = OverridesOf(parsed.GetValue, parsed.GetValue, parsed.GetValue, parsed.GetValue),
+            Overrides = OverridesOf(parsed.RootCommandResult),
             Json = parsed.GetValue(json),
             ChartPath = parsed.GetValue(chart),
         };
@@ -107,7 +101,7 @@ public sealed class SimulateFlags
             return;
         }
 
-        var overrides = OverridesOf(result.GetValue, result.GetValue, result.GetValue, result.GetValue);
+        var overrides = OverridesOf(result);
         if (overrides.Apply(PolicyPreset.All.First(p => p.Name == PolicyPreset.V2), 1).Validate() is [var error, ..])
         {
             result.AddError(FlagError.Text(error.FlagName, error.Message));
@@ -131,19 +125,9 @@ public sealed class SimulateFlags
         };
     }
 
-    private PolicyOverrides OverridesOf(Func<Option<int?>, int?> number, Func<Option<double?>, double?> real, Func<Option<IReadOnlyList<string>>, IReadOnlyList<string>?> texts, Func<Option<bool>, bool> flag) => new()
-    {
-        BatchSize = number(batchSize),
-        PhaseTimeoutSeconds = number(phaseTimeoutSeconds),
-        MaxTotalMinutes = real(maxTotalMinutes),
-        MaxTimeoutsPerRun = number(maxTimeoutsPerRun),
-        MaxAttemptsPerPhase = number(maxAttemptsPerPhase),
-        MaxFingerprintRepeats = number(maxFingerprintRepeats),
-        MaxConsecutiveZeroYield = number(maxConsecutiveZeroYield),
-        SkipRunPrefixes = texts(skipRunPrefix) ?? [],
-        SampleFirst = flag(sampleFirst),
-        LedgerWindowHours = number(ledgerWindowHours),
-    };
+    /// <summary>The policy flags given, each overriding the presets' value.</summary>
+    private PolicyOverrides OverridesOf(SymbolResult scope) =>
+        policy.Given(scope).Aggregate(new PolicyOverrides(), (overrides, given) => overrides.With(given.Spec, given.Value));
 
     private static Option<double?> Share(string name, double defaultShare) =>
         Flag.Number(name, $"share of phases of this nature (default {defaultShare.ToString(System.Globalization.CultureInfo.InvariantCulture)})", 0, 1, inclusiveMinimum: true);

@@ -2,61 +2,6 @@ using DrainFunctions.Core.Options;
 
 namespace DrainFunctions.Simulation;
 
-/// <summary>Flags that override a preset's options (null = keep the preset's value).</summary>
-public sealed record PolicyOverrides
-{
-    public int? BatchSize { get; init; }
-
-    public int? PhaseTimeoutSeconds { get; init; }
-
-    public double? MaxTotalMinutes { get; init; }
-
-    public int? MaxTimeoutsPerRun { get; init; }
-
-    public int? MaxAttemptsPerPhase { get; init; }
-
-    public int? MaxFingerprintRepeats { get; init; }
-
-    public int? MaxConsecutiveZeroYield { get; init; }
-
-    public IReadOnlyList<string> SkipRunPrefixes { get; init; } = [];
-
-    public bool SampleFirst { get; init; }
-
-    public int? LedgerWindowHours { get; init; }
-
-    /// <summary>
-    /// The preset with the overrides applied. The v1 baseline keeps its policy (it is what the
-    /// others are measured against); only the backlog-scope flags (skip-run-prefix) and the
-    /// batch size reach it.
-    /// </summary>
-    public DrainOptions Apply(PolicyPreset preset, int defaultBatchSize)
-    {
-        ArgumentNullException.ThrowIfNull(preset);
-        var o = preset.Options with
-        {
-            BatchSize = BatchSize ?? defaultBatchSize,
-            SkipRunPrefixes = SkipRunPrefixes,
-            LedgerWindowHours = LedgerWindowHours ?? preset.Options.LedgerWindowHours,
-        };
-        if (preset.Name == PolicyPreset.V1)
-        {
-            return o;
-        }
-
-        return o with
-        {
-            PhaseTimeoutSeconds = PhaseTimeoutSeconds ?? o.PhaseTimeoutSeconds,
-            MaxTotalMinutes = MaxTotalMinutes ?? o.MaxTotalMinutes,
-            MaxTimeoutsPerRun = MaxTimeoutsPerRun ?? o.MaxTimeoutsPerRun,
-            MaxAttemptsPerPhase = MaxAttemptsPerPhase ?? o.MaxAttemptsPerPhase,
-            MaxFingerprintRepeats = MaxFingerprintRepeats ?? o.MaxFingerprintRepeats,
-            MaxConsecutiveZeroYield = MaxConsecutiveZeroYield ?? o.MaxConsecutiveZeroYield,
-            SampleFirst = SampleFirst || o.SampleFirst,
-        };
-    }
-}
-
 /// <summary>One policy's drain (or schedule of drains) and its numbers.</summary>
 public sealed class PolicyRunReport
 {
@@ -202,7 +147,7 @@ public static class Simulator
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(variants);
         ArgumentNullException.ThrowIfNull(overrides);
-        var scheduleOverrides = overrides with { BatchSize = batchSize };
+        var scheduleOverrides = overrides.With(DrainOptionCatalog.BatchSize, batchSize);
         var v1 = RunSchedule(model, PolicyPreset.V1Preset, scheduleOverrides.Apply(PolicyPreset.V1Preset, batchSize), drains, intervalMinutes, false);
         baseline = v1;
         var reports = variants.Select(v => v.Preset.Name == PolicyPreset.V1 && !v.Ledger

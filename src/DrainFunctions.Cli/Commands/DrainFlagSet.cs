@@ -13,7 +13,7 @@ public sealed class DrainFlagSet
 {
     public const string ApiKeyVariable = "DRAIN_API_KEY";
 
-    private readonly PolicyFlags policy = PolicyFlags.ForDrain();
+    private readonly PolicyFlags policy = PolicyFlags.For(DrainOptionSurfaces.Cli);
     private readonly Option<bool> resume = Flag.Switch("--resume", "continue the newest incomplete session (or re-attach to the running drain)");
     private readonly Option<string?> executor = Flag.Choice("--executor", "what runs a phase: Autopack's command (process, the default) or the demo's stand-in (demo)", "process", "demo");
     private readonly Option<string?> executorCommand = Flag.Text("--executor-command", "TEMPLATE", "the command per phase, split like a POSIX shell; placeholders {run_id}, {phase_id}, {phase_index}, {session_id}");
@@ -28,7 +28,8 @@ public sealed class DrainFlagSet
     public void AddTo(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        foreach (var option in policy.Options.Concat([resume, executor, executorCommand, workspace, json, endpoint, key]))
+        policy.AddTo(command);
+        foreach (var option in new Option[] { resume, executor, executorCommand, workspace, json, endpoint, key })
         {
             command.Options.Add(option);
         }
@@ -41,11 +42,6 @@ public sealed class DrainFlagSet
     public DrainInvocation Bind(ParseResult parsed, DrainOptions baseOptions, string defaultExecutor = "process")
     {
         ArgumentNullException.ThrowIfNull(parsed);
-        if (parsed.GetValue<bool>("--skip-runs-with-queued") && parsed.GetValue<bool>("--no-skip-runs-with-queued"))
-        {
-            throw UsageException.ForFlag("--no-skip-runs-with-queued", "not allowed with argument --skip-runs-with-queued");
-        }
-
         var options = policy.Bind(parsed, baseOptions);
         var givenEndpoint = parsed.GetValue(endpoint);
         var invocation = new DrainInvocation

@@ -104,7 +104,11 @@ public static class RemoteDrain
         }
     }
 
-    /// <summary>The drain options in the HTTP API's camelCase names (the CLI flags' names).</summary>
+    /// <summary>
+    /// The drain options in the HTTP API's field names: every option of the command line that the
+    /// API takes (<see cref="DrainOptionCatalog"/>), but <c>dryRun</c>, which picks the route; one
+    /// without a value (no limit, no prefixes) is left out, so the API's default applies.
+    /// </summary>
     public static string Body(DrainOptions options, bool resume)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -113,41 +117,22 @@ public static class RemoteDrain
             return "{}";
         }
 
-        var body = new JsonObject
+        var body = new JsonObject();
+        foreach (var spec in DrainOptionCatalog.On(DrainOptionSurfaces.Cli | DrainOptionSurfaces.HttpBody).Where(s => s != DrainOptionCatalog.DryRun))
         {
-            ["batchSize"] = options.BatchSize,
-            ["phaseTimeoutSeconds"] = options.PhaseTimeoutSeconds,
-            ["maxTimeoutsPerRun"] = options.MaxTimeoutsPerRun,
-            ["maxAttemptsPerPhase"] = options.MaxAttemptsPerPhase,
-            ["maxFingerprintRepeats"] = options.MaxFingerprintRepeats,
-            ["skipRunsWithQueued"] = options.SkipRunsWithQueued,
-            ["skipRunsInFlight"] = options.SkipRunsInFlight,
-            ["sampleFirst"] = options.SampleFirst,
-            ["ledgerEnabled"] = options.LedgerEnabled,
-        };
-        if (options.RunId is not null)
-        {
-            body["runId"] = options.RunId;
-        }
-
-        if (options.MaxTotalMinutes is { } minutes)
-        {
-            body["maxTotalMinutes"] = minutes;
-        }
-
-        if (options.MaxConsecutiveZeroYield is { } zeroYield)
-        {
-            body["maxConsecutiveZeroYield"] = zeroYield;
-        }
-
-        if (options.SkipRunPrefixes.Count > 0)
-        {
-            body["skipRunPrefixes"] = new JsonArray([.. options.SkipRunPrefixes.Select(p => JsonValue.Create(p))]);
-        }
-
-        if (options.ApiUrl is not null)
-        {
-            body["apiUrl"] = options.ApiUrl;
+            JsonNode? value = spec.Get(options) switch
+            {
+                int whole => whole,
+                double number => number,
+                bool on => on,
+                string text => text,
+                IReadOnlyList<string> { Count: > 0 } items => new JsonArray([.. items.Select(i => JsonValue.Create(i))]),
+                _ => null,
+            };
+            if (value is not null)
+            {
+                body[spec.JsonName] = value;
+            }
         }
 
         return body.ToJsonString();

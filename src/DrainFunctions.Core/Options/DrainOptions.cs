@@ -80,96 +80,13 @@ public sealed record DrainOptions
 
     /// <summary>
     /// Every problem with the options, each naming the option by its flag name without dashes
-    /// (<c>batch-size</c>); the CLI shows <c>--batch-size</c>, the HTTP API <c>batchSize</c>.
+    /// (<c>batch-size</c>); the CLI shows <c>--batch-size</c>, the HTTP API <c>batchSize</c>. The
+    /// bounds are the declarations' (<see cref="DrainOptionCatalog"/>).
     /// </summary>
-    public IReadOnlyList<OptionError> Validate()
-    {
-        var errors = new List<OptionError>();
-        RequireAtLeast(errors, "batch-size", BatchSize, 1);
-        RequireBetween(errors, "phase-timeout-seconds", PhaseTimeoutSeconds, 1, MaxPhaseTimeoutSeconds, "7 days");
-        RequireAtLeast(errors, "max-timeouts-per-run", MaxTimeoutsPerRun, 1);
-        RequireAtLeast(errors, "max-attempts-per-phase", MaxAttemptsPerPhase, 1);
-        RequireAtLeast(errors, "max-fingerprint-repeats", MaxFingerprintRepeats, 1);
-        RequireBetween(errors, "ledger-window-hours", LedgerWindowHours, 1, MaxLedgerWindowHours, "30 days, what the ledger keeps");
-        if (MaxConsecutiveZeroYield is { } zeroYield)
-        {
-            RequireAtLeast(errors, "max-consecutive-zero-yield", zeroYield, 1);
-        }
-
-        if (MaxTotalMinutes is { } minutes && (double.IsNaN(minutes) || double.IsInfinity(minutes) || minutes <= 0 || minutes > MaxTotalMinutesLimit))
-        {
-            errors.Add(new OptionError("max-total-minutes", string.Create(CultureInfo.InvariantCulture, $"must be a number greater than 0 and at most {MaxTotalMinutesLimit} (30 days) (got {minutes:R})")));
-        }
-
-        if (RunId is not null && string.IsNullOrWhiteSpace(RunId))
-        {
-            errors.Add(new OptionError("run-id", "must not be empty"));
-        }
-        else if (RunId is { Length: > MaxIdLength })
-        {
-            errors.Add(new OptionError("run-id", TooLong(RunId.Length, MaxIdLength)));
-        }
-
-        if (SkipRunPrefixes.Any(string.IsNullOrEmpty))
-        {
-            errors.Add(new OptionError("skip-run-prefix", "must not be empty (an empty prefix would skip every run)"));
-        }
-
-        if (SkipRunPrefixes.Count > MaxSkipRunPrefixes)
-        {
-            errors.Add(new OptionError("skip-run-prefix", string.Create(CultureInfo.InvariantCulture, $"at most {MaxSkipRunPrefixes} prefixes (got {SkipRunPrefixes.Count})")));
-        }
-
-        if (SkipRunPrefixes.FirstOrDefault(p => p is { Length: > MaxIdLength }) is { } longPrefix)
-        {
-            errors.Add(new OptionError("skip-run-prefix", TooLong(longPrefix.Length, MaxIdLength)));
-        }
-
-        if (ApiUrl is { Length: > MaxApiUrlLength })
-        {
-            errors.Add(new OptionError("api-url", TooLong(ApiUrl.Length, MaxApiUrlLength)));
-        }
-        else if (ApiUrl is { Length: > 0 } url && !(Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
-        {
-            errors.Add(new OptionError("api-url", "must be an absolute http:// or https:// URL"));
-        }
-
-        return errors;
-    }
+    public IReadOnlyList<OptionError> Validate() =>
+        [.. DrainOptionCatalog.All.SelectMany(spec => spec.Problems(spec.Get(this)).Select(message => new OptionError(spec.Name, message)))];
 
     /// <summary>The message of a too long text; the text itself is not echoed (it may be megabytes).</summary>
     public static string TooLong(int length, int maximum) =>
         string.Create(CultureInfo.InvariantCulture, $"must be at most {maximum} characters long (got {length})");
-
-    private static void RequireBetween(List<OptionError> errors, string name, int value, int minimum, int maximum, string meaning)
-    {
-        if (value < minimum || value > maximum)
-        {
-            errors.Add(new OptionError(name, string.Create(CultureInfo.InvariantCulture, $"must be an integer from {minimum} to {maximum} ({meaning}) (got {value})")));
-        }
-    }
-
-    private static void RequireAtLeast(List<OptionError> errors, string name, int value, int minimum)
-    {
-        if (value < minimum)
-        {
-            errors.Add(new OptionError(name, string.Create(CultureInfo.InvariantCulture, $"must be an integer >= {minimum} (got {value})")));
-        }
-    }
-}
-
-/// <summary>One invalid option: <paramref name="Name"/> is the flag name without dashes.</summary>
-public sealed record OptionError(string Name, string Message)
-{
-    public string FlagName => "--" + Name;
-
-    /// <summary>The option's name in the HTTP API (camelCase).</summary>
-    public string JsonName
-    {
-        get
-        {
-            var parts = Name.Split('-');
-            return parts[0] + string.Concat(parts.Skip(1).Select(p => p.Length == 0 ? p : char.ToUpperInvariant(p[0]) + p[1..]));
-        }
-    }
 }

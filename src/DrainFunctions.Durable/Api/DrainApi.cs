@@ -160,7 +160,7 @@ public sealed class DrainApi(DurableTaskClient client, BlobSessionStore sessions
         }
 
         var instanceId = $"{session.SessionId}-resume-{time.GetUtcNow().ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture)}";
-        var resumed = options with { BatchSize = body is null || !body.Contains("\"batchSize\"", StringComparison.Ordinal) ? session.BatchSize : options.BatchSize };
+        var resumed = options with { BatchSize = parsed.Given.Contains(DrainOptionCatalog.BatchSize) ? options.BatchSize : session.BatchSize };
         var launch = await launcher.ResumeAsync(session, resumed, instanceId, cancellationToken);
         return launch.Started ? Accepted(session.SessionId, instanceId) : Busy(launch);
     }
