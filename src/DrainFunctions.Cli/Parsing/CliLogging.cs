@@ -28,8 +28,11 @@ public static class CliLogging
             return new Scope(null);
         }
 
+        // At information and above, the in-process sidecar's HTTP/2 plumbing (a line per gRPC call) is left out.
+        var plumbing = minimum >= LogLevel.Information ? LogLevel.Warning : minimum;
         var factory = LoggerFactory.Create(logging => logging
             .SetMinimumLevel(minimum)
+            .AddFilter("Microsoft.AspNetCore", plumbing)
             .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace)
             .AddSimpleConsole(format =>
             {
