@@ -15,9 +15,7 @@ public sealed class DrainFlagSet
 
     private readonly PolicyFlags policy = PolicyFlags.For(DrainOptionSurfaces.Cli);
     private readonly Option<bool> resume = Flag.Switch("--resume", "continue the newest incomplete session (or re-attach to the running drain)");
-    private readonly Option<string?> executor = Flag.Choice("--executor", "what runs a phase: Autopack's command (process, the default) or the demo's stand-in (demo)", "process", "demo");
-    private readonly Option<string?> executorCommand = Flag.Text("--executor-command", "TEMPLATE", "the command per phase, split like a POSIX shell; placeholders {run_id}, {phase_id}, {phase_index}, {session_id}");
-    private readonly Option<string?> workspace = Flag.Text("--workspace", "DIR", "where the command runs (default: the current directory)");
+    private readonly ExecutorFlags executor = new();
     private readonly Option<bool> json = Flag.Switch("--json", "progress and summary on stderr, only the final session JSON on stdout");
     private readonly Option<string?> endpoint = Flag.Text("--endpoint", "URL", "run the drain on this Function App (or drain serve) over its HTTP API");
     private readonly Option<string?> key = Flag.Text("--key", "KEY", $"the function key for --endpoint (default: ${ApiKeyVariable}, which keeps it out of shell history)");
@@ -29,7 +27,7 @@ public sealed class DrainFlagSet
     {
         ArgumentNullException.ThrowIfNull(command);
         policy.AddTo(command);
-        foreach (var option in new Option[] { resume, executor, executorCommand, workspace, json, endpoint, key })
+        foreach (var option in new Option[] { resume }.Concat(executor.Options).Concat([json, endpoint, key]))
         {
             command.Options.Add(option);
         }
@@ -44,13 +42,14 @@ public sealed class DrainFlagSet
         ArgumentNullException.ThrowIfNull(parsed);
         var options = policy.Bind(parsed, baseOptions);
         var givenEndpoint = parsed.GetValue(endpoint);
+        var (kind, command, folder) = executor.Read(parsed);
         var invocation = new DrainInvocation
         {
             Options = options,
             Resume = parsed.GetValue(resume),
-            Executor = parsed.GetValue(executor) ?? defaultExecutor,
-            ExecutorCommand = parsed.GetValue(executorCommand),
-            Workspace = parsed.GetValue(workspace),
+            Executor = kind ?? defaultExecutor,
+            ExecutorCommand = command,
+            Workspace = folder,
             Json = parsed.GetValue(json),
             Endpoint = givenEndpoint,
             Key = parsed.GetValue(key) ?? (givenEndpoint is null ? null : ApiKeyFromEnvironment()),
@@ -61,20 +60,7 @@ public sealed class DrainFlagSet
             throw UsageException.ForFlag(error.FlagName, error.Message);
         }
 
-        if (invocation.ExecutorCommand is not null)
-        {
-            if (invocation.Executor == "demo")
-            {
-                throw UsageException.ForFlag("--executor-command", "not allowed with --executor demo (the demo executor has its own command)");
-            }
-
-            DrainFlags.CheckTemplate(invocation.ExecutorCommand);
-        }
-
-        if (invocation.Workspace is not null && !Directory.Exists(invocation.Workspace))
-        {
-            throw UsageException.ForFlag("--workspace", $"no such directory: {invocation.Workspace}");
-        }
+        ExecutorFlags.Check(invocation.Executor, invocation.ExecutorCommand, invocation.Workspace);
 
         if ((invocation.Endpoint is null) != (invocation.Key is null))
         {

@@ -35,17 +35,24 @@ public static class ServeCommand
         ArgumentNullException.ThrowIfNull(context);
         var port = Flag.WholeNumber("--port", "the port on 127.0.0.1 (default 7071)", 1, 65535, "a TCP port");
         var key = Flag.Text("--key", "KEY", $"the function key every request must give (default: ${DrainFlagSet.ApiKeyVariable})");
-        var executor = Flag.Choice("--executor", "what runs a phase: Autopack's command (process, the default) or the demo's stand-in (demo)", "process", "demo");
-        var executorCommand = Flag.Text("--executor-command", "TEMPLATE", "the command per phase, split like a POSIX shell; placeholders {run_id}, {phase_id}, {phase_index}, {session_id}");
-        var workspace = Flag.Text("--workspace", "DIR", "where the command runs (default: the current directory)");
-        var command = new Command("serve", Description) { port, key, executor, executorCommand, workspace };
-        command.SetAction(async (parsed, _) => await RunAsync(
-            parsed.GetValue(port) ?? 7071,
-            parsed.GetValue(key) ?? Environment.GetEnvironmentVariable(DrainFlagSet.ApiKeyVariable),
-            new LocalDrainHost.ExecutorSettings(parsed.GetValue(executor) ?? "process", parsed.GetValue(executorCommand), parsed.GetValue(workspace), null, 1.0),
-            context.Stdout,
-            context.Stderr,
-            context.Interrupts));
+        var executor = new ExecutorFlags();
+        var command = new Command("serve", Description) { port, key };
+        foreach (var option in executor.Options)
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (parsed, _) =>
+        {
+            var (kind, template, workspace) = executor.Read(parsed);
+            return await RunAsync(
+                parsed.GetValue(port) ?? 7071,
+                parsed.GetValue(key) ?? Environment.GetEnvironmentVariable(DrainFlagSet.ApiKeyVariable),
+                new LocalDrainHost.ExecutorSettings(kind ?? "process", template, workspace, null, 1.0),
+                context.Stdout,
+                context.Stderr,
+                context.Interrupts);
+        });
         return CommandHelp.WithExamples(
             command,
             "DRAIN_API_KEY=s3cret drain serve --port 7071",
@@ -57,15 +64,7 @@ public static class ServeCommand
         ArgumentNullException.ThrowIfNull(executor);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(interrupts);
-        if (executor.CommandTemplate is not null && executor.Kind == "demo")
-        {
-            throw UsageException.ForFlag("--executor-command", "not allowed with --executor demo (the demo executor has its own command)");
-        }
-
-        if (executor.Workspace is not null && !Directory.Exists(executor.Workspace))
-        {
-            throw UsageException.ForFlag("--workspace", $"no such directory: {executor.Workspace}");
-        }
+        ExecutorFlags.Check(executor.Kind, executor.CommandTemplate, executor.Workspace);
 
         // Served drains run phases: the command is checked now, not found broken one phase at a time.
         DrainFlags.CheckExecutable(executor.Kind, executor.CommandTemplate, executor.Workspace);
