@@ -5,7 +5,7 @@ namespace DrainFunctions.App.Tests;
 /// <summary>The build output is a deployable isolated-worker app: functions.metadata lists every trigger.</summary>
 public sealed class FunctionsMetadataTests
 {
-    private static readonly string RepoRoot = FindRoot();
+    internal static readonly string RepoRoot = FindRoot();
 
     private static string FindRoot()
     {

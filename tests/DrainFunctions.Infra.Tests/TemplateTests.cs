@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using DrainFunctions.Core.Options;
 
 namespace DrainFunctions.Infra.Tests;
 
@@ -184,6 +185,18 @@ public sealed partial class TemplateTests(CompiledInfra infra) : IClassFixture<C
             "[format('https://{0}.blob.{1}', variables('storageAccountName'), environment().suffixes.storage)]",
             flex["Snapshots__BlobServiceUri"]);
         Assert.Equal("0 0 * * * *", (string?)infra.Template["parameters"]!["drainSchedule"]!["defaultValue"]);
+    }
+
+    [Fact]
+    public void AppSettings_DrainSettings_AreTheOptionCatalogsNames()
+    {
+        var settings = DeployedSettings(elasticPremium: false);
+        var deployed = settings.Keys.Where(k => k.StartsWith(DrainOptionCatalog.SettingsSection + "__", StringComparison.Ordinal)).ToList();
+        var declared = DrainOptionCatalog.On(DrainOptionSurfaces.AppSettings).Select(s => s.SettingName).ToList();
+
+        Assert.NotEmpty(deployed);
+        Assert.All(deployed, name => Assert.Contains(name, declared));
+        Assert.Contains(DrainOptionCatalog.ApiUrl.SharedSettingKey!.Replace(":", "__", StringComparison.Ordinal), settings.Keys);
     }
 
     [Fact]

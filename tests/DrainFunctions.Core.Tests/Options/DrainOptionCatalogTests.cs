@@ -194,4 +194,28 @@ public class DrainOptionCatalogTests
             Assert.Equal(spec.NegatedFlag is null, spec.NegatedHelp is null);
         }
     }
+
+    [Fact]
+    public void DocsTable_EveryOption_HasItsRowWithItsNames()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "DrainFunctions.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        var rows = File.ReadAllLines(Path.Combine(dir!.FullName, "docs", "options.md")).Where(l => l.StartsWith("| ", StringComparison.Ordinal)).ToList();
+        foreach (var spec in DrainOptionCatalog.All)
+        {
+            var row = Assert.Single(rows, r => r.StartsWith($"| {spec.Name} |", StringComparison.Ordinal));
+            var cells = row.Split('|', StringSplitOptions.TrimEntries);
+            Assert.Equal(spec.IsOn(DrainOptionSurfaces.HttpBody), cells[3].Contains($"`{spec.JsonName}`", StringComparison.Ordinal));
+            Assert.Equal(spec.IsOn(DrainOptionSurfaces.AppSettings), cells[4].Contains($"`{spec.SettingName}`", StringComparison.Ordinal));
+            Assert.Equal(spec.IsOn(DrainOptionSurfaces.Simulate), cells[8] == "yes");
+            foreach (var flag in new[] { spec.Flag, spec.NegatedFlag }.OfType<string>().Where(_ => spec.IsOn(DrainOptionSurfaces.Cli)))
+            {
+                Assert.Contains($"`{flag}", cells[2], StringComparison.Ordinal);
+            }
+        }
+    }
 }
