@@ -64,11 +64,13 @@ public static class DrainCli
 
     /// <summary>
     /// Failures of what the drain runs on (the durable host, storage, the database server, the
-    /// network), never of its own code: a bug keeps its stack trace so that it gets fixed.
+    /// network), also when wrapped with what was being done; never a failure of its own code: a bug
+    /// keeps its stack trace so that it gets fixed.
     /// </summary>
     public static bool IsInfrastructure(Exception exception) => exception is Grpc.Core.RpcException
         or Azure.RequestFailedException
         or DrainFunctions.Data.BacklogUnavailableException
         or HttpRequestException
-        or DrainFunctions.LocalHost.StorageUnavailableException;
+        or DrainFunctions.LocalHost.StorageUnavailableException
+        || (exception?.InnerException is { } inner && IsInfrastructure(inner));
 }

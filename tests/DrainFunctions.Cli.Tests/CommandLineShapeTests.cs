@@ -156,6 +156,14 @@ public sealed class CommandLineShapeTests
         Assert.Equal(expected, DrainCli.IsInfrastructure(exception));
     }
 
+    [Fact]
+    public void IsInfrastructure_StorageFailureWrappedWithWhatWasDone_Infrastructure()
+    {
+        var wrapped = new InvalidOperationException("could not store session s", new Azure.RequestFailedException(503, "unavailable"));
+
+        Assert.True(DrainCli.IsInfrastructure(wrapped));
+    }
+
     /// <summary>Runs in process, where the program is the test host: its name is shown as drain's.</summary>
     private static CliResult Run(params string[] args)
     {
