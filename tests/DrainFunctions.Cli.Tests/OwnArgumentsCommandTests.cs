@@ -10,13 +10,15 @@ namespace DrainFunctions.Cli.Tests;
 /// </summary>
 public sealed class OwnArgumentsCommandTests
 {
+    private const string Usage = "usage: drain cancel ID [--now]";
+
     [Fact]
     public async Task WithOwnArguments_WordsAndUnknownFlags_PassedInOrderWithoutGlobalFlags()
     {
         IReadOnlyList<string>? received = null;
         var root = new RootCommand();
         GlobalFlags.AddTo(root);
-        root.Subcommands.Add(CliCommands.WithOwnArguments("cancel", "stop a drain", words =>
+        root.Subcommands.Add(CliCommands.WithOwnArguments("cancel", "stop a drain", Usage, words =>
         {
             received = words;
             return Task.FromResult(3);
@@ -29,5 +31,25 @@ public sealed class OwnArgumentsCommandTests
         Assert.Equal(3, code);
         Assert.Equal(["batch-drain-20250101-000000", "--now", "--mode=x"], received);
         Assert.Empty(stderr.ToString());
+    }
+
+    [Fact]
+    public async Task WithOwnArguments_Help_PrintsTheCommandsUsageAndRunsNothing()
+    {
+        var ran = false;
+        var root = new RootCommand();
+        CommandHelp.Install(root);
+        root.Subcommands.Add(CliCommands.WithOwnArguments("cancel", "stop a drain", Usage, _ =>
+        {
+            ran = true;
+            return Task.FromResult(3);
+        }));
+        using var stdout = new StringWriter { NewLine = "\n" };
+        using var stderr = new StringWriter();
+
+        var code = await FlagParsing.RunAsync(root, ["cancel", "--help"], stdout, stderr);
+
+        Assert.Equal((0, false), (code, ran));
+        Assert.Equal(Usage + "\n", stdout.ToString());
     }
 }

@@ -53,13 +53,15 @@ public static class CliCommands
 
     /// <summary>
     /// A command whose arguments are parsed by the command itself (<paramref name="run"/> gets
-    /// them as given): for commands not yet declared with System.CommandLine options.
+    /// them as given; <c>--help</c> prints <paramref name="usage"/>): for commands not yet declared
+    /// with System.CommandLine options, such as those written with <c>ArgReader</c>.
     /// </summary>
-    public static Command WithOwnArguments(string name, string description, Func<IReadOnlyList<string>, Task<int>> run)
+    public static Command WithOwnArguments(string name, string description, string usage, Func<IReadOnlyList<string>, Task<int>> run)
     {
         ArgumentNullException.ThrowIfNull(run);
         var rest = new Argument<string[]>("ARGS") { Arity = ArgumentArity.ZeroOrMore, Description = "the command's own arguments" };
         var command = new Command(name, description) { rest };
+        command.Options.Add(new System.CommandLine.Help.HelpOption("--help", "-h") { Action = new UsageText(usage) });
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parsed, _) => await run(OwnArguments(parsed, name)));
         return command;
