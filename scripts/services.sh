@@ -84,7 +84,7 @@ start_azurite() {
   blob=$(free_port); queue=$(free_port); table=$(free_port)
   while [ "$queue" = "$blob" ]; do queue=$(free_port); done
   while [ "$table" = "$blob" ] || [ "$table" = "$queue" ]; do table=$(free_port); done
-  "$REPO_ROOT/node_modules/.bin/azurite" --silent --skipApiVersionCheck --loose \
+  "$REPO_ROOT/node_modules/.bin/azurite" --silent --skipApiVersionCheck --loose --disableTelemetry \
     --location "$dir" --blobHost 127.0.0.1 --blobPort "$blob" --queueHost 127.0.0.1 --queuePort "$queue" \
     --tableHost 127.0.0.1 --tablePort "$table" >"$dir.log" 2>&1 &
   STARTED_AZURITE_PID=$!

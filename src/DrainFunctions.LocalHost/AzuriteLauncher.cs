@@ -71,7 +71,7 @@ public sealed class AzuriteLauncher : IAsyncDisposable
         };
         foreach (var arg in new[]
         {
-            "--silent", "--skipApiVersionCheck", "--loose", "--location", dataFolder,
+            "--silent", "--skipApiVersionCheck", "--loose", "--disableTelemetry", "--location", dataFolder,
             "--blobHost", "127.0.0.1", "--blobPort", ports.Blob.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--queueHost", "127.0.0.1", "--queuePort", ports.Queue.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--tableHost", "127.0.0.1", "--tablePort", ports.Table.ToString(System.Globalization.CultureInfo.InvariantCulture),

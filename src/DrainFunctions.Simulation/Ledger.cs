@@ -47,9 +47,6 @@ public sealed class SimulatedLedger(int maxFingerprintRepeats, int windowHours =
             .Any(g => g.Count() >= MaxFingerprintRepeats
                 || (StopOnCrossSessionRepeat && !g.First().Timeout && g.Select(e => e.Session).Distinct().Count() >= 2));
 
-    /// <summary>The fingerprint of the phase's last attempt in the window, if it failed.</summary>
-    public string? LastFingerprintOf(string phaseKey) => Live(byPhase, phaseKey).LastOrDefault()?.Fingerprint;
-
     /// <summary>Remembers a finished session's attempts and stopped runs.</summary>
     public void Commit(IEnumerable<DrainResult> results, PolicyState state, DateTimeOffset endedAt)
     {

@@ -25,8 +25,6 @@ public sealed record DrainMetrics
 
     public double SuccessesPerHour => ExecutorMinutes > 0 ? Successes / (ExecutorMinutes / 60) : 0;
 
-    public double TelemetryPerHour => ExecutorMinutes > 0 ? TelemetryEvents / (ExecutorMinutes / 60) : 0;
-
     public static bool IsWasted(DrainResult r)
     {
         ArgumentNullException.ThrowIfNull(r);

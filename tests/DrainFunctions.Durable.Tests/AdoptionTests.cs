@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using DrainFunctions.Core.Phases;
 using DrainFunctions.Core.Selection;
 using DrainFunctions.Durable.Activities;
 using DrainFunctions.Durable.Executors;

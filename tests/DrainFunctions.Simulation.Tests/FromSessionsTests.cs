@@ -1,4 +1,5 @@
 using DrainFunctions.Core.Options;
+using DrainFunctions.Core.Phases;
 using DrainFunctions.Core.Results;
 using DrainFunctions.Core.Selection;
 using DrainFunctions.Core.Sessions;
@@ -107,11 +108,11 @@ public class DrainLoopTests
         public SelectionOutcome SelectNext(PolicyState state, DrainOptions options, ICrossSessionLimits? ledger) =>
             PhaseSelector.SelectNext(backlog, state, options, ledger);
 
-        public DrainResult RunPhase(PhaseCandidate phase, DrainOptions options, DateTimeOffset? budgetDeadline)
+        public PhaseAttemptOutcome RunPhase(PhaseCandidate phase, DrainOptions options, DateTimeOffset? budgetDeadline)
         {
             var result = DrainResults.Completed(phase, "FAILED", new PhaseOutcome { FinalState = "FAILED", ReturnCode = 1, DurationSeconds = 60, LastFailureReason = "same error" }, Now);
             Now += TimeSpan.FromMinutes(1);
-            return result;
+            return new PhaseAttemptOutcome(result, PhaseRaceWinner.ExecutorReported);
         }
     }
 
@@ -151,7 +152,7 @@ public class EquivalenceTests
             return PhaseSelector.SelectNext(rows, state, options, ledger);
         }
 
-        public DrainResult RunPhase(PhaseCandidate phase, DrainOptions options, DateTimeOffset? budgetDeadline) =>
+        public PhaseAttemptOutcome RunPhase(PhaseCandidate phase, DrainOptions options, DateTimeOffset? budgetDeadline) =>
             inner.RunPhase(phase, options, budgetDeadline);
     }
 
@@ -264,7 +265,7 @@ public class EnvironmentEdgeTests
         var candidate = env.SelectNext(new PolicyState(), new DrainOptions(), null).Selected!;
         env.Store.TryRequeue("r", "phase-00");
 
-        var result = env.RunPhase(candidate, new DrainOptions(), null);
+        var (result, _) = env.RunPhase(candidate, new DrainOptions(), null);
 
         Assert.Equal("requeue_conflict", result.InterruptedBy);
         Assert.Equal(0, env.AttemptsMade(candidate.Key));

@@ -1,5 +1,6 @@
 using System.Xml.Linq;
 using DrainFunctions.Core.Options;
+using DrainFunctions.Core.Phases;
 using DrainFunctions.Core.Selection;
 using DrainFunctions.Core.Sessions;
 using DrainFunctions.Simulation;
@@ -160,7 +161,7 @@ public class PolicyTests
         Assert.Equal(SessionStop.TimeLimit, run.Stop);
         Assert.Equal(3, run.Results.Count);
         Assert.Equal(TimeSpan.FromMinutes(25), run.EndedAt - run.StartedAt);
-        Assert.Equal(SimulatedEnvironment.InterruptedByBudget, run.Results[2].InterruptedBy);
+        Assert.Equal(PhaseInterruptions.Budget, run.Results[2].InterruptedBy);
         Assert.Equal(300, run.Results[2].SubprocessDurationSeconds);
         Assert.Null(run.Results[2].FailureFingerprint);
         Assert.Equal(2, run.State.TotalTimeouts);
@@ -178,7 +179,7 @@ public class PolicyTests
         var run = SimulatedDrain.Run(options, new SimulatedEnvironment(model));
 
         Assert.Equal(2, run.Results.Count);
-        Assert.Equal(SimulatedEnvironment.InterruptedByBudget, run.Results[1].InterruptedBy);
+        Assert.Equal(PhaseInterruptions.Budget, run.Results[1].InterruptedBy);
         Assert.Equal(SessionStop.TimeLimit, run.Stop);
         Assert.Equal(PolicyBookkeeper.TimeLimitLine(options), run.Lines[^1]);
     }

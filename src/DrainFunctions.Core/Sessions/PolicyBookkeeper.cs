@@ -29,7 +29,7 @@ public sealed record BookkeepingOutcome(IReadOnlyList<string> Lines, SessionStop
     public IReadOnlyList<string> TriageLines { get; init; } = [];
 }
 
-/// <summary>The session bookkeeping after each phase and the stop checks before each one.</summary>
+/// <summary>The session bookkeeping after each phase and the budget it keeps (the loop's stops are <see cref="Phases.DrainLoopRules"/>).</summary>
 public static class PolicyBookkeeper
 {
     /// <summary>
@@ -121,21 +121,6 @@ public static class PolicyBookkeeper
         ArgumentNullException.ThrowIfNull(options);
         state.ProcessedKeys.Add(phase.Key);
         return options.SampleFirst && SampleTriage.RecordDryRunPick(state, phase) is { } line ? [line] : [];
-    }
-
-    /// <summary>
-    /// The check before a phase starts: the batch is full, or the total time budget is spent.
-    /// </summary>
-    public static SessionStop CheckBeforePhase(PolicyState state, DrainOptions options, DateTimeOffset sessionStart, DateTimeOffset now)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        ArgumentNullException.ThrowIfNull(options);
-        if (state.TotalProcessed >= options.BatchSize)
-        {
-            return SessionStop.BatchComplete;
-        }
-
-        return IsBudgetSpent(options, sessionStart, now) ? SessionStop.TimeLimit : SessionStop.None;
     }
 
     public static bool IsBudgetSpent(DrainOptions options, DateTimeOffset sessionStart, DateTimeOffset now) =>

@@ -1,4 +1,4 @@
-using System.Globalization;
+using DrainFunctions.Core.Phases;
 using DrainFunctions.Core.Ports;
 using DrainFunctions.Core.Reporting;
 using DrainFunctions.Core.Selection;
@@ -452,20 +452,6 @@ public sealed class SettlePhaseOutcome(IBacklogStoreFactory stores, BlobSessionS
             await using var store = await stores.OpenAsync();
             return await settler.SettleAsync(store, input.SessionId, input.AttemptId, input.RunId, input.PhaseId, input.RestoreReason, input.WaitForSettle);
         });
-    }
-}
-
-/// <summary>The failure reasons written when the drain puts a phase back to FAILED.</summary>
-public static class RestoreReasons
-{
-    public static string Timeout(int seconds) =>
-        string.Create(CultureInfo.InvariantCulture, $"Phase execution timed out after {seconds} seconds (batch drain)");
-
-    /// <summary>Interrupted attempts keep the phase's own reason, so that its category does not change.</summary>
-    public static string Original(PhaseCandidate phase)
-    {
-        ArgumentNullException.ThrowIfNull(phase);
-        return phase.LastFailureReason ?? string.Empty;
     }
 }
 

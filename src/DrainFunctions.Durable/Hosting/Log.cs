@@ -20,9 +20,6 @@ internal static partial class Log
     [LoggerMessage(EventId = 4005, Level = LogLevel.Information, Message = "Phase {RunId}/{PhaseId} restored to FAILED: {Restored} (process stopped: {Stopped})")]
     public static partial void PhaseRestored(ILogger logger, string runId, string phaseId, bool restored, bool stopped);
 
-    [LoggerMessage(EventId = 4006, Level = LogLevel.Information, Message = "Session {SessionId}: {Line}")]
-    public static partial void ProgressLine(ILogger logger, string sessionId, string line);
-
     [LoggerMessage(EventId = 4007, Level = LogLevel.Warning, Message = "Phase {RunId}/{PhaseId} could not be re-queued: {Status} (state {State})")]
     public static partial void RequeueRefused(ILogger logger, string runId, string phaseId, string status, string? state);
 

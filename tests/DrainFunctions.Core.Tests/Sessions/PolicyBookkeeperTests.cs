@@ -121,21 +121,6 @@ public class PolicyBookkeeperTests
         Assert.Equal(["bad2"], state.DeprioritizedRuns);
     }
 
-    [Theory]
-    [InlineData(null, 0, 600, SessionStop.None)]
-    [InlineData(60.0, 0, 3599, SessionStop.None)]
-    [InlineData(60.0, 0, 3600, SessionStop.TimeLimit)]
-    [InlineData(0.5, 0, 31, SessionStop.TimeLimit)]
-    [InlineData(60.0, 10, 0, SessionStop.BatchComplete)]
-    public void CheckBeforePhase_BudgetAndBatch_StopsWhenSpent(double? maxMinutes, int processed, int elapsedSeconds, SessionStop expected)
-    {
-        var start = new DateTimeOffset(2025, 12, 28, 6, 0, 7, TimeSpan.Zero);
-        var state = new PolicyState { TotalProcessed = processed };
-        var options = new DrainOptions { BatchSize = 10, MaxTotalMinutes = maxMinutes };
-
-        Assert.Equal(expected, PolicyBookkeeper.CheckBeforePhase(state, options, start, start.AddSeconds(elapsedSeconds)));
-    }
-
     [Fact]
     public void TimeLimitLine_Minutes_NamesTheLimit()
     {

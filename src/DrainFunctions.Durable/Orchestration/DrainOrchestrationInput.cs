@@ -1,0 +1,56 @@
+using DrainFunctions.Core.Options;
+using DrainFunctions.Core.Sessions;
+
+namespace DrainFunctions.Durable.Orchestration;
+
+/// <summary>
+/// The orchestration's input, and what it carries across <c>ContinueAsNew</c>: options, the
+/// compact policy state and a few counters. Results are never carried; they live in the blob.
+/// </summary>
+public sealed record DrainOrchestrationInput
+{
+    public const int DefaultPhasesPerGeneration = 10;
+    public const int DefaultGraceSeconds = 15;
+
+    public DrainOptions Options { get; init; } = new();
+
+    /// <summary>Phases per orchestration generation before <c>ContinueAsNew</c>.</summary>
+    public int PhasesPerGeneration { get; init; } = DefaultPhasesPerGeneration;
+
+    /// <summary>How long after the executor's own deadline the durable timer fires.</summary>
+    public int GraceSeconds { get; init; } = DefaultGraceSeconds;
+
+    /// <summary>The token of the database's drain lock its starter took (null: a dry run, which takes none).</summary>
+    public string? LockToken { get; init; }
+    public const double DefaultOutageToleranceMinutes = 60;
+
+    /// <summary>
+    /// How long the drain waits (durable timers, backoff up to a minute) for an unreachable database
+    /// or storage before it stops with a message naming what failed. Each outage counts on its own.
+    /// </summary>
+    public double OutageToleranceMinutes { get; init; } = DefaultOutageToleranceMinutes;
+
+    // ---- carried across generations (null/empty on the first start) ----
+    public string? SessionId { get; init; }
+
+    /// <summary>When the drain lock runs out unless renewed (null: renew before the first phase).</summary>
+    public DateTimeOffset? LockExpiresAt { get; init; }
+
+    public DateTimeOffset? StartedAt { get; init; }
+
+    public int Generation { get; init; }
+
+    /// <summary>Carried without its processed keys: they travel grouped in <see cref="ProcessedByRun"/>.</summary>
+    public PolicyState State { get; init; } = new();
+
+    /// <summary>The processed keys, grouped by run (see <see cref="ProcessedKeyGroups"/>).</summary>
+    public Dictionary<string, List<string>> ProcessedByRun { get; init; } = [];
+
+    /// <summary>Dry run only: the picks in order (their keys are the processed keys).</summary>
+    public List<string> DryRunPicks { get; init; } = [];
+
+    /// <summary>Sequence number of the last progress line emitted.</summary>
+    public long LineSequence { get; init; }
+
+    public List<ProgressLine> RecentLines { get; init; } = [];
+}

@@ -1,0 +1,33 @@
+namespace DrainFunctions.Durable.Orchestration;
+
+/// <summary>The custom status published after every step.</summary>
+public sealed record DrainStatus
+{
+    public string SessionId { get; init; } = string.Empty;
+
+    public int Processed { get; init; }
+
+    public int BatchSize { get; init; }
+
+    public string? CurrentPhase { get; init; }
+
+    public int Success { get; init; }
+
+    public int Failed { get; init; }
+
+    public int Timeouts { get; init; }
+
+    public long TelemetryEvents { get; init; }
+
+    /// <summary>Seconds of total budget left, or null without a budget.</summary>
+    public double? BudgetLeftSeconds { get; init; }
+
+    public bool DryRun { get; init; }
+
+    public int Generation { get; init; }
+
+    public string? Stop { get; init; }
+
+    /// <summary>The most recent progress lines (bounded); <see cref="ProgressLine.Seq"/> orders them.</summary>
+    public List<ProgressLine> Lines { get; init; } = [];
+}

@@ -1,0 +1,217 @@
+using DrainFunctions.Core.Phases;
+using DrainFunctions.Core.Selection;
+using DrainFunctions.Core.Sessions;
+using DrainFunctions.Durable.Activities;
+using DrainFunctions.Durable.Hosting;
+using DrainFunctions.Durable.Storage;
+using Microsoft.DurableTask;
+
+namespace DrainFunctions.Durable.Orchestration;
+
+/// <summary>
+/// One phase attempt inside the drain orchestration: telemetry before, the executor activity
+/// raced with the phase timer (deadline + grace), the budget deadline and a cancel, the stop and
+/// restore of an attempt that may still run, the settle, telemetry after, and the result. The
+/// decisions (which event won, how the end becomes a result) are Core's
+/// (<see cref="PhaseRaceEnd"/>, <see cref="PhaseResults"/>); this class only does the durable
+/// steps. It shares nothing with the loop but its explicit inputs, the line log (through
+/// <see cref="StorageCalls"/>) and the cancel listener, and hands back a <see cref="PhaseAttemptOutcome"/>.
+/// </summary>
+internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAttemptSettings settings, StorageCalls calls, CancelWatch cancel)
+{
+    private DateTimeOffset Now => new(context.CurrentUtcDateTime, TimeSpan.Zero);
+
+    public async Task<PhaseAttemptOutcome> RunAsync(PhaseCandidate phase)
+    {
+        ArgumentNullException.ThrowIfNull(phase);
+        var before = await calls.CallAsync<TelemetrySnapshotOutput>(nameof(CaptureTelemetrySnapshot), new TelemetrySnapshotInput(null));
+        var attemptId = context.NewGuid().ToString("N");
+        var start = Now;
+        var race = await RaceExecutorAsync(phase, attemptId);
+
+        // Not run at all: nothing to settle.
+        if (PhaseResults.NotRun(phase, race.Report, Now) is { } notRun)
+        {
+            return Outcome(notRun, attemptId, race);
+        }
+
+        var reason = RestoreReasons.For(race, phase, settings.Options.PhaseTimeoutSeconds);
+        if (race.AttemptMayStillRun)
+        {
+            // The attempt may still run (its activity overstayed, or the drain must stop): stop it everywhere.
+            await calls.CallAsync<RestorePhaseOutput>(nameof(RestorePhase), new RestorePhaseInput(settings.SessionId, attemptId, phase.RunId, phase.PhaseId, reason));
+        }
+
+        var settled = await calls.CallAsync<SettlePhaseOutcomeOutput>(nameof(SettlePhaseOutcome), new SettlePhaseOutcomeInput
+        {
+            SessionId = settings.SessionId,
+            AttemptId = attemptId,
+            RunId = phase.RunId,
+            PhaseId = phase.PhaseId,
+            WaitForSettle = race.WaitForSettle,
+            RestoreReason = reason,
+        });
+
+        var after = await calls.CallAsync<TelemetrySnapshotOutput>(nameof(CaptureTelemetrySnapshot), new TelemetrySnapshotInput(null));
+        var now = Now;
+        var result = PhaseResults.Decide(new PhaseAttemptFacts
+        {
+            Phase = phase,
+            AttemptId = attemptId,
+            Race = race,
+            Settlement = new PhaseSettlement(settled.Found, settled.State, settled.LastFailureReason, settled.Restored, settled.Stage is { } stage && AttemptStages.MayHaveStarted(stage)),
+            TelemetryDelta = before.Count is { } b && after.Count is { } a ? a - b : null,
+            ElapsedSeconds = Math.Round((now - start).TotalSeconds, 3),
+            Timestamp = now,
+            PhaseTimeoutSeconds = settings.Options.PhaseTimeoutSeconds,
+            MaxTotalMinutes = settings.Options.MaxTotalMinutes,
+            DefaultStdoutPath = BlobSessionStore.LogBlobName(settings.SessionId, phase.RunId, phase.PhaseId, "stdout"),
+            DefaultStderrPath = BlobSessionStore.LogBlobName(settings.SessionId, phase.RunId, phase.PhaseId, "stderr"),
+        });
+        return Outcome(result, attemptId, race);
+    }
+
+    private static PhaseAttemptOutcome Outcome(DrainResult result, string attemptId, PhaseRaceEnd race)
+    {
+        result.AttemptId = attemptId;
+        return new PhaseAttemptOutcome(result, race.Winner);
+    }
+
+    /// <summary>
+    /// The executor activity against the durable timer at deadline + grace, the budget, and a
+    /// cancel. An activity that failed before starting anything because the database or
+    /// storage is unreachable is called again (same attempt: it cannot start twice) after a
+    /// durable backoff, with a new deadline; the phase timer does not run meanwhile.
+    /// </summary>
+    private async Task<PhaseRaceEnd> RaceExecutorAsync(PhaseCandidate phase, string attemptId)
+    {
+        var timeout = TimeSpan.FromSeconds(settings.Options.PhaseTimeoutSeconds);
+        var grace = TimeSpan.FromSeconds(Math.Max(0, settings.GraceSeconds));
+        using var timers = new CancellationTokenSource();
+        Attempt? running = null;
+        Task? retryTimer = null;
+        DateTimeOffset? outageSince = null;
+        var retryDelay = StorageCalls.FirstOutageDelay;
+
+        Attempt Start()
+        {
+            var deadline = Now + timeout;
+            var authority = deadline + grace;
+
+            // Not retried by the engine: a redelivery is recognized by the attempt id instead.
+            var run = context.CallActivityAsync<RunPhaseExecutorOutput>(nameof(RunPhaseExecutor), new RunPhaseExecutorInput
+            {
+                SessionId = settings.SessionId,
+                AttemptId = attemptId,
+                Phase = phase,
+                Deadline = deadline,
+                TimeoutSeconds = settings.Options.PhaseTimeoutSeconds,
+                ApiUrl = settings.Options.ApiUrl,
+            });
+            return new Attempt(run, context.CreateTimer(authority.UtcDateTime, timers.Token), authority);
+        }
+
+        running = Start();
+        var budgetTimer = settings.BudgetDeadline is { } budget ? context.CreateTimer(budget.UtcDateTime, timers.Token) : null;
+        var watchCancel = !cancel.NowRequested;
+        PhaseRaceEnd? end = null;
+
+        // Bounded: an early timer is re-armed at most a few times, outages end or stop the drain.
+        for (var round = 0; round < StorageCalls.MaxRounds && end is null; round++)
+        {
+            var race = new List<Task>();
+            if (running is { } current)
+            {
+                race.Add(current.Run);
+                race.Add(current.Timer);
+            }
+            else if (retryTimer is not null)
+            {
+                race.Add(retryTimer);
+            }
+
+            if (budgetTimer is not null)
+            {
+                race.Add(budgetTimer);
+            }
+
+            var cancelEvent = watchCancel ? cancel.Event : null;
+            if (cancelEvent is not null)
+            {
+                race.Add(cancelEvent);
+            }
+
+            var winner = await Task.WhenAny(race);
+            if (running is { } attempt && winner == attempt.Run)
+            {
+                try
+                {
+                    end = new PhaseRaceEnd(PhaseRaceWinner.ExecutorReported, ExecutorReports.From(await attempt.Run));
+                }
+                catch (TaskFailedException ex) when (Outage.IsOutage(ex) && !calls.OutageTooLong(ref outageSince))
+                {
+                    calls.WaitLine(ex.FailureDetails.ErrorMessage, retryDelay);
+                    retryTimer = context.CreateTimer((Now + retryDelay).UtcDateTime, timers.Token);
+                    retryDelay = StorageCalls.NextOutageDelay(retryDelay);
+                    running = null;
+                }
+                catch (TaskFailedException ex)
+                {
+                    end = new PhaseRaceEnd(PhaseRaceWinner.ExecutorFailed, Failure: StorageCalls.Describe(nameof(RunPhaseExecutor), ex));
+                }
+
+                continue;
+            }
+
+            if (winner == retryTimer)
+            {
+                retryTimer = null;
+                running = Start();
+                continue;
+            }
+
+            if (running is { } timed && winner == timed.Timer)
+            {
+                // A timer may fire up to a second early (Azure Storage): wait until the deadline really passed.
+                if (Now >= timed.Authority)
+                {
+                    end = new PhaseRaceEnd(PhaseRaceWinner.PhaseTimer);
+                    break;
+                }
+
+                running = timed with { Timer = context.CreateTimer(timed.Authority.UtcDateTime, timers.Token) };
+                continue;
+            }
+
+            if (winner == budgetTimer && settings.BudgetDeadline is { } deadline)
+            {
+                if (Now >= deadline)
+                {
+                    end = new PhaseRaceEnd(PhaseRaceWinner.BudgetDeadline);
+                    break;
+                }
+
+                budgetTimer = context.CreateTimer(deadline.UtcDateTime, timers.Token);
+                continue;
+            }
+
+            // The cancel event. A graceful one lets the phase finish, but a later "now" (a second
+            // Ctrl-C) must still stop it, so the race goes on listening.
+            if (winner == cancelEvent && cancel.Received(cancelEvent).IsNow)
+            {
+                end = new PhaseRaceEnd(PhaseRaceWinner.CancelNow);
+                break;
+            }
+        }
+
+        // Cancel the losing timers, or the instance stays open until they fire. Synchronously:
+        // CancelAsync would resume this method off the orchestration's thread.
+#pragma warning disable CA1849 // Call async methods when in an async method
+        timers.Cancel();
+#pragma warning restore CA1849
+        return end ?? new PhaseRaceEnd(PhaseRaceWinner.PhaseTimer);
+    }
+
+    /// <summary>The executor activity in flight and its phase timer at <paramref name="Authority"/> (deadline + grace).</summary>
+    private sealed record Attempt(Task<RunPhaseExecutorOutput> Run, Task Timer, DateTimeOffset Authority);
+}

@@ -1,0 +1,22 @@
+using DrainFunctions.Core.Sessions;
+
+namespace DrainFunctions.Durable.Orchestration;
+
+/// <summary>
+/// Save after a phase: rewrite the header block and append result number <see cref="ResultIndex"/>
+/// (0-based). With <see cref="Result"/> null only the header is written (session start).
+/// </summary>
+public sealed record SaveSessionSnapshotInput
+{
+    public required string SessionId { get; init; }
+
+    public required string StartedAt { get; init; }
+
+    public int BatchSize { get; init; }
+
+    public required PolicyState State { get; init; }
+
+    public DrainResult? Result { get; init; }
+
+    public int ResultIndex { get; init; }
+}

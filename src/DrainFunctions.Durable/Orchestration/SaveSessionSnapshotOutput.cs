@@ -1,0 +1,3 @@
+namespace DrainFunctions.Durable.Orchestration;
+
+public sealed record SaveSessionSnapshotOutput(string BlobName, long BytesStaged, long BlockListBytes);

@@ -1,0 +1,32 @@
+using DrainFunctions.Core.Sessions;
+
+namespace DrainFunctions.Simulation;
+
+/// <summary>One drain session's record: the picks in order, the results, the final policy state.</summary>
+public sealed class DrainRun
+{
+    public required DateTimeOffset StartedAt { get; init; }
+
+    public DateTimeOffset EndedAt { get; set; }
+
+    /// <summary><c>run_id:phase_id</c> of every pick, in order.</summary>
+    public List<string> Picks { get; } = [];
+
+    public List<DrainResult> Results { get; } = [];
+
+    public PolicyState State { get; set; } = new();
+
+    public SessionStop Stop { get; set; }
+
+    /// <summary>Skip lines the selector produced (not printed, only counted).</summary>
+    public int SkipLines => Skips.Count;
+
+    /// <summary>The skip lines themselves (<c>  [SKIP] run/phase: REASON</c>), for tests and debugging.</summary>
+    public List<string> Skips { get; } = [];
+
+    /// <summary>Skip lines that came from the cross-session ledger.</summary>
+    public int LedgerSkipLines { get; set; }
+
+    /// <summary>The progress lines of the bookkeeping ([SAMPLE-OK], [SAMPLE-SKIP], [STOP], [TIME LIMIT]).</summary>
+    public List<string> Lines { get; } = [];
+}
