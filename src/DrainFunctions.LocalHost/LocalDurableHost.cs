@@ -56,8 +56,8 @@ public sealed class LocalDurableHost : IAsyncDisposable
     /// worker runs, so a command that reads or signals drains (status, cancel, logs) never picks up
     /// a drain's work, however briefly it runs.
     /// </summary>
-    public static Task<LocalDurableHost> StartClientAsync(LocalHostOptions options, Action<IServiceCollection>? configureServices = null, CancellationToken cancellationToken = default) =>
-        StartAsync(options, _ => { }, configureServices, null, clientOnly: true, cancellationToken);
+    public static Task<LocalDurableHost> StartClientAsync(LocalHostOptions options, Action<IServiceCollection>? configureServices = null, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default) =>
+        StartAsync(options, _ => { }, configureServices, loggerFactory, clientOnly: true, cancellationToken);
 
     private static async Task<LocalDurableHost> StartAsync(
         LocalHostOptions options,
