@@ -58,11 +58,14 @@ param identityResourceId string
 @description('Client id of the user-assigned identity.')
 param identityClientId string
 
-@description('Storage account name (AzureWebJobsStorage__accountName).')
-param storageAccountName string
-
 @description('Blob endpoint of the storage account, with trailing slash.')
 param storageBlobEndpoint string
+
+@description('Queue endpoint of the storage account, with trailing slash.')
+param storageQueueEndpoint string
+
+@description('Table endpoint of the storage account, with trailing slash.')
+param storageTableEndpoint string
 
 @description('Container holding the deployment package.')
 param deploymentContainerName string
@@ -78,6 +81,18 @@ param databaseUrlSecretName string
 
 @description('The app\'s own settings (task hub, schedule, drain, executor, snapshots). No secrets.')
 param appSettings object
+
+@description('Subnet for outbound VNet integration (vnetEnabled); empty for none.')
+param appSubnetId string = ''
+
+@description('Client id of the Entra ID app registration that guards the app (authsettingsV2); empty: function keys only.')
+param authClientId string = ''
+
+@description('Tenant of that app registration.')
+param authTenantId string = tenant().tenantId
+
+@description('Tags of the site alone (azd finds the service by its azd-service-name tag).')
+param siteTags object = {}
 
 // Its connection string holds an instrumentation key, an identifier rather than a credential (local
 // auth is disabled on the component); it goes to the app settings only.
@@ -102,9 +117,12 @@ var planSkus = {
 var packageBlobName = 'drainfunctions.zip'
 
 // Settings every plan needs. Storage is reached with the managed identity only: no
-// AzureWebJobsStorage connection string, no account key anywhere.
+// AzureWebJobsStorage connection string, no account key anywhere. The service URIs are the
+// account's own endpoints (not built from the account name), so sovereign clouds work too.
 var platformSettings = {
-  AzureWebJobsStorage__accountName: storageAccountName
+  AzureWebJobsStorage__blobServiceUri: storageBlobEndpoint
+  AzureWebJobsStorage__queueServiceUri: storageQueueEndpoint
+  AzureWebJobsStorage__tableServiceUri: storageTableEndpoint
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identityClientId
   // DefaultAzureCredential in the worker (session store, Key Vault) picks this identity.
@@ -122,6 +140,24 @@ var elasticPremiumSettings = {
   WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID: identityResourceId
 }
 
+// Site configuration per plan. Flex Consumption refuses (ARM error 51021), even as null, the
+// properties that only the other plans have: ftpsState, http20Enabled, linuxFxVersion,
+// minimumElasticInstanceCount, functionAppScaleLimit. So they are not in Flex's object at all.
+var flexSiteConfig = {
+  minTlsVersion: '1.2'
+  scmMinTlsVersion: '1.2'
+}
+
+var elasticPremiumSiteConfig = {
+  linuxFxVersion: 'DOTNET-ISOLATED|10.0'
+  minimumElasticInstanceCount: max(alwaysReadyInstances, 1)
+  functionAppScaleLimit: maximumInstanceCount
+  ftpsState: 'Disabled'
+  http20Enabled: true
+  // With VNet integration, the package blob and the Key Vault reference go through the network.
+  vnetRouteAllEnabled: !empty(appSubnetId)
+}
+
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
   location: location
@@ -137,7 +173,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
 resource site 'Microsoft.Web/sites@2024-04-01' = {
   name: functionAppName
   location: location
-  tags: tags
+  tags: union(tags, siteTags)
   kind: 'functionapp,linux'
   identity: {
     type: 'UserAssigned'
@@ -181,14 +217,44 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
           }
         }
       : null
-    siteConfig: {
-      linuxFxVersion: isFlex ? null : 'DOTNET-ISOLATED|10.0'
-      minimumElasticInstanceCount: isFlex ? null : max(alwaysReadyInstances, 1)
-      functionAppScaleLimit: isFlex ? null : maximumInstanceCount
-      minTlsVersion: '1.2'
-      scmMinTlsVersion: '1.2'
-      ftpsState: 'Disabled'
-      http20Enabled: true
+    virtualNetworkSubnetId: empty(appSubnetId) ? null : appSubnetId
+    siteConfig: isFlex ? flexSiteConfig : union(flexSiteConfig, elasticPremiumSiteConfig)
+  }
+}
+
+// Entra ID authentication in front of the function keys: every request, the Durable extension's
+// built-in webhooks (/runtime/webhooks/durabletask) included, needs a bearer token for the app
+// registration; function keys still apply behind it.
+resource auth 'Microsoft.Web/sites/config@2024-04-01' = if (!empty(authClientId)) {
+  parent: site
+  name: 'authsettingsV2'
+  properties: {
+    platform: {
+      enabled: true
+    }
+    globalValidation: {
+      requireAuthentication: true
+      unauthenticatedClientAction: 'Return401'
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: authClientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${authTenantId}/v2.0'
+        }
+        validation: {
+          allowedAudiences: [
+            'api://${authClientId}'
+            authClientId
+          ]
+        }
+      }
+    }
+    login: {
+      tokenStore: {
+        enabled: false
+      }
     }
   }
 }
