@@ -1,13 +1,14 @@
 // The Function App (dotnet-isolated, .NET 10, Linux) and its hosting plan.
 //
 // Why the plan is a choice (planKind): a drain runs each phase as one activity, and a phase can
-// run for a long time (Drain__PhaseTimeoutSeconds, 900 s by default, more for big phases). The
-// classic Consumption plan caps a function at 10 minutes, so it is not offered.
+// run for a long time (Drain__PhaseTimeoutSeconds, 900 s by default). The classic Consumption plan
+// caps a function at 10 minutes, so it is not offered.
 //  - FlexConsumption (FC1, default): no 10-minute cap (functionTimeout may be unbounded), scales
-//    per instance to zero, pay per use; an instance can still be reclaimed during scale-in, so a
-//    very long activity can be cut short and retried by Durable Functions.
-//  - ElasticPremium (EP1): always-ready instances (no cold start, no scale-to-zero reclaim of the
-//    one running a phase) and an unbounded functionTimeout; billed per instance-hour.
+//    per instance to zero, pay per use; one always-ready instance of the durable group by default.
+//  - ElasticPremium (EP1): always-ready instances and an unbounded functionTimeout; billed per
+//    instance-hour.
+// On both, scale-in gives a running execution 60 minutes of grace, then the instance goes: main.bicep
+// keeps the phase timeout below that (at most 3540 s), so a phase ends by its own timeout first.
 //
 // Storage is identity-only (the account has shared keys disabled), so neither plan uses an Azure
 // Files content share (WEBSITE_CONTENTAZUREFILECONNECTIONSTRING would need a key):
