@@ -32,6 +32,13 @@ param tags object = {}
 storage data roles and Key Vault Secrets Officer, to read sessions and set database-url. Empty for none.''')
 param principalId string = ''
 
+@description('Kind of principalId (azd: AZURE_PRINCIPAL_TYPE): User, or ServicePrincipal when a pipeline deploys.')
+@allowed([
+  'User'
+  'ServicePrincipal'
+])
+param principalType string = 'User'
+
 // ---------------------------------------------------------------- hosting
 
 @description('''Hosting plan. FlexConsumption (FC1): no 10-minute cap on a function, scale to zero,
@@ -269,6 +276,7 @@ module resources 'resources.bicep' = {
     sessionsContainerName: sessionsContainerName
     vnetEnabled: vnetEnabled
     developerPrincipalId: principalId
+    developerPrincipalType: principalType
     authClientId: authClientId
     siteTags: {
       'azd-service-name': 'api'

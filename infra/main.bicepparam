@@ -6,6 +6,7 @@ using 'main.bicep'
 param environmentName = readEnvironmentVariable('AZURE_ENV_NAME', 'drain-dev')
 param location = readEnvironmentVariable('AZURE_LOCATION', 'westeurope')
 param principalId = readEnvironmentVariable('AZURE_PRINCIPAL_ID', '')
+param principalType = readEnvironmentVariable('AZURE_PRINCIPAL_TYPE', 'User')
 
 param appName = 'drain'
 param planKind = readEnvironmentVariable('DRAIN_PLAN_KIND', 'FlexConsumption')

@@ -60,6 +60,9 @@ param vnetEnabled bool
 @description('Principal (object) id of a developer given the data roles; empty for none.')
 param developerPrincipalId string
 
+@description('User or ServicePrincipal: the kind of developerPrincipalId.')
+param developerPrincipalType string
+
 @description('Client id of the Entra ID app registration in front of the function keys; empty for none.')
 param authClientId string
 
@@ -106,6 +109,7 @@ module storage 'modules/storage.bicep' = {
     principalId: identity.properties.principalId
     identityResourceId: identity.id
     developerPrincipalId: developerPrincipalId
+    developerPrincipalType: developerPrincipalType
     privateOnly: vnetEnabled
   }
 }
@@ -150,6 +154,7 @@ module keyVault 'modules/keyvault.bicep' = {
     postgresAdminPassword: postgresAdminPassword
     databaseUrl: databaseUrl
     developerPrincipalId: developerPrincipalId
+    developerPrincipalType: developerPrincipalType
     privateOnly: vnetEnabled
   }
 }

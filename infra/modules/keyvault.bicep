@@ -45,6 +45,9 @@ param databaseUrl string
 @description('Principal (object) id of a developer given Key Vault Secrets Officer (to set database-url); empty for none.')
 param developerPrincipalId string = ''
 
+@description('User or ServicePrincipal: the kind of developerPrincipalId.')
+param developerPrincipalType string = 'User'
+
 @description('True when the vault is reached through a private endpoint only (vnetEnabled): public network access off.')
 param privateOnly bool = false
 
@@ -105,7 +108,7 @@ resource developerSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-0
     description: 'Key Vault Secrets Officer for the developer'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsOfficerRoleId)
     principalId: developerPrincipalId
-    principalType: 'User'
+    principalType: developerPrincipalType
   }
 }
 

@@ -28,6 +28,9 @@ param identityResourceId string
 @description('Principal (object) id of a developer or deployer given the same data roles; empty for none.')
 param developerPrincipalId string = ''
 
+@description('User or ServicePrincipal: the kind of developerPrincipalId.')
+param developerPrincipalType string = 'User'
+
 @description('True when the account is reached through private endpoints only (vnetEnabled): public network access off.')
 param privateOnly bool = false
 
@@ -116,7 +119,7 @@ resource developerDataRoles 'Microsoft.Authorization/roleAssignments@2022-04-01'
       description: '${role.name} for the developer'
       roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role.id)
       principalId: developerPrincipalId
-      principalType: 'User'
+      principalType: developerPrincipalType
     }
   }
 ]

@@ -143,6 +143,11 @@ public sealed class SnapshotTests(EvaluatedInfra infra) : IClassFixture<Evaluate
         Assert.All(developerRoles, a => Assert.Equal("User", (string?)a["properties"]!["principalType"]));
         Assert.Contains(developerRoles, a => ((string?)a["properties"]!["roleDefinitionId"])!.EndsWith("b86a8fe4-44ce-4948-aee5-eccb2c155cd7", StringComparison.Ordinal));
         Assert.DoesNotContain(without.Resources("Microsoft.Authorization/roleAssignments"), a => (string?)a["properties"]!["principalType"] == "User");
+
+        var pipeline = Accepted(WithDatabase, $"param principalId = '{developer}'", "param principalType = 'ServicePrincipal'");
+        Assert.All(
+            pipeline.Resources("Microsoft.Authorization/roleAssignments").Where(a => (string?)a["properties"]!["principalId"] == developer),
+            a => Assert.Equal("ServicePrincipal", (string?)a["properties"]!["principalType"]));
     }
 
     [Fact]

@@ -229,7 +229,7 @@ public sealed partial class TemplateTests(CompiledInfra infra) : IClassFixture<C
             // The app's identity, or the optional developer (a user, principalId of main.bicep).
             var principalType = (string?)assignment["properties"]!["principalType"];
             var principal = (string?)assignment["properties"]!["principalId"];
-            Assert.Equal(principal == "[parameters('developerPrincipalId')]" ? "User" : "ServicePrincipal", principalType);
+            Assert.Equal(principal == "[parameters('developerPrincipalId')]" ? "[parameters('developerPrincipalType')]" : "ServicePrincipal", principalType);
 
             var definition = (string?)assignment["properties"]!["roleDefinitionId"] ?? "";
             Assert.StartsWith("[subscriptionResourceId('Microsoft.Authorization/roleDefinitions'", definition, StringComparison.Ordinal);
