@@ -1,13 +1,24 @@
 // DrainFunctions on Azure: a Function App (dotnet-isolated, .NET 10) that drains failed phases,
 // with identity-only storage for the runtime, the Durable Task hub and the session snapshots,
 // Application Insights, a Key Vault holding the database URL, and optionally a PostgreSQL
-// flexible server. Deploy: see infra/README.md.
-targetScope = 'resourceGroup'
+// flexible server and a private network. Subscription scope, as `azd up` deploys it: this file
+// checks the parameters, creates the resource group and calls resources.bicep in it.
+// Deploy: see infra/README.md.
+targetScope = 'subscription'
 
 // ---------------------------------------------------------------- naming and placement
 
-@description('Azure region; defaults to the resource group\'s.')
-param location string = resourceGroup().location
+@description('Name of the environment (azd: AZURE_ENV_NAME); names the resource group and seeds the resource names.')
+@minLength(1)
+@maxLength(64)
+param environmentName string
+
+@description('Azure region of the resource group and its resources (azd: AZURE_LOCATION).')
+@minLength(1)
+param location string
+
+@description('Resource group to create or reuse; empty: rg-<environmentName>.')
+param resourceGroupName string = ''
 
 @description('Short name used as the prefix of every resource name (letters, digits, hyphens).')
 @minLength(2)
@@ -17,18 +28,29 @@ param appName string = 'drain'
 @description('Tags applied to every resource.')
 param tags object = {}
 
+@description('''Principal (object) id of the developer who deploys (azd: AZURE_PRINCIPAL_ID): gets the
+storage data roles and Key Vault Secrets Officer, to read sessions and set database-url. Empty for none.''')
+param principalId string = ''
+
+@description('Kind of principalId (azd: AZURE_PRINCIPAL_TYPE): User, or ServicePrincipal when a pipeline deploys.')
+@allowed([
+  'User'
+  'ServicePrincipal'
+])
+param principalType string = 'User'
+
 // ---------------------------------------------------------------- hosting
 
 @description('''Hosting plan. FlexConsumption (FC1): no 10-minute cap on a function, scale to zero,
-per-instance billing. ElasticPremium (EP1): always-ready instances and an unbounded functionTimeout,
-for drains whose phases run for a long time. See modules/functionapp.bicep.''')
+per-instance billing. ElasticPremium (EP1): always-ready instances and an unbounded functionTimeout.
+See modules/functionapp.bicep.''')
 @allowed([
   'FlexConsumption'
   'ElasticPremium'
 ])
 param planKind string = 'FlexConsumption'
 
-@description('Flex: maximum instance count. Elastic Premium: maximum burst.')
+@description('Flex: maximum instance count, 40 to 1000 (Flex refuses a lower maximum). Elastic Premium: maximum burst, up to 100.')
 @minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 40
@@ -41,20 +63,29 @@ param maximumInstanceCount int = 40
 ])
 param instanceMemoryMB int = 2048
 
-@description('Always-ready instances (Flex: 0 allows scale to zero; Elastic Premium: at least 1 is kept).')
+@description('''Always-ready instances. Flex: of the "durable" group (orchestrators and activities),
+1 by default as Durable Functions on Flex recommends (0 allows scale to zero). Elastic Premium: the
+minimum instance count (at least 1 is kept).''')
 @minValue(0)
 @maxValue(20)
-param alwaysReadyInstances int = 0
+param alwaysReadyInstances int = 1
+
+@description('Private deployment: VNet integration, private endpoints for storage, Key Vault (and PostgreSQL), their public access off.')
+param vnetEnabled bool = false
+
+@description('''Client id of an Entra ID app registration: when set, App Service authentication
+(authsettingsV2) requires a token for it on every request, in front of the function keys. Empty: keys only.''')
+param authClientId string = ''
 
 // ---------------------------------------------------------------- database
 
-@description('Create an Azure Database for PostgreSQL flexible server and point DATABASE_URL at it.')
+@description('Create an Azure Database for PostgreSQL flexible server (needs vnetEnabled) and point DATABASE_URL at it.')
 param deployPostgres bool = false
 
 @description('PostgreSQL administrator login (when deployPostgres).')
 param postgresAdminLogin string = 'drainadmin'
 
-@description('PostgreSQL administrator password (when deployPostgres). Kept only in Key Vault.')
+@description('PostgreSQL administrator password (when deployPostgres; required then). Kept only in Key Vault.')
 @secure()
 param postgresAdminPassword string = ''
 
@@ -63,9 +94,13 @@ param postgresDatabaseName string = 'drain'
 
 @description('''Connection URL of an existing database (when not deployPostgres), e.g.
 postgresql://user:password@host:5432/db?sslmode=require. Stored as the Key Vault secret
-"database-url"; never in an app setting or output. Empty: set the secret after deployment.''')
+"database-url"; never in an app setting or output.''')
 @secure()
 param databaseUrl string = ''
+
+@description('''True when the "database-url" secret is already in the vault (set by hand after an earlier
+deployment): lets a deployment without deployPostgres or databaseUrl through, keeping the secret as it is.''')
+param databaseUrlSecretExists bool = false
 
 // ---------------------------------------------------------------- the app's own settings
 
@@ -84,8 +119,11 @@ param drainScheduleEnabled bool = false
 @minValue(1)
 param drainBatchSize int = 10
 
-@description('Scheduled drains: timeout of one phase in seconds (Drain__PhaseTimeoutSeconds).')
+@description('''Scheduled drains: timeout of one phase in seconds (Drain__PhaseTimeoutSeconds). At most
+3540: Flex Consumption and Elastic Premium give a running execution 60 minutes of grace at scale-in,
+so a longer phase can be killed midway.''')
 @minValue(1)
+@maxValue(3540)
 param drainPhaseTimeoutSeconds int = 900
 
 @description('Scheduled drains: wall-clock budget of a run in minutes (Drain__MaxTotalMinutes); empty for none.')
@@ -122,7 +160,10 @@ param drainLedgerEnabled bool = true
 @minValue(1)
 param drainLedgerWindowHours int = 72
 
-@description('Phase executor (Executor__Kind): "process" runs Executor__CommandTemplate, "demo" simulates.')
+@description('''Phase executor (Executor__Kind). "demo" (default) runs the stand-in executor shipped in
+the package, the one executor that runs on the deployed worker as is. "process" runs
+executorCommandTemplate, whose program must be in the package or on the worker image: the
+dotnet-isolated worker has no Python and its package directory is read-only.''')
 @allowed([
   'process'
   'demo'
@@ -143,21 +184,47 @@ param executorApiUrl string = ''
 @maxLength(63)
 param sessionsContainerName string = 'batch-drain-sessions'
 
-// ---------------------------------------------------------------- names
+// ---------------------------------------------------------------- checks ARM cannot express as decorators
 
-var suffix = uniqueString(resourceGroup().id, appName)
-var functionAppName = '${appName}-func-${suffix}'
-var planName = '${appName}-plan-${suffix}'
-var identityName = '${appName}-id-${suffix}'
-var storageAccountName = take('st${toLower(replace(appName, '-', ''))}${suffix}', 24)
-var keyVaultName = take('kv-${appName}-${suffix}', 24)
-var workspaceName = '${appName}-log-${suffix}'
-var appInsightsName = '${appName}-appi-${suffix}'
-var postgresServerName = '${appName}-pg-${suffix}'
-var deploymentContainerName = 'app-package'
-var databaseUrlSecretName = 'database-url'
+// Each is evaluated before anything is created (the resource group's name depends on them), so a
+// refused parameter set fails the deployment at once, with the message, and leaves nothing behind.
+var isFlex = planKind == 'FlexConsumption'
+var executorProgram = toLower(first(split(trim(executorCommandTemplate), ' ')))
+var parameterProblems = filter(
+  [
+    isFlex && maximumInstanceCount < 40
+      ? 'maximumInstanceCount must be at least 40 on Flex Consumption (the lowest maximum it accepts)'
+      : ''
+    !isFlex && maximumInstanceCount > 100 ? 'maximumInstanceCount is at most 100 on Elastic Premium' : ''
+    deployPostgres && length(postgresAdminPassword) < 8
+      ? 'deployPostgres needs postgresAdminPassword (8 characters or more; POSTGRES_ADMIN_PASSWORD in the environment)'
+      : ''
+    deployPostgres && !vnetEnabled
+      ? 'deployPostgres needs vnetEnabled: the server is reached through a private endpoint only (no firewall rule admits all of Azure)'
+      : ''
+    deployPostgres && !empty(databaseUrl) ? 'give either deployPostgres or databaseUrl, not both' : ''
+    !deployPostgres && empty(databaseUrl) && !databaseUrlSecretExists
+      ? 'DATABASE_URL is a Key Vault reference to the secret "database-url", and nothing sets it: give databaseUrl (DATABASE_URL in the environment), or deployPostgres, or databaseUrlSecretExists=true once the secret is in the vault'
+      : ''
+    executorKind == 'process' && contains(['python', 'python3', 'py'], executorProgram)
+      ? 'executorKind "process" with a Python command cannot run on the deployed worker (dotnet-isolated: no Python, read-only package directory); use "demo", or a program shipped in the package'
+      : ''
+  ],
+  problem => !empty(problem)
+)
+var checkedEnvironmentName = empty(parameterProblems)
+  ? environmentName
+  : fail('Refused parameters: ${join(parameterProblems, '; ')}.')
 
-// The app's settings other than storage, monitoring and the database (see the module for those).
+// ---------------------------------------------------------------- names and settings
+
+var groupName = empty(resourceGroupName) ? 'rg-${checkedEnvironmentName}' : resourceGroupName
+var resourceToken = toLower(uniqueString(subscription().id, checkedEnvironmentName, location, appName))
+var allTags = union(tags, {
+  'azd-env-name': environmentName
+})
+
+// The app's settings other than storage, monitoring and the database (see the modules for those).
 var drainSettings = {
   DURABLE_TASK_HUB_NAME: taskHubName
   DRAIN_SCHEDULE: drainSchedule
@@ -178,121 +245,67 @@ var drainSettings = {
   Executor__CommandTemplate: executorCommandTemplate
   Executor__Workspace: executorWorkspace
   Executor__ApiUrl: executorApiUrl
-  Snapshots__ContainerName: sessionsContainerName
-  // The session store uses the managed identity against this endpoint (no connection string).
-  Snapshots__BlobServiceUri: 'https://${storageAccountName}.blob.${environment().suffixes.storage}'
 }
 
 // ---------------------------------------------------------------- resources
 
-resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
-  name: identityName
+resource group 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: groupName
   location: location
-  tags: tags
+  tags: allTags
 }
 
-module storage 'modules/storage.bicep' = {
-  name: 'storage'
+module resources 'resources.bicep' = {
+  name: 'resources'
+  scope: group
   params: {
     location: location
-    tags: tags
-    storageAccountName: storageAccountName
-    sessionsContainerName: sessionsContainerName
-    deploymentContainerName: deploymentContainerName
-    principalId: identity.properties.principalId
-    identityResourceId: identity.id
-  }
-}
-
-module monitoring 'modules/monitoring.bicep' = {
-  name: 'monitoring'
-  params: {
-    location: location
-    tags: tags
-    workspaceName: workspaceName
-    appInsightsName: appInsightsName
-    principalId: identity.properties.principalId
-    identityResourceId: identity.id
-  }
-}
-
-module postgres 'modules/postgres.bicep' = if (deployPostgres) {
-  name: 'postgres'
-  params: {
-    location: location
-    tags: tags
-    serverName: postgresServerName
-    databaseName: postgresDatabaseName
-    administratorLogin: postgresAdminLogin
-    administratorPassword: postgresAdminPassword
-  }
-}
-
-module keyVault 'modules/keyvault.bicep' = {
-  name: 'keyvault'
-  params: {
-    location: location
-    tags: tags
-    keyVaultName: keyVaultName
-    databaseUrlSecretName: databaseUrlSecretName
-    principalId: identity.properties.principalId
-    identityResourceId: identity.id
-    deployPostgres: deployPostgres
-    postgresFqdn: deployPostgres ? postgres!.outputs.fqdn : ''
-    postgresDatabaseName: deployPostgres ? postgres!.outputs.databaseName : ''
-    postgresAdminLogin: postgresAdminLogin
-    postgresAdminPassword: postgresAdminPassword
-    databaseUrl: databaseUrl
-  }
-}
-
-module functionApp 'modules/functionapp.bicep' = {
-  name: 'functionapp'
-  // The app reads the Application Insights component as an existing resource (so that its
-  // connection string never travels through a module output): wait for it explicitly.
-  dependsOn: [
-    monitoring
-  ]
-  params: {
-    location: location
-    tags: tags
-    functionAppName: functionAppName
-    planName: planName
+    tags: allTags
+    resourceToken: resourceToken
+    appName: appName
     planKind: planKind
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     alwaysReadyInstances: alwaysReadyInstances
-    identityResourceId: identity.id
-    identityClientId: identity.properties.clientId
-    storageAccountName: storage.outputs.name
-    storageBlobEndpoint: storage.outputs.blobEndpoint
-    deploymentContainerName: storage.outputs.deploymentContainerName
-    appInsightsName: appInsightsName
-    keyVaultUri: keyVault.outputs.vaultUri
-    databaseUrlSecretName: databaseUrlSecretName
-    appSettings: drainSettings
+    deployPostgres: deployPostgres
+    postgresAdminLogin: postgresAdminLogin
+    postgresAdminPassword: postgresAdminPassword
+    postgresDatabaseName: postgresDatabaseName
+    databaseUrl: databaseUrl
+    drainSettings: drainSettings
+    sessionsContainerName: sessionsContainerName
+    vnetEnabled: vnetEnabled
+    developerPrincipalId: principalId
+    developerPrincipalType: principalType
+    authClientId: authClientId
+    siteTags: {
+      'azd-service-name': 'api'
+    }
   }
 }
 
 // ---------------------------------------------------------------- outputs (no secrets)
 
+@description('Resource group of the deployment.')
+output AZURE_RESOURCE_GROUP string = group.name
+
 @description('Function App name.')
-output functionAppName string = functionApp.outputs.name
+output functionAppName string = resources.outputs.functionAppName
 
 @description('Function App base URL.')
-output functionAppUrl string = 'https://${functionApp.outputs.defaultHostName}'
+output functionAppUrl string = 'https://${resources.outputs.defaultHostName}'
 
 @description('Storage account for the runtime, the task hub and the session snapshots.')
-output storageAccountName string = storage.outputs.name
+output storageAccountName string = resources.outputs.storageAccountName
 
 @description('Blob container for session snapshots and logs.')
-output sessionsContainerName string = storage.outputs.sessionsContainerName
+output sessionsContainerName string = resources.outputs.sessionsContainerName
 
 @description('Blob container of the deployment package.')
-output deploymentContainerName string = storage.outputs.deploymentContainerName
+output deploymentContainerName string = resources.outputs.deploymentContainerName
 
 @description('Key Vault holding the database-url secret (the name only).')
-output keyVaultName string = keyVault.outputs.name
+output keyVaultName string = resources.outputs.keyVaultName
 
 @description('Hosting plan SKU (FC1 or EP1).')
-output planSkuName string = functionApp.outputs.planSkuName
+output planSkuName string = resources.outputs.planSkuName

@@ -2,20 +2,46 @@
 // against "the Python tool's way" (load every FAILED row, categorize and sort in memory).
 // Usage: dotnet run -c Release --project bench/DrainFunctions.Data.Bench -- --pg "<npgsql connstr>"
 //        [--sizes 1000,100000,1000000] [--sqlite-dir DIR] [--reps 30] [--explain]
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using DrainFunctions.Core.Ports;
 using DrainFunctions.Core.Selection;
 using DrainFunctions.Data;
+using DrainFunctions.Flags;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 using NpgsqlTypes;
 
-var pg = Arg("--pg");
-var sizes = (Arg("--sizes") ?? "1000,100000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
-var sqliteDir = Arg("--sqlite-dir") ?? Path.Combine(Path.GetTempPath(), "drain-bench");
-var reps = int.Parse(Arg("--reps") ?? "30", CultureInfo.InvariantCulture);
-var explain = args.Contains("--explain");
+var pgOption = Flag.Text("--pg", "CONNSTR", "an Npgsql connection string of a PostgreSQL server to create bench databases on (without it: SQLite only)");
+var sizesOption = Flag.Valued<int[]>("--sizes", "N[,N]", "FAILED rows per database (default 1000,100000)", (result, text) =>
+{
+    var sizes = text.Split(',').Select(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 0).ToArray();
+    if (sizes.Contains(0))
+    {
+        result.AddError(FlagError.Text("--sizes", $"invalid value: '{FlagError.Shorten(text)}' (allowed: integers >= 1, comma-separated)"));
+    }
+
+    return sizes;
+});
+var sqliteDirOption = Flag.Text("--sqlite-dir", "DIR", "where the SQLite databases go (default: a temporary folder)");
+var repsOption = Flag.WholeNumber("--reps", "picks per measurement (default 30)", 1);
+var explainOption = Flag.Switch("--explain", "print PostgreSQL's plan of the pick query");
+var root = new RootCommand("Median time per pick on PostgreSQL and SQLite: the store's keyset query against the Python tool's way")
+{
+    pgOption, sizesOption, sqliteDirOption, repsOption, explainOption,
+};
+CommandHelp.Install(root);
+if (!FlagParsing.TryParse(root, args, Console.Out, Console.Error, out var parsed, out var exitCode))
+{
+    return exitCode;
+}
+
+var pg = parsed.GetValue(pgOption);
+var sizes = parsed.GetValue(sizesOption) ?? [1000, 100000];
+var sqliteDir = parsed.GetValue(sqliteDirOption) ?? Path.Combine(Path.GetTempPath(), "drain-bench");
+var reps = parsed.GetValue(repsOption) ?? 30;
+var explain = parsed.GetValue(explainOption);
 Directory.CreateDirectory(sqliteDir);
 
 var rows = new List<string[]>();
@@ -42,12 +68,6 @@ foreach (var row in rows)
 }
 
 return 0;
-
-string? Arg(string name)
-{
-    var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-}
 
 // 1000 FAILED phases per run, reasons of every category, 5 % of runs with a QUEUED phase.
 static (List<(string Run, string Phase, int Index, string State, string? Reason)> Phases, int Runs) Generate(int failed)

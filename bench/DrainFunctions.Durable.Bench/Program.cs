@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Azure.Core;
@@ -8,6 +9,7 @@ using DrainFunctions.Data;
 using DrainFunctions.Durable.Executors;
 using DrainFunctions.Durable.Hosting;
 using DrainFunctions.Durable.Orchestration;
+using DrainFunctions.Flags;
 using DrainFunctions.LocalHost;
 using Microsoft.Data.Sqlite;
 using Microsoft.DurableTask.Client;
@@ -17,6 +19,22 @@ using Microsoft.Extensions.DependencyInjection;
 // Controller overhead per phase of the durable drain with an instant executor (`true`), on the
 // in-process Durable Task host, real Azurite blobs and a real SQLite backlog.
 //   DRAIN_TEST_AZURITE=<connection string> dotnet run -c Release --project bench/DrainFunctions.Durable.Bench [-- 10 1000]
+var sizesArgument = new Argument<string[]>("SIZE") { Arity = ArgumentArity.ZeroOrMore, Description = "phases per measured drain (default 10 1000)" };
+var root = new RootCommand("Controller overhead per phase of the durable drain with an instant executor") { sizesArgument };
+root.Validators.Add(result =>
+{
+    if ((result.GetValue(sizesArgument) ?? []).FirstOrDefault(s => !int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1) is { } bad)
+    {
+        result.AddError(FlagError.Text("SIZE", $"invalid int value: '{FlagError.Shorten(bad)}' (allowed: an integer >= 1)"));
+    }
+});
+CommandHelp.Install(root);
+if (!FlagParsing.TryParse(root, args, Console.Out, Console.Error, out var parsed, out var exitCode))
+{
+    return exitCode;
+}
+
+var given = parsed.GetValue(sizesArgument) ?? [];
 var azurite = Environment.GetEnvironmentVariable("DRAIN_TEST_AZURITE");
 if (string.IsNullOrEmpty(azurite))
 {
@@ -24,7 +42,7 @@ if (string.IsNullOrEmpty(azurite))
     return 1;
 }
 
-var sizes = args.Length > 0 ? args.Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray() : [10, 1000];
+var sizes = given.Length > 0 ? given.Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray() : [10, 1000];
 foreach (var size in sizes)
 {
     await Bench.RunAsync(azurite, size);

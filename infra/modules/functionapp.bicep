@@ -1,13 +1,14 @@
 // The Function App (dotnet-isolated, .NET 10, Linux) and its hosting plan.
 //
 // Why the plan is a choice (planKind): a drain runs each phase as one activity, and a phase can
-// run for a long time (Drain__PhaseTimeoutSeconds, 900 s by default, more for big phases). The
-// classic Consumption plan caps a function at 10 minutes, so it is not offered.
+// run for a long time (Drain__PhaseTimeoutSeconds, 900 s by default). The classic Consumption plan
+// caps a function at 10 minutes, so it is not offered.
 //  - FlexConsumption (FC1, default): no 10-minute cap (functionTimeout may be unbounded), scales
-//    per instance to zero, pay per use; an instance can still be reclaimed during scale-in, so a
-//    very long activity can be cut short and retried by Durable Functions.
-//  - ElasticPremium (EP1): always-ready instances (no cold start, no scale-to-zero reclaim of the
-//    one running a phase) and an unbounded functionTimeout; billed per instance-hour.
+//    per instance to zero, pay per use; one always-ready instance of the durable group by default.
+//  - ElasticPremium (EP1): always-ready instances and an unbounded functionTimeout; billed per
+//    instance-hour.
+// On both, scale-in gives a running execution 60 minutes of grace, then the instance goes: main.bicep
+// keeps the phase timeout below that (at most 3540 s), so a phase ends by its own timeout first.
 //
 // Storage is identity-only (the account has shared keys disabled), so neither plan uses an Azure
 // Files content share (WEBSITE_CONTENTAZUREFILECONNECTIONSTRING would need a key):
@@ -58,11 +59,14 @@ param identityResourceId string
 @description('Client id of the user-assigned identity.')
 param identityClientId string
 
-@description('Storage account name (AzureWebJobsStorage__accountName).')
-param storageAccountName string
-
 @description('Blob endpoint of the storage account, with trailing slash.')
 param storageBlobEndpoint string
+
+@description('Queue endpoint of the storage account, with trailing slash.')
+param storageQueueEndpoint string
+
+@description('Table endpoint of the storage account, with trailing slash.')
+param storageTableEndpoint string
 
 @description('Container holding the deployment package.')
 param deploymentContainerName string
@@ -78,6 +82,18 @@ param databaseUrlSecretName string
 
 @description('The app\'s own settings (task hub, schedule, drain, executor, snapshots). No secrets.')
 param appSettings object
+
+@description('Subnet for outbound VNet integration (vnetEnabled); empty for none.')
+param appSubnetId string = ''
+
+@description('Client id of the Entra ID app registration that guards the app (authsettingsV2); empty: function keys only.')
+param authClientId string = ''
+
+@description('Tenant of that app registration.')
+param authTenantId string = tenant().tenantId
+
+@description('Tags of the site alone (azd finds the service by its azd-service-name tag).')
+param siteTags object = {}
 
 // Its connection string holds an instrumentation key, an identifier rather than a credential (local
 // auth is disabled on the component); it goes to the app settings only.
@@ -102,9 +118,12 @@ var planSkus = {
 var packageBlobName = 'drainfunctions.zip'
 
 // Settings every plan needs. Storage is reached with the managed identity only: no
-// AzureWebJobsStorage connection string, no account key anywhere.
+// AzureWebJobsStorage connection string, no account key anywhere. The service URIs are the
+// account's own endpoints (not built from the account name), so sovereign clouds work too.
 var platformSettings = {
-  AzureWebJobsStorage__accountName: storageAccountName
+  AzureWebJobsStorage__blobServiceUri: storageBlobEndpoint
+  AzureWebJobsStorage__queueServiceUri: storageQueueEndpoint
+  AzureWebJobsStorage__tableServiceUri: storageTableEndpoint
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identityClientId
   // DefaultAzureCredential in the worker (session store, Key Vault) picks this identity.
@@ -122,6 +141,24 @@ var elasticPremiumSettings = {
   WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID: identityResourceId
 }
 
+// Site configuration per plan. Flex Consumption refuses (ARM error 51021), even as null, the
+// properties that only the other plans have: ftpsState, http20Enabled, linuxFxVersion,
+// minimumElasticInstanceCount, functionAppScaleLimit. So they are not in Flex's object at all.
+var flexSiteConfig = {
+  minTlsVersion: '1.2'
+  scmMinTlsVersion: '1.2'
+}
+
+var elasticPremiumSiteConfig = {
+  linuxFxVersion: 'DOTNET-ISOLATED|10.0'
+  minimumElasticInstanceCount: max(alwaysReadyInstances, 1)
+  functionAppScaleLimit: maximumInstanceCount
+  ftpsState: 'Disabled'
+  http20Enabled: true
+  // With VNet integration, the package blob and the Key Vault reference go through the network.
+  vnetRouteAllEnabled: !empty(appSubnetId)
+}
+
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
   location: location
@@ -137,7 +174,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
 resource site 'Microsoft.Web/sites@2024-04-01' = {
   name: functionAppName
   location: location
-  tags: tags
+  tags: union(tags, siteTags)
   kind: 'functionapp,linux'
   identity: {
     type: 'UserAssigned'
@@ -181,14 +218,44 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
           }
         }
       : null
-    siteConfig: {
-      linuxFxVersion: isFlex ? null : 'DOTNET-ISOLATED|10.0'
-      minimumElasticInstanceCount: isFlex ? null : max(alwaysReadyInstances, 1)
-      functionAppScaleLimit: isFlex ? null : maximumInstanceCount
-      minTlsVersion: '1.2'
-      scmMinTlsVersion: '1.2'
-      ftpsState: 'Disabled'
-      http20Enabled: true
+    virtualNetworkSubnetId: empty(appSubnetId) ? null : appSubnetId
+    siteConfig: isFlex ? flexSiteConfig : union(flexSiteConfig, elasticPremiumSiteConfig)
+  }
+}
+
+// Entra ID authentication in front of the function keys: every request, the Durable extension's
+// built-in webhooks (/runtime/webhooks/durabletask) included, needs a bearer token for the app
+// registration; function keys still apply behind it.
+resource auth 'Microsoft.Web/sites/config@2024-04-01' = if (!empty(authClientId)) {
+  parent: site
+  name: 'authsettingsV2'
+  properties: {
+    platform: {
+      enabled: true
+    }
+    globalValidation: {
+      requireAuthentication: true
+      unauthenticatedClientAction: 'Return401'
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: authClientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${authTenantId}/v2.0'
+        }
+        validation: {
+          allowedAudiences: [
+            'api://${authClientId}'
+            authClientId
+          ]
+        }
+      }
+    }
+    login: {
+      tokenStore: {
+        enabled: false
+      }
     }
   }
 }

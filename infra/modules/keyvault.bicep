@@ -42,8 +42,18 @@ param postgresAdminPassword string
 @secure()
 param databaseUrl string
 
-// Built-in role: Key Vault Secrets User (read secret values).
+@description('Principal (object) id of a developer given Key Vault Secrets Officer (to set database-url); empty for none.')
+param developerPrincipalId string = ''
+
+@description('User or ServicePrincipal: the kind of developerPrincipalId.')
+param developerPrincipalType string = 'User'
+
+@description('True when the vault is reached through a private endpoint only (vnetEnabled): public network access off.')
+param privateOnly bool = false
+
+// Built-in roles: Key Vault Secrets User (read secret values), Key Vault Secrets Officer (write them).
 var keyVaultSecretsUserRoleId = '4633458b-17de-408a-b874-0445c86b69e6'
+var keyVaultSecretsOfficerRoleId = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: keyVaultName
@@ -58,12 +68,17 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     enableRbacAuthorization: true
     enableSoftDelete: true
     softDeleteRetentionInDays: 7
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: privateOnly ? 'Disabled' : 'Enabled'
+    networkAcls: {
+      bypass: privateOnly ? 'None' : 'AzureServices'
+      defaultAction: privateOnly ? 'Deny' : 'Allow'
+    }
   }
 }
 
-// The secret is written only when there is a value to write: with neither a new server nor
-// databaseUrl, set it afterwards with `az keyvault secret set` (see infra/README.md).
+// The secret is written only when there is a value to write. main.bicep refuses a deployment with
+// neither a new server nor databaseUrl unless databaseUrlSecretExists says the secret is already
+// in the vault: the app's DATABASE_URL reference must never point at a missing secret.
 resource databaseUrlSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (deployPostgres || !empty(databaseUrl)) {
   parent: vault
   name: databaseUrlSecretName
@@ -83,6 +98,17 @@ resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsUserRoleId)
     principalId: principalId
     principalType: 'ServicePrincipal'
+  }
+}
+
+resource developerSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(developerPrincipalId)) {
+  name: guid(vault.id, developerPrincipalId, keyVaultSecretsOfficerRoleId)
+  scope: vault
+  properties: {
+    description: 'Key Vault Secrets Officer for the developer'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsOfficerRoleId)
+    principalId: developerPrincipalId
+    principalType: developerPrincipalType
   }
 }
 

@@ -1,5 +1,6 @@
 // Optional Azure Database for PostgreSQL flexible server with one database, for a deployment
-// that brings its own database instead of pointing DATABASE_URL at an existing one.
+// that brings its own database instead of pointing DATABASE_URL at an existing one. Public network
+// access is off: the app reaches it through the private endpoint of a vnetEnabled deployment.
 
 @description('Azure region.')
 param location string
@@ -63,8 +64,10 @@ resource server 'Microsoft.DBforPostgreSQL/flexibleServers@2024-08-01' = {
     highAvailability: {
       mode: 'Disabled'
     }
+    // Reached through a private endpoint from the app's virtual network only (main.bicep
+    // requires vnetEnabled with deployPostgres); no firewall rule admits anyone.
     network: {
-      publicNetworkAccess: 'Enabled'
+      publicNetworkAccess: 'Disabled'
     }
   }
 }
@@ -75,18 +78,6 @@ resource database 'Microsoft.DBforPostgreSQL/flexibleServers/databases@2024-08-0
   properties: {
     charset: 'UTF8'
     collation: 'en_US.utf8'
-  }
-}
-
-// Function Apps without VNet integration reach the server from Azure's shared outbound addresses:
-// the 0.0.0.0 rule admits Azure services only (not the internet). For a private setup, put the app
-// and the server in a VNet and drop this rule.
-resource allowAzureServices 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules@2024-08-01' = {
-  parent: server
-  name: 'AllowAllAzureServicesAndResourcesWithinAzureIps'
-  properties: {
-    startIpAddress: '0.0.0.0'
-    endIpAddress: '0.0.0.0'
   }
 }
 

@@ -25,6 +25,15 @@ param principalId string
 @description('Resource id of the app\'s user-assigned identity (seeds the role assignment names).')
 param identityResourceId string
 
+@description('Principal (object) id of a developer or deployer given the same data roles; empty for none.')
+param developerPrincipalId string = ''
+
+@description('User or ServicePrincipal: the kind of developerPrincipalId.')
+param developerPrincipalType string = 'User'
+
+@description('True when the account is reached through private endpoints only (vnetEnabled): public network access off.')
+param privateOnly bool = false
+
 // Built-in data-plane roles the Functions host, the Durable Task extension and the session store
 // need. Storage Account Contributor is deliberately absent: it grants the account keys, and no
 // key is used anywhere.
@@ -58,10 +67,10 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     defaultToOAuthAuthentication: true
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: privateOnly ? 'Disabled' : 'Enabled'
     networkAcls: {
-      bypass: 'AzureServices'
-      defaultAction: 'Allow'
+      bypass: privateOnly ? 'None' : 'AzureServices'
+      defaultAction: privateOnly ? 'Deny' : 'Allow'
     }
   }
 }
@@ -100,8 +109,29 @@ resource dataRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   }
 ]
 
+// The developer's own access (azd's principal, or whoever deploys): the same data roles, so that
+// sessions and the task hub can be read with `--auth-mode login` while debugging.
+resource developerDataRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for role in (empty(developerPrincipalId) ? [] : storageRoles): {
+    name: guid(storage.id, developerPrincipalId, role.id)
+    scope: storage
+    properties: {
+      description: '${role.name} for the developer'
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role.id)
+      principalId: developerPrincipalId
+      principalType: developerPrincipalType
+    }
+  }
+]
+
 @description('Storage account name.')
 output name string = storage.name
+
+@description('Queue service endpoint (trailing slash).')
+output queueEndpoint string = storage.properties.primaryEndpoints.queue
+
+@description('Table service endpoint (trailing slash).')
+output tableEndpoint string = storage.properties.primaryEndpoints.table
 
 @description('Blob service endpoint, e.g. https://<account>.blob.core.windows.net/ (trailing slash).')
 output blobEndpoint string = storage.properties.primaryEndpoints.blob

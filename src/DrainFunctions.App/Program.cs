@@ -17,6 +17,12 @@ if (string.IsNullOrWhiteSpace(databaseUrl))
 {
     errors.Add("DATABASE_URL: must be set (e.g. postgresql://user:pass@host:5432/db or sqlite:////abs/path.db)");
 }
+else if (databaseUrl.StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase))
+{
+    // App Service passes a Key Vault reference through as text when it cannot resolve it.
+    errors.Add($"DATABASE_URL: the Key Vault reference {databaseUrl} was not resolved: the secret is missing, or the app's identity "
+        + "cannot read it, or the vault is closed to the app's network. Set the secret, then restart the app (infra/README.md, 'The database connection')");
+}
 else
 {
     try

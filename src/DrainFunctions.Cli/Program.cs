@@ -16,4 +16,4 @@ using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Cre
     context.Cancel = interrupts.Count <= 2;
 });
 
-return await CommandLine.RunAsync(args, Console.In, Console.Out, Console.Error, interrupts);
+return await DrainCli.RunAsync(args, Console.In, Console.Out, Console.Error, interrupts);

@@ -18,5 +18,5 @@ public sealed class UsageException : Exception
     {
     }
 
-    public static UsageException ForFlag(string flag, string problem) => new($"argument {flag}: {problem}");
+    public static UsageException ForFlag(string flag, string problem) => new(DrainFunctions.Flags.FlagError.Text(flag, problem));
 }

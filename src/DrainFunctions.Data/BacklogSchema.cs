@@ -39,7 +39,7 @@ public static class BacklogSchema
     /// <summary>The production index statements for <paramref name="kind"/>, as docs/database.md lists them.</summary>
     public static IReadOnlyList<string> RecommendedIndexes(DatabaseKind kind)
     {
-        var db = kind == DatabaseKind.PostgreSql ? (SqlDatabase)new PostgresDatabase(DatabaseUrl.Parse("postgresql://x@localhost/x"), RetryPolicy.Default) : new SqliteDatabase(DatabaseUrl.Parse("sqlite:////tmp/x.db"), BacklogStoreOptions.Default);
+        var db = kind == DatabaseKind.PostgreSql ? (SqlDatabase)new PostgresDatabase(DatabaseUrl.Parse("postgresql://x@localhost/x"), DatabaseRetry.Default) : new SqliteDatabase(DatabaseUrl.Parse("sqlite:////tmp/x.db"), BacklogStoreOptions.Default);
         var pg = kind == DatabaseKind.PostgreSql;
         return [OrderIndexSql(db, pg) + ";", RunStateIndexSql(pg) + ";"];
     }

@@ -13,7 +13,7 @@ public sealed record BacklogStoreOptions
 {
     public static BacklogStoreOptions Default { get; } = new();
 
-    public RetryPolicy Retry { get; init; } = RetryPolicy.Default;
+    public DatabaseRetry Retry { get; init; } = DatabaseRetry.Default;
 
     /// <summary>Rows per keyset page after the first.</summary>
     public int PageSize { get; init; } = 64;

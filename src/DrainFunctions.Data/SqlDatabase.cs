@@ -57,7 +57,7 @@ internal abstract class SqlDatabase : IAsyncDisposable
     public const string TelemetryEstimation = "token_estimation_v2_events";
     public const string TelemetryEscalation = "token_budget_escalation_events";
 
-    protected SqlDatabase(DatabaseUrl url, RetryPolicy retry)
+    protected SqlDatabase(DatabaseUrl url, DatabaseRetry retry)
     {
         Url = url;
         Retrier = new Retrier(retry, url.Masked);
@@ -178,7 +178,7 @@ internal abstract class SqlDatabase : IAsyncDisposable
     public abstract ValueTask DisposeAsync();
 }
 
-internal sealed class PostgresDatabase(DatabaseUrl url, RetryPolicy retry) : SqlDatabase(url, retry)
+internal sealed class PostgresDatabase(DatabaseUrl url, DatabaseRetry retry) : SqlDatabase(url, retry)
 {
     private readonly NpgsqlDataSource dataSource = NpgsqlDataSource.Create(url.PostgresConnectionString!);
     private IReadOnlySet<string>? enumLabels;

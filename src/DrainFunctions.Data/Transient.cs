@@ -29,10 +29,10 @@ public sealed class BacklogUnavailableException : DependencyUnavailableException
 /// <summary>How often and how patiently a transient failure is retried.</summary>
 /// <param name="Attempts">Tries in all, the first included.</param>
 /// <param name="InitialDelay">Wait before the second try; each further wait is four times longer.</param>
-public sealed record RetryPolicy(int Attempts, TimeSpan InitialDelay)
+public sealed record DatabaseRetry(int Attempts, TimeSpan InitialDelay)
 {
     /// <summary>4 tries, waiting 100 ms, 400 ms, then 1.6 s.</summary>
-    public static RetryPolicy Default { get; } = new(4, TimeSpan.FromMilliseconds(100));
+    public static DatabaseRetry Default { get; } = new(4, TimeSpan.FromMilliseconds(100));
 
     public TimeSpan DelayBefore(int attempt) => InitialDelay * Math.Pow(4, attempt - 2);
 }
@@ -65,9 +65,9 @@ public static class TransientErrors
 }
 
 /// <summary>Runs a database operation, retrying transient failures with exponential backoff.</summary>
-internal sealed class Retrier(RetryPolicy policy, string database)
+internal sealed class Retrier(DatabaseRetry policy, string database)
 {
-    public RetryPolicy Policy => policy;
+    public DatabaseRetry Policy => policy;
 
     public async Task<T> RunAsync<T>(string operation, Func<CancellationToken, Task<T>> action, CancellationToken cancellationToken)
     {

@@ -1,84 +1,37 @@
-using System.Globalization;
+using System.CommandLine;
 using System.Text;
 using DrainFunctions.Data;
+using DrainFunctions.Flags;
 
 // A stand-in for Autopack's `scripts/drain_one_phase.py`: decides deterministically from the
 // phase (FNV-1a of "run_id:phase_id") whether it completes, fails with a realistic reason, or
 // hangs past any sensible timeout; writes the phase state and telemetry rows like the real one.
 //   DrainFunctions.DemoExecutor --run-id R --phase-id P [--database-url URL] [--time-scale 0.01]
-string? runId = null, phaseId = null, databaseUrl = Environment.GetEnvironmentVariable("DATABASE_URL");
-var timeScale = 1.0;
-string? outcome = null, reason = null;
-var telemetry = 0;
-for (var i = 0; i < args.Length; i++)
+var runIdOption = Flag.Text("--run-id", "RUN", "the phase's run");
+var phaseIdOption = Flag.Text("--phase-id", "PHASE", "the phase");
+var databaseUrlOption = Flag.Text("--database-url", "URL", "the backlog (default: DATABASE_URL)");
+var timeScaleOption = Flag.Number("--time-scale", "seconds per planned second (default 1; 0: no waiting)", inclusiveMinimum: true);
+var forceOption = Flag.Switch("--force", "accepted, as Autopack's script accepts it");
+var outcomeOption = Flag.Choice("--outcome", "for tests: a fixed outcome instead of the hashed plan", "plan", "complete", "fail", "hang");
+var reasonOption = Flag.Text("--reason", "TEXT", "for tests: the failure reason with --outcome fail");
+var telemetryOption = Flag.WholeNumber("--telemetry", "for tests: telemetry rows to write", 0);
+var root = new RootCommand("A stand-in for Autopack's scripts/drain_one_phase.py, for the demo backlog")
 {
-    var value = i + 1 < args.Length ? args[i + 1] : null;
-    switch (args[i])
-    {
-        case "--run-id": runId = value; i++; break;
-        case "--phase-id": phaseId = value; i++; break;
-        case "--database-url": databaseUrl = value; i++; break;
-        case "--time-scale": timeScale = double.Parse(value ?? "1", CultureInfo.InvariantCulture); i++; break;
-        case "--force": break;
-        // Overrides for tests: a fixed outcome instead of the hashed plan.
-        case "--outcome": outcome = value; i++; break;
-        case "--reason": reason = value; i++; break;
-        case "--telemetry": telemetry = int.Parse(value ?? "0", CultureInfo.InvariantCulture); i++; break;
-        default:
-            await Console.Error.WriteLineAsync($"unknown argument: {args[i]}");
-            return 2;
-    }
-}
-
-if (runId is null || phaseId is null || string.IsNullOrEmpty(databaseUrl))
-{
-    await Console.Error.WriteLineAsync("usage: --run-id R --phase-id P (DATABASE_URL or --database-url required)");
-    return 2;
-}
-
-var plan = outcome switch
-{
-    null or "plan" => DemoPlan.For(runId, phaseId),
-    "complete" => new DemoPlan(DemoPlanKind.Complete, 0, telemetry, null, 0),
-    "fail" => new DemoPlan(DemoPlanKind.Fail, 0, telemetry, reason ?? "AssertionError: expected 3 tests to pass, got 1", 1),
-    "hang" => new DemoPlan(DemoPlanKind.Hang, 0, 0, null, 0),
-    _ => null,
+    runIdOption, phaseIdOption, databaseUrlOption, timeScaleOption, forceOption, outcomeOption, reasonOption, telemetryOption,
 };
-if (plan is null)
+root.SetAction(async (parsed, _) =>
 {
-    await Console.Error.WriteLineAsync($"unknown --outcome {outcome} (plan, complete, fail, hang)");
-    return 2;
-}
+    var databaseUrl = parsed.GetValue(databaseUrlOption) ?? Environment.GetEnvironmentVariable("DATABASE_URL");
+    if (parsed.GetValue(runIdOption) is not { } runId || parsed.GetValue(phaseIdOption) is not { } phaseId || string.IsNullOrEmpty(databaseUrl))
+    {
+        FlagParsing.WriteUsageError(Console.Error, null, "the arguments --run-id and --phase-id are required, and DATABASE_URL or --database-url");
+        return 2;
+    }
 
-Console.WriteLine($"[demo] draining {runId}/{phaseId}: plan {plan.Kind}");
-var url = DatabaseUrl.Parse(databaseUrl);
-await Task.Delay(TimeSpan.FromSeconds(plan.Seconds * timeScale));
-if (plan.Kind == DemoPlanKind.Hang)
-{
-    Console.WriteLine("[demo] builder waiting on a response that never comes...");
-    await Task.Delay(Timeout.InfiniteTimeSpan);
-}
-
-if (plan.TelemetryRows > 0)
-{
-    await DemoBacklog.AddTelemetryAsync(url, runId, phaseId, plan.TelemetryRows);
-}
-
-var succeeded = plan.Kind == DemoPlanKind.Complete;
-if (!await DemoBacklog.CompletePhaseAsync(url, runId, phaseId, succeeded, plan.Reason))
-{
-    await Console.Error.WriteLineAsync($"phase not found: {runId}/{phaseId}");
-    return 1;
-}
-
-if (succeeded)
-{
-    Console.WriteLine($"[demo] phase COMPLETE (+{plan.TelemetryRows} telemetry events)");
-    return 0;
-}
-
-await Console.Error.WriteLineAsync($"[demo] phase FAILED: {plan.Reason}");
-return plan.ExitCode;
+    return await DemoPhase.RunAsync(runId, phaseId, databaseUrl, parsed.GetValue(timeScaleOption) ?? 1.0, parsed.GetValue(outcomeOption), parsed.GetValue(reasonOption), parsed.GetValue(telemetryOption) ?? 0);
+});
+CommandHelp.Install(root);
+return await FlagParsing.RunAsync(root, args, Console.Out, Console.Error);
 
 internal enum DemoPlanKind
 {

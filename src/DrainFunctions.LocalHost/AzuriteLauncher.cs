@@ -58,7 +58,7 @@ public sealed class AzuriteLauncher : IAsyncDisposable
             await RunAsync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], repositoryRoot, cancellationToken);
             if (!File.Exists(azurite))
             {
-                throw new InvalidOperationException($"npm install did not provide {azurite}; install Node.js and npm, or start Azurite yourself.");
+                throw new StorageUnavailableException($"npm install did not provide {azurite}; install Node.js and npm, or start Azurite yourself.");
             }
         }
 
@@ -80,7 +80,7 @@ public sealed class AzuriteLauncher : IAsyncDisposable
             start.ArgumentList.Add(arg);
         }
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start Azurite");
+        var process = Process.Start(start) ?? throw new StorageUnavailableException("could not start Azurite");
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
@@ -92,7 +92,7 @@ public sealed class AzuriteLauncher : IAsyncDisposable
             if (process.HasExited || DateTime.UtcNow > deadline)
             {
                 await launcher.DisposeAsync();
-                throw new InvalidOperationException($"Azurite did not start on 127.0.0.1:{ports.Blob}-{ports.Table} (is the port taken by something else?)");
+                throw new StorageUnavailableException($"Azurite did not start on 127.0.0.1:{ports.Blob}-{ports.Table} (is the port taken by something else?)");
             }
 
             await Task.Delay(100, cancellationToken);
@@ -158,11 +158,11 @@ public sealed class AzuriteLauncher : IAsyncDisposable
             start.ArgumentList.Add(arg);
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}");
+        using var process = Process.Start(start) ?? throw new StorageUnavailableException($"could not start {file}");
         await process.WaitForExitAsync(cancellationToken);
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed with exit code {process.ExitCode}");
+            throw new StorageUnavailableException($"{file} {string.Join(' ', args)} failed with exit code {process.ExitCode}");
         }
     }
 }

@@ -1,10 +1,11 @@
-using System.Net;
-using System.Net.Sockets;
 using DurableTask.AzureStorage;
 using DurableTask.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -56,8 +57,8 @@ public sealed class LocalDurableHost : IAsyncDisposable
     /// worker runs, so a command that reads or signals drains (status, cancel, logs) never picks up
     /// a drain's work, however briefly it runs.
     /// </summary>
-    public static Task<LocalDurableHost> StartClientAsync(LocalHostOptions options, Action<IServiceCollection>? configureServices = null, CancellationToken cancellationToken = default) =>
-        StartAsync(options, _ => { }, configureServices, null, clientOnly: true, cancellationToken);
+    public static Task<LocalDurableHost> StartClientAsync(LocalHostOptions options, Action<IServiceCollection>? configureServices = null, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default) =>
+        StartAsync(options, _ => { }, configureServices, loggerFactory, clientOnly: true, cancellationToken);
 
     private static async Task<LocalDurableHost> StartAsync(
         LocalHostOptions options,
@@ -87,14 +88,14 @@ public sealed class LocalDurableHost : IAsyncDisposable
         var service = new AzureStorageOrchestrationService(settings);
         await service.CreateIfNotExistsAsync();
 
-        var port = FreeLoopbackPort();
-        var address = $"http://127.0.0.1:{port}";
+        // Port 0: Kestrel binds a free port itself. Picking one first and binding it later raced
+        // with other processes on a busy machine ("address already in use").
         var sidecar = Host.CreateDefaultBuilder()
             .ConfigureLogging(logging => ReplaceLogging(logging, loggerFactory))
             .ConfigureHostOptions(host => host.ShutdownTimeout = options.ShutdownTimeout)
             .ConfigureWebHostDefaults(web =>
             {
-                web.UseUrls(address);
+                web.UseUrls("http://127.0.0.1:0");
                 web.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http2));
                 web.ConfigureServices(services =>
                 {
@@ -113,6 +114,7 @@ public sealed class LocalDurableHost : IAsyncDisposable
             })
             .Build();
         await sidecar.StartAsync(cancellationToken);
+        var address = sidecar.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
 
         var channel = GrpcChannel.ForAddress(address);
         var worker = Host.CreateDefaultBuilder()
@@ -202,12 +204,5 @@ public sealed class LocalDurableHost : IAsyncDisposable
     {
         logging.ClearProviders();
         logging.Services.AddSingleton(loggerFactory);
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -9,7 +9,7 @@ internal static class CliRunner
         using var input = new StringReader(stdin);
         using var stdout = new StringWriter { NewLine = "\n" };
         using var stderr = new StringWriter { NewLine = "\n" };
-        var code = CommandLine.Run(args, input, stdout, stderr);
+        var code = DrainCli.Run(args, input, stdout, stderr);
         return new CliResult(code, stdout.ToString(), stderr.ToString());
     }
 

@@ -80,7 +80,9 @@ public sealed class DrainCommandsTests : IDisposable
         var result = CliRunner.Run(string.Empty, command, "--help");
 
         Assert.Equal(0, result.ExitCode);
-        Assert.StartsWith($"usage: drain {command} ", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"Usage:\n  {System.CommandLine.RootCommand.ExecutableName} {command} ", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("<ID>", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("--endpoint <URL>", result.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -95,7 +95,7 @@ public sealed class SqliteBacklogStoreTests : BacklogStoreContract
     {
         await InitSchemaAsync();
         await AddPhasesAsync(("run", "p", 0, "FAILED", null));
-        var options = new BacklogStoreOptions { Retry = new RetryPolicy(6, TimeSpan.FromMilliseconds(50)), SqliteBusyTimeout = TimeSpan.FromMilliseconds(20), CommandTimeout = TimeSpan.FromSeconds(1) };
+        var options = new BacklogStoreOptions { Retry = new DatabaseRetry(6, TimeSpan.FromMilliseconds(50)), SqliteBusyTimeout = TimeSpan.FromMilliseconds(20), CommandTimeout = TimeSpan.FromSeconds(1) };
         await using var store = await OpenStoreAsync(options);
 
         await using var blocker = new SqliteConnection($"Data Source={Url.SqlitePath};Pooling=False");
@@ -121,7 +121,7 @@ public sealed class SqliteBacklogStoreTests : BacklogStoreContract
     {
         await InitSchemaAsync();
         await AddPhasesAsync(("run", "p", 0, "FAILED", null));
-        var options = new BacklogStoreOptions { Retry = new RetryPolicy(2, TimeSpan.FromMilliseconds(20)), SqliteBusyTimeout = TimeSpan.FromMilliseconds(20), CommandTimeout = TimeSpan.FromSeconds(1) };
+        var options = new BacklogStoreOptions { Retry = new DatabaseRetry(2, TimeSpan.FromMilliseconds(20)), SqliteBusyTimeout = TimeSpan.FromMilliseconds(20), CommandTimeout = TimeSpan.FromSeconds(1) };
         await using var store = await OpenStoreAsync(options);
         await using var blocker = new SqliteConnection($"Data Source={Url.SqlitePath};Pooling=False");
         await blocker.OpenAsync();
@@ -180,7 +180,7 @@ public sealed class TransientErrorTests
     [Fact]
     public async Task Retrier_TransientThenSuccess_RetriesWithBackoff()
     {
-        var retrier = new Retrier(new RetryPolicy(4, TimeSpan.FromMilliseconds(10)), "postgresql://u:***@h:5432/d");
+        var retrier = new Retrier(new DatabaseRetry(4, TimeSpan.FromMilliseconds(10)), "postgresql://u:***@h:5432/d");
         var calls = 0;
 
         var result = await retrier.RunAsync(
@@ -194,7 +194,7 @@ public sealed class TransientErrorTests
     [Fact]
     public async Task Retrier_AlwaysTransient_SurfacesUnavailableAfterAttempts()
     {
-        var retrier = new Retrier(new RetryPolicy(4, TimeSpan.FromMilliseconds(5)), "postgresql://u:***@h:5432/d");
+        var retrier = new Retrier(new DatabaseRetry(4, TimeSpan.FromMilliseconds(5)), "postgresql://u:***@h:5432/d");
         var calls = 0;
 
         var error = await Assert.ThrowsAsync<BacklogUnavailableException>(() => retrier.RunAsync<int>(
@@ -210,7 +210,7 @@ public sealed class TransientErrorTests
     [Fact]
     public async Task Retrier_SqlError_NotRetried()
     {
-        var retrier = new Retrier(new RetryPolicy(4, TimeSpan.FromMilliseconds(5)), "db");
+        var retrier = new Retrier(new DatabaseRetry(4, TimeSpan.FromMilliseconds(5)), "db");
         var calls = 0;
 
         await Assert.ThrowsAsync<PostgresException>(() => retrier.RunAsync<int>(
@@ -224,7 +224,7 @@ public sealed class TransientErrorTests
     [Fact]
     public void RetryPolicy_Default_BacksOffFrom100msTo1600ms()
     {
-        var policy = RetryPolicy.Default;
+        var policy = DatabaseRetry.Default;
 
         Assert.Equal(4, policy.Attempts);
         Assert.Equal([100.0, 400.0, 1600.0], new[] { 2, 3, 4 }.Select(a => policy.DelayBefore(a).TotalMilliseconds).ToArray());
@@ -234,7 +234,7 @@ public sealed class TransientErrorTests
     public async Task OpenAsync_PostgresUnreachable_SurfacesUnavailableWithoutPassword()
     {
         var url = DatabaseUrl.Parse("postgresql://autopack:s3cret@127.0.0.1:1/autopack?connect_timeout=2");
-        var options = new BacklogStoreOptions { Retry = new RetryPolicy(2, TimeSpan.FromMilliseconds(10)) };
+        var options = new BacklogStoreOptions { Retry = new DatabaseRetry(2, TimeSpan.FromMilliseconds(10)) };
 
         var error = await Assert.ThrowsAsync<BacklogUnavailableException>(() => BacklogStores.OpenAsync(url, options));
 

@@ -26,7 +26,7 @@ public abstract class BacklogStoreContract : IAsyncLifetime
 
     // ----- helpers -----
 
-    private static readonly BacklogStoreOptions FastRetry = new() { Retry = new RetryPolicy(4, TimeSpan.FromMilliseconds(20)) };
+    private static readonly BacklogStoreOptions FastRetry = new() { Retry = new DatabaseRetry(4, TimeSpan.FromMilliseconds(20)) };
 
     protected async Task InitSchemaAsync()
     {
@@ -720,7 +720,7 @@ public abstract class BacklogStoreContract : IAsyncLifetime
     public async Task RunAsync_SqlError_NotRetried()
     {
         await InitSchemaAsync();
-        await using var admin = await BacklogAdmin.OpenAsync(Url, new BacklogStoreOptions { Retry = new RetryPolicy(4, TimeSpan.FromMilliseconds(10)) });
+        await using var admin = await BacklogAdmin.OpenAsync(Url, new BacklogStoreOptions { Retry = new DatabaseRetry(4, TimeSpan.FromMilliseconds(10)) });
         var calls = 0;
 
         var error = await Assert.ThrowsAnyAsync<DbException>(() => admin.Database.RunAsync(

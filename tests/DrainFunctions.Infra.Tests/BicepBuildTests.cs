@@ -41,6 +41,35 @@ public sealed class BicepBuildTests
     }
 
     [Fact]
+    public void BuildParams_PhaseTimeoutBeyondTheScaleInGrace_IsRefused()
+    {
+        // Flex Consumption and Elastic Premium give a running execution 60 minutes at scale-in.
+        var dir = Directory.CreateTempSubdirectory("drainfunctions-bicep-params-").FullName;
+        try
+        {
+            CompiledInfra.CopyDirectory(BicepCli.InfraDir, dir);
+            File.WriteAllText(
+                Path.Combine(dir, "long-phase.bicepparam"),
+                """
+                using 'main.bicep'
+
+                param environmentName = 'drain-test'
+                param location = 'westeurope'
+                param drainPhaseTimeoutSeconds = 3600
+                """);
+
+            var result = BicepCli.Run(dir, "build-params", "long-phase.bicepparam", "--stdout");
+
+            Assert.NotEqual(0, result.ExitCode);
+            Assert.Contains("maximum allowable value is 3540", result.Combined, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Lint_FileBreakingARule_ReportsTheRuleAsError()
     {
         // Guards the test above: bicepconfig.json must turn linter findings into errors that the

@@ -25,7 +25,11 @@ internal static class BicepCli
         public override string ToString() => $"exit {ExitCode}\n--- stdout ---\n{StdOut}\n--- stderr ---\n{StdErr}";
     }
 
-    public static Result Run(string workingDirectory, params string[] args)
+    public static Result Run(string workingDirectory, params string[] args) =>
+        Run(workingDirectory, new Dictionary<string, string>(), args);
+
+    /// <summary>Runs the CLI with these environment variables set (e.g. those a .bicepparam reads).</summary>
+    public static Result Run(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var startInfo = new ProcessStartInfo(Executable)
         {
@@ -44,6 +48,10 @@ internal static class BicepCli
         startInfo.Environment.Remove("DATABASE_URL");
         startInfo.Environment.Remove("POSTGRES_ADMIN_PASSWORD");
         startInfo.Environment["BICEP_TRACING_ENABLED"] = "false";
+        foreach (var (name, value) in environment)
+        {
+            startInfo.Environment[name] = value;
+        }
 
         using var process = Process.Start(startInfo)
             ?? throw new InvalidOperationException($"could not start {Executable}");

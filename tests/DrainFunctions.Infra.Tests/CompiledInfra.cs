@@ -20,9 +20,12 @@ public sealed class CompiledInfra : IDisposable
             """
             using 'main.bicep'
 
+            param environmentName = 'drain-test'
+            param location = 'westeurope'
             param planKind = 'ElasticPremium'
             param alwaysReadyInstances = 1
             param maximumInstanceCount = 20
+            param databaseUrlSecretExists = true
             """);
 
         var outDir = Path.Combine(WorkDir, "out");
@@ -58,11 +61,14 @@ public sealed class CompiledInfra : IDisposable
         AllResources.Select(r => r.Resource)
             .Where(r => string.Equals((string?)r["type"], type, StringComparison.OrdinalIgnoreCase));
 
-    /// <summary>The template of the module deployed under this deployment name.</summary>
+    /// <summary>The template of the module deployed under this deployment name (at any depth).</summary>
     public JsonObject Module(string deploymentName) =>
-        Resources(Template)
-            .Single(r => (string?)r["type"] == "Microsoft.Resources/deployments" && (string?)r["name"] == deploymentName)["properties"]!["template"]!
-            .AsObject();
+        ModuleDeployment(deploymentName)["properties"]!["template"]!.AsObject();
+
+    /// <summary>The deployment resource of that module, as its parent template declares it.</summary>
+    public JsonObject ModuleDeployment(string deploymentName) =>
+        AllResources.Select(r => r.Resource)
+            .Single(r => (string?)r["type"] == "Microsoft.Resources/deployments" && (string?)r["name"] == deploymentName);
 
     public void Dispose()
     {
@@ -150,7 +156,7 @@ public sealed class CompiledInfra : IDisposable
         return File.ReadAllText(outFile);
     }
 
-    private static void CopyDirectory(string source, string destination)
+    internal static void CopyDirectory(string source, string destination)
     {
         Directory.CreateDirectory(destination);
         foreach (var file in Directory.EnumerateFiles(source))

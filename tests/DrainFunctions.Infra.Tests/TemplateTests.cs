@@ -92,12 +92,21 @@ public sealed partial class TemplateTests(CompiledInfra infra) : IClassFixture<C
     {
         var site = Assert.Single(infra.ResourcesOfType("Microsoft.Web/sites"));
         var properties = site["properties"]!;
-        var siteConfig = properties["siteConfig"]!;
+        var module = infra.Module("functionapp");
+        var flexSiteConfig = module["variables"]!["flexSiteConfig"]!;
+        var elasticPremiumSiteConfig = module["variables"]!["elasticPremiumSiteConfig"]!;
 
         Assert.True(properties["httpsOnly"]!.GetValue<bool>());
-        Assert.Equal("Disabled", (string?)siteConfig["ftpsState"]);
-        Assert.Equal("1.2", (string?)siteConfig["minTlsVersion"]);
-        Assert.Equal("1.2", (string?)siteConfig["scmMinTlsVersion"]);
+        // Flex gets its own object only; the other plans add theirs (SnapshotTests evaluates both).
+        Assert.Equal(
+            "[if(variables('isFlex'), variables('flexSiteConfig'), union(variables('flexSiteConfig'), variables('elasticPremiumSiteConfig')))]",
+            (string?)properties["siteConfig"]);
+        Assert.Equal("Disabled", (string?)elasticPremiumSiteConfig["ftpsState"]);
+        Assert.Equal("1.2", (string?)flexSiteConfig["minTlsVersion"]);
+        Assert.Equal("1.2", (string?)flexSiteConfig["scmMinTlsVersion"]);
+        Assert.All(
+            ["ftpsState", "http20Enabled", "linuxFxVersion", "minimumElasticInstanceCount", "functionAppScaleLimit"],
+            key => Assert.False(flexSiteConfig.AsObject().ContainsKey(key), $"Flex siteConfig has {key}"));
         Assert.Equal("functionapp,linux", (string?)site["kind"]);
         Assert.Equal("UserAssigned", (string?)site["identity"]!["type"]);
         // Key Vault references resolve with the user-assigned identity, not a system one.
@@ -109,10 +118,10 @@ public sealed partial class TemplateTests(CompiledInfra infra) : IClassFixture<C
     {
         var site = Assert.Single(infra.ResourcesOfType("Microsoft.Web/sites"));
         var functionAppConfig = (string?)site["properties"]!["functionAppConfig"];
-        var linuxFxVersion = (string?)site["properties"]!["siteConfig"]!["linuxFxVersion"];
+        var linuxFxVersion = (string?)infra.Module("functionapp")["variables"]!["elasticPremiumSiteConfig"]!["linuxFxVersion"];
 
         Assert.Contains("createObject('name', 'dotnet-isolated', 'version', '10.0')", functionAppConfig, StringComparison.Ordinal);
-        Assert.Equal("[if(variables('isFlex'), null(), 'DOTNET-ISOLATED|10.0')]", linuxFxVersion);
+        Assert.Equal("DOTNET-ISOLATED|10.0", linuxFxVersion);
     }
 
     [Fact]
@@ -132,7 +141,13 @@ public sealed partial class TemplateTests(CompiledInfra infra) : IClassFixture<C
     {
         var settings = DeployedSettings(elasticPremium: true);
 
-        Assert.Equal("[parameters('storageAccountName')]", settings["AzureWebJobsStorage__accountName"]);
+        // The account's own endpoints (sovereign clouds), not names the app would complete.
+        Assert.Equal("[parameters('storageBlobEndpoint')]", settings["AzureWebJobsStorage__blobServiceUri"]);
+        Assert.Equal("[parameters('storageQueueEndpoint')]", settings["AzureWebJobsStorage__queueServiceUri"]);
+        Assert.Equal("[parameters('storageTableEndpoint')]", settings["AzureWebJobsStorage__tableServiceUri"]);
+        Assert.Equal(
+            "[reference(resourceId('Microsoft.Resources/deployments', 'storage'), '2025-04-01').outputs.queueEndpoint.value]",
+            (string?)infra.ModuleDeployment("functionapp")["properties"]!["parameters"]!["storageQueueEndpoint"]!["value"]);
         Assert.Equal("managedidentity", settings["AzureWebJobsStorage__credential"]);
         Assert.Equal("[parameters('identityClientId')]", settings["AzureWebJobsStorage__clientId"]);
         Assert.DoesNotContain("AzureWebJobsStorage", settings.Keys);
@@ -152,7 +167,7 @@ public sealed partial class TemplateTests(CompiledInfra infra) : IClassFixture<C
         Assert.Equal(
             "[format('@Microsoft.KeyVault(SecretUri={0}secrets/{1})', parameters('keyVaultUri'), parameters('databaseUrlSecretName'))]",
             settings["DATABASE_URL"]);
-        Assert.Equal("database-url", (string?)infra.Template["variables"]!["databaseUrlSecretName"]);
+        Assert.Equal("database-url", (string?)infra.Module("resources")["variables"]!["databaseUrlSecretName"]);
 
         // The secret itself goes to Key Vault, and no app setting sees a secure parameter.
         var secret = Assert.Single(infra.ResourcesOfType("Microsoft.KeyVault/vaults/secrets"));
@@ -182,7 +197,7 @@ public sealed partial class TemplateTests(CompiledInfra infra) : IClassFixture<C
         Assert.Equal("dotnet-isolated", elasticPremium["FUNCTIONS_WORKER_RUNTIME"]);
 
         Assert.Equal(
-            "[format('https://{0}.blob.{1}', variables('storageAccountName'), environment().suffixes.storage)]",
+            "reference(resourceId('Microsoft.Resources/deployments', 'storage'), '2025-04-01').outputs.blobEndpoint.value",
             flex["Snapshots__BlobServiceUri"]);
         Assert.Equal("0 0 * * * *", (string?)infra.Template["parameters"]!["drainSchedule"]!["defaultValue"]);
     }
@@ -211,7 +226,10 @@ public sealed partial class TemplateTests(CompiledInfra infra) : IClassFixture<C
         foreach (var (template, assignment) in assignments)
         {
             Assert.StartsWith("[guid(", (string?)assignment["name"], StringComparison.Ordinal);
-            Assert.Equal("ServicePrincipal", (string?)assignment["properties"]!["principalType"]);
+            // The app's identity, or the optional developer (a user, principalId of main.bicep).
+            var principalType = (string?)assignment["properties"]!["principalType"];
+            var principal = (string?)assignment["properties"]!["principalId"];
+            Assert.Equal(principal == "[parameters('developerPrincipalId')]" ? "[parameters('developerPrincipalType')]" : "ServicePrincipal", principalType);
 
             var definition = (string?)assignment["properties"]!["roleDefinitionId"] ?? "";
             Assert.StartsWith("[subscriptionResourceId('Microsoft.Authorization/roleDefinitions'", definition, StringComparison.Ordinal);
@@ -229,8 +247,9 @@ public sealed partial class TemplateTests(CompiledInfra infra) : IClassFixture<C
         Assert.DoesNotContain(StorageAccountContributor, infra.Template.ToJsonString(), StringComparison.OrdinalIgnoreCase);
 
         var storageTemplate = infra.Module("storage");
-        var storageAssignment = Assert.Single(CompiledInfra.Resources(storageTemplate), r => (string?)r["type"] == "Microsoft.Authorization/roleAssignments");
-        Assert.Contains("Microsoft.Storage/storageAccounts", (string?)storageAssignment["scope"], StringComparison.Ordinal);
+        var storageAssignments = CompiledInfra.Resources(storageTemplate).Where(r => (string?)r["type"] == "Microsoft.Authorization/roleAssignments").ToList();
+        Assert.Equal(2, storageAssignments.Count); // the identity's roles, the developer's roles
+        Assert.All(storageAssignments, a => Assert.Contains("Microsoft.Storage/storageAccounts", (string?)a["scope"], StringComparison.Ordinal));
         Assert.Equal(3, storageTemplate["variables"]!["storageRoles"]!.AsArray().Count);
     }
 
@@ -243,7 +262,7 @@ public sealed partial class TemplateTests(CompiledInfra infra) : IClassFixture<C
         var module = infra.Module("functionapp");
         var plan = Assert.Single(CompiledInfra.Resources(module), r => (string?)r["type"] == "Microsoft.Web/serverfarms");
         Assert.Equal("[variables('planSkus')[parameters('planKind')]]", (string?)plan["sku"]);
-        var functionAppDeployment = CompiledInfra.Resources(infra.Template).Single(r => (string?)r["name"] == "functionapp");
+        var functionAppDeployment = infra.ModuleDeployment("functionapp");
         Assert.Equal("[parameters('planKind')]", (string?)functionAppDeployment["properties"]!["parameters"]!["planKind"]!["value"]);
 
         var planSkus = module["variables"]!["planSkus"]!;
@@ -266,7 +285,9 @@ public sealed partial class TemplateTests(CompiledInfra infra) : IClassFixture<C
     private Dictionary<string, string> DeployedSettings(bool elasticPremium)
     {
         var module = infra.Module("functionapp");
-        var config = Assert.Single(CompiledInfra.Resources(module), r => (string?)r["type"] == "Microsoft.Web/sites/config");
+        var config = Assert.Single(
+            CompiledInfra.Resources(module),
+            r => (string?)r["type"] == "Microsoft.Web/sites/config" && ((string?)r["name"])!.EndsWith("'appsettings')]", StringComparison.Ordinal));
         Assert.EndsWith("'appsettings')]", (string?)config["name"], StringComparison.Ordinal);
         var expression = (string?)config["properties"] ?? "";
         Assert.Equal(
@@ -287,10 +308,17 @@ public sealed partial class TemplateTests(CompiledInfra infra) : IClassFixture<C
         AddAll(module["variables"]!["platformSettings"]);
         settings["APPLICATIONINSIGHTS_CONNECTION_STRING"] = "reference(...).ConnectionString";
 
-        var passed = (string?)CompiledInfra.Resources(infra.Template).Single(r => (string?)r["name"] == "functionapp")
-            ["properties"]!["parameters"]!["appSettings"]!["value"];
-        Assert.Equal("[variables('drainSettings')]", passed);
+        // main.bicep's drainSettings reach the module through resources.bicep, with the two
+        // snapshot settings resources.bicep adds.
+        var passed = (string?)infra.ModuleDeployment("functionapp")["properties"]!["parameters"]!["appSettings"]!["value"];
+        Assert.Equal(
+            "[union(parameters('drainSettings'), createObject('Snapshots__ContainerName', parameters('sessionsContainerName'), "
+            + "'Snapshots__BlobServiceUri', reference(resourceId('Microsoft.Resources/deployments', 'storage'), '2025-04-01').outputs.blobEndpoint.value))]",
+            passed);
+        Assert.Equal("[variables('drainSettings')]", (string?)infra.ModuleDeployment("resources")["properties"]!["parameters"]!["drainSettings"]!["value"]);
         AddAll(infra.Template["variables"]!["drainSettings"]);
+        settings["Snapshots__ContainerName"] = "parameters('sessionsContainerName')";
+        settings["Snapshots__BlobServiceUri"] = "reference(resourceId('Microsoft.Resources/deployments', 'storage'), '2025-04-01').outputs.blobEndpoint.value";
 
         if (elasticPremium)
         {

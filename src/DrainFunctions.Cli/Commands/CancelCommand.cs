@@ -1,3 +1,6 @@
+using System.CommandLine;
+using DrainFunctions.Cli.Parsing;
+using DrainFunctions.Flags;
 using DrainFunctions.Durable.Api;
 
 namespace DrainFunctions.Cli.Commands;
@@ -8,20 +11,24 @@ namespace DrainFunctions.Cli.Commands;
 /// </summary>
 public static class CancelCommand
 {
-    public const string Usage = """
-        usage: drain cancel ID [--now] [--endpoint URL [--key KEY]]
-                                   stop the drain of session ID after its current phase (--now: stop the current
-                                   phase too and restore it to FAILED); the session stays resumable
-        """;
-
-    public static CancelArgs Parse(IReadOnlyList<string> args)
+    public static Command Create(CliContext context)
     {
-        var reader = new ArgReader(args, new HashSet<string> { "--now" });
-        var now = reader.Has("--now");
-        var endpoint = DrainEndpoint.Read(reader);
-        reader.RejectUnknown();
-        var operands = DrainControl.Operands(reader, Usage, "ID");
-        return new CancelArgs(DrainControl.SessionOperand(operands[0]), now, endpoint);
+        ArgumentNullException.ThrowIfNull(context);
+        var id = new Argument<string>("ID") { Description = "the session id (drain sessions list shows them)" };
+        var now = Flag.Switch("--now", "stop the current phase too and restore it to FAILED (default: let it finish)");
+        var endpoint = new EndpointFlags();
+        var command = new Command("cancel", "stop the drain of session ID after its current phase; the session stays resumable") { id, now };
+        endpoint.AddTo(command);
+        command.SetAction(async (parsed, token) => await RunAsync(
+            new CancelArgs(DrainControl.SessionOperand(parsed.GetValue(id) ?? string.Empty), parsed.GetValue(now), endpoint.Read(parsed)),
+            context.Stdout,
+            context.Stderr,
+            token));
+        return CommandHelp.WithExamples(
+            command,
+            "drain cancel batch-drain-20251228-060007",
+            "drain cancel batch-drain-20251228-060007 --now",
+            "drain --resume                          # continue it later");
     }
 
     public static async Task<int> RunAsync(CancelArgs args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)

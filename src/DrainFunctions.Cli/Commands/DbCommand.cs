@@ -1,33 +1,31 @@
+using System.CommandLine;
+using System.Diagnostics.CodeAnalysis;
+using DrainFunctions.Cli.Parsing;
 using DrainFunctions.Data;
+using DrainFunctions.Flags;
 
 namespace DrainFunctions.Cli.Commands;
 
 /// <summary><c>drain db init|seed-demo</c>: Autopack's tables and a demo backlog, on DATABASE_URL.</summary>
 public static class DbCommand
 {
-    public const string Usage = """
-        usage: drain db init [--enum-state]     create Autopack's tables (runs, tiers, phases, telemetry) in an empty database
-               drain db seed-demo               fill an empty database with a realistic demo backlog (creates the tables first if needed)
-          DATABASE_URL selects the database (postgresql://user:pass@host:5432/db or sqlite:///path.db).
-        """;
-
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    public static Command Create(CliContext context)
     {
-        var reader = new ArgReader(args, new HashSet<string> { "--enum-state", "--help" });
-        if (reader.Has("--help") || reader.Positionals.Count == 0)
-        {
-            stdout.WriteLine(Usage);
-            return reader.Positionals.Count == 0 && !reader.Has("--help") ? 2 : 0;
-        }
+        ArgumentNullException.ThrowIfNull(context);
+        var enumState = Flag.Switch("--enum-state", "the phase state as a native PostgreSQL enum, as some Autopack databases have it");
+        var init = new Command("init", "create Autopack's tables (runs, tiers, phases, telemetry) in an empty database") { enumState };
+        init.SetAction(async (parsed, cancellation) => await RunAsync("init", parsed.GetValue(enumState), context.Stdout, context.Stderr, cancellation));
+        var seed = new Command("seed-demo", "fill an empty database with a realistic demo backlog (creates the tables first if needed)");
+        seed.SetAction(async (_, cancellation) => await RunAsync("seed-demo", false, context.Stdout, context.Stderr, cancellation));
+        return CommandHelp.WithExamples(
+            new Command("db", "Autopack's tables and a demo backlog on DATABASE_URL (postgresql://user:pass@host:5432/db or sqlite:///path.db)") { init, seed },
+            "DATABASE_URL=sqlite:///autopack.db drain db init",
+            "DATABASE_URL=sqlite:///autopack.db drain db seed-demo");
+    }
 
-        var action = reader.Positionals[0];
-        if (action is not ("init" or "seed-demo") || reader.Positionals.Count > 1)
-        {
-            throw new UsageException($"argument db: invalid choice: '{string.Join(' ', reader.Positionals)}' (choose from 'init', 'seed-demo')");
-        }
-
-        var enumState = reader.Has("--enum-state");
-        reader.RejectUnknown();
+    public static async Task<int> RunAsync(string action, bool enumState, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stdout);
         if (!DatabaseEnvironment.TryRead(stderr, out var url))
         {
             return 1;
@@ -64,8 +62,9 @@ public static class DbCommand
 /// <summary>DATABASE_URL, required as the Python tool required it.</summary>
 public static class DatabaseEnvironment
 {
-    public static bool TryRead(TextWriter stderr, out DatabaseUrl url)
+    public static bool TryRead(TextWriter stderr, [NotNullWhen(true)] out DatabaseUrl? url)
     {
+        ArgumentNullException.ThrowIfNull(stderr);
         try
         {
             url = DatabaseUrl.FromEnvironment();
@@ -74,7 +73,7 @@ public static class DatabaseEnvironment
         catch (DatabaseUrlException ex)
         {
             stderr.WriteLine($"drain: {ex.Message}");
-            url = null!;
+            url = null;
             return false;
         }
     }

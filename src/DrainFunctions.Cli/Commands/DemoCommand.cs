@@ -1,5 +1,9 @@
+using System.CommandLine;
 using DrainFunctions.Cli.Local;
+using DrainFunctions.Cli.Parsing;
+using DrainFunctions.Core.Options;
 using DrainFunctions.Data;
+using DrainFunctions.Flags;
 
 namespace DrainFunctions.Cli.Commands;
 
@@ -14,8 +18,26 @@ public static class DemoCommand
 
     public const string DemoTaskHub = "drainDemo";
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, Interrupts interrupts)
+    /// <summary>The demo's options where the user gives none: small batches, short phases.</summary>
+    public static readonly DrainOptions Defaults = new() { BatchSize = 10, PhaseTimeoutSeconds = 8, MaxFingerprintRepeats = 2 };
+
+    public static Command Create(CliContext context)
     {
+        ArgumentNullException.ThrowIfNull(context);
+        var command = new Command("demo", "a real durable drain on a fresh SQLite demo backlog (local durable host + Azurite), about a minute; takes the drain's flags, with the demo's defaults --executor demo --batch-size 10 --phase-timeout-seconds 8 --max-fingerprint-repeats 2");
+        var flags = new DrainFlagSet();
+        flags.AddTo(command);
+        command.SetAction(async (parsed, _) => await RunAsync(flags.Bind(parsed, Defaults, defaultExecutor: "demo"), context.Stdout, context.Stderr, context.Interrupts));
+        return CommandHelp.WithExamples(
+            command,
+            "drain demo                        # the whole demo: seed, drain, summary",
+            "drain demo --batch-size 3 --json  # a shorter one; the session JSON on stdout");
+    }
+
+    /// <summary>Seeds a fresh demo backlog and drains it with <paramref name="invocation"/> (already checked: bad flags destroy nothing).</summary>
+    public static async Task<int> RunAsync(DrainInvocation invocation, TextWriter stdout, TextWriter stderr, Interrupts interrupts)
+    {
+        ArgumentNullException.ThrowIfNull(stdout);
         var environment = LocalEnvironment.FromProcess();
         var folder = Path.Combine(environment.WorkspaceFolder, "demo");
         Directory.CreateDirectory(folder);
@@ -40,10 +62,8 @@ public static class DemoCommand
         Environment.SetEnvironmentVariable(LocalEnvironment.TaskHubSetting, DemoTaskHub);
         await ForgetEarlierDemosAsync(environment, path, stderr);
 
-        // The demo's defaults, then whatever flags the user added (the later flag wins).
-        string[] defaults = ["--executor", "demo", "--batch-size", "10", "--phase-timeout-seconds", "8", "--max-fingerprint-repeats", "2"];
         // The demo backlog fails on purpose; the demo itself succeeded when the drain ran to its end.
-        var code = await DrainCommand.RunAsync([.. defaults, .. args], stdout, stderr, interrupts, TimeScale);
+        var code = await DrainCommand.RunAsync(invocation, stdout, stderr, interrupts, TimeScale);
         return code == 1 ? 0 : code;
     }
 

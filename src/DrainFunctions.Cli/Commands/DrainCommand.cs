@@ -27,16 +27,11 @@ public static class DrainCommand
 
     private static readonly TimeSpan UnansweredNoticeEvery = TimeSpan.FromMinutes(1);
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, Interrupts interrupts, double demoTimeScale = 1.0)
+    /// <summary>Runs the parsed and checked <paramref name="invocation"/> (see <see cref="DrainFlagSet"/>).</summary>
+    public static async Task<int> RunAsync(DrainInvocation invocation, TextWriter stdout, TextWriter stderr, Interrupts interrupts, double demoTimeScale = 1.0)
     {
+        ArgumentNullException.ThrowIfNull(invocation);
         ArgumentNullException.ThrowIfNull(interrupts);
-        var invocation = DrainFlags.Parse(args);
-        if (args.Contains("--help"))
-        {
-            stdout.WriteLine(DrainFlags.Usage);
-            return 0;
-        }
-
         if (invocation.Endpoint is not null)
         {
             return await RemoteDrain.RunAsync(invocation, stdout, stderr, interrupts);

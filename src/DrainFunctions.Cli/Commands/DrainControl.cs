@@ -26,18 +26,4 @@ public static class DrainControl
         !string.IsNullOrWhiteSpace(value) && value.Length <= Core.Options.DrainOptions.MaxIdLength
             ? value
             : throw new UsageException($"argument {name}: {SessionFiles.Quoted(value)} is not a {name.ToLowerInvariant()} id (expected 1 to {Core.Options.DrainOptions.MaxIdLength} characters, not blank)");
-
-    /// <summary>The operands of a command: exactly <paramref name="names"/>, else its usage (exit 2).</summary>
-    public static IReadOnlyList<string> Operands(ArgReader reader, string usage, params string[] names)
-    {
-        ArgumentNullException.ThrowIfNull(reader);
-        if (reader.Positionals.Count != names.Length)
-        {
-            throw new UsageException(reader.Positionals.Count < names.Length
-                ? $"the following arguments are required: {string.Join(", ", names.Skip(reader.Positionals.Count))}\n{usage.Trim()}"
-                : $"unrecognized arguments: {string.Join(' ', reader.Positionals.Skip(names.Length))}");
-        }
-
-        return reader.Positionals;
-    }
 }

@@ -10,11 +10,8 @@ public sealed record DrainEndpoint(Uri Url, string? Key)
     public const string KeyVariable = "DRAIN_API_KEY";
 
     /// <summary>The endpoint of <c>--endpoint</c> / <c>--key</c>, or null for the local task hub.</summary>
-    public static DrainEndpoint? Read(ArgReader reader)
+    public static DrainEndpoint? From(string? url, string? key)
     {
-        ArgumentNullException.ThrowIfNull(reader);
-        var url = reader.Value("--endpoint");
-        var key = reader.Value("--key");
         if (url is null)
         {
             return key is null ? null : throw UsageException.ForFlag("--key", "only with --endpoint");

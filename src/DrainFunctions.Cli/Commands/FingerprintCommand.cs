@@ -1,7 +1,9 @@
-using System.Globalization;
+using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using DrainFunctions.Cli.Parsing;
 using DrainFunctions.Core.Fingerprints;
+using DrainFunctions.Flags;
 
 namespace DrainFunctions.Cli.Commands;
 
@@ -11,47 +13,35 @@ namespace DrainFunctions.Cli.Commands;
 /// </summary>
 public static class FingerprintCommand
 {
-    public const string Usage = """
-        usage: drain fingerprint [--error TEXT [--state STATE] [--rc N]]
-          Without --error: reads JSON Lines on standard input, each with final_state,
-          subprocess_returncode (number or null) and error_message (string or null), and writes
-          each line back with "normalized" and "fingerprint" added.
-        """;
-
-    public static int Run(IReadOnlyList<string> args, TextReader stdin, TextWriter stdout, TextWriter stderr)
+    public static Command Create(CliContext context)
     {
-        var reader = new ArgReader(args, new HashSet<string> { "--help" });
-        if (reader.Has("--help"))
-        {
-            stdout.WriteLine(Usage);
-            return 0;
-        }
+        ArgumentNullException.ThrowIfNull(context);
+        var error = Flag.Text("--error", "TEXT", "one error message to normalize and fingerprint (without it: JSON Lines on stdin)");
+        var state = Flag.Text("--state", "STATE", "the phase's final state for --error (default FAILED)");
+        var rc = Flag.WholeNumber("--rc", "the executor's return code for --error", int.MinValue, allowed: "allowed: an integer return code, e.g. 1, -1, 143");
+        var command = new Command("fingerprint", """
+            normalize errors and compute failure fingerprints, as the drain groups failures. Without --error: reads JSON Lines
+            on standard input, each with final_state, subprocess_returncode (number or null) and error_message (string or
+            null), and writes each line back with "normalized" and "fingerprint" added.
+            """) { error, state, rc };
+        command.SetAction(parsed => Run(parsed.GetValue(error), parsed.GetValue(state), parsed.GetValue(rc), context.Stdin, context.Stdout, context.Stderr));
+        return CommandHelp.WithExamples(
+            command,
+            "drain fingerprint --error \"ImportError: cannot import name 'x' (/app/a.py)\" --rc 1",
+            "echo '{\"final_state\": \"FAILED\", \"subprocess_returncode\": 1, \"error_message\": \"boom\"}' | drain fingerprint");
+    }
 
-        var error = reader.Value("--error");
-        var state = reader.Value("--state");
-        var rcText = reader.Value("--rc");
-        reader.RejectUnknown();
-        if (reader.Positionals.Count > 0)
-        {
-            throw new UsageException($"unrecognized arguments: {string.Join(' ', reader.Positionals)}");
-        }
-
+    public static int Run(string? error, string? state, int? rc, TextReader stdin, TextWriter stdout, TextWriter stderr)
+    {
+        ArgumentNullException.ThrowIfNull(stdout);
         if (error is null)
         {
-            if (state is not null || rcText is not null)
+            if (state is not null || rc is not null)
             {
                 throw UsageException.ForFlag(state is not null ? "--state" : "--rc", "only allowed together with --error");
             }
 
             return RunLines(stdin, stdout, stderr);
-        }
-
-        int? rc = null;
-        if (rcText is not null)
-        {
-            rc = int.TryParse(rcText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var parsed)
-                ? parsed
-                : throw UsageException.ForFlag("--rc", $"invalid int value: '{rcText}' (allowed: an integer return code, e.g. 1, -1, 143)");
         }
 
         stdout.WriteLine($"normalized: {FailureFingerprint.NormalizedPart(error)}");

@@ -1,9 +1,13 @@
+using System.CommandLine;
 using System.Text.Json;
 using DrainFunctions.Cli.Local;
+using DrainFunctions.Cli.Parsing;
 using DrainFunctions.Core.Options;
 using DrainFunctions.Durable.Api;
 using DrainFunctions.Durable.Hosting;
 using DrainFunctions.Durable.Ledger;
+using DrainFunctions.Flags;
+using DrainFunctions.LocalHost;
 
 namespace DrainFunctions.Cli.Commands;
 
@@ -15,81 +19,109 @@ public static class LedgerCommand
 {
     private static readonly JsonSerializerOptions Indented = new(ApiResult.JsonOptions) { WriteIndented = true };
 
-    public const string Usage = """
-        usage: drain ledger show [--ledger-window-hours N] [--all]
-                                   attempts, timeouts and stopped runs that drains of DATABASE_URL's database remember
-                                   across sessions (--all: every database's, and entries kept before the ledger was per database)
-               drain ledger forget RUN
-                                   forget everything about RUN in DATABASE_URL's database, so the next drain may try it again
-        """;
-
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr)
+    public static Command Create(CliContext context)
     {
-        var reader = new ArgReader(args, new HashSet<string> { "--help", "--all" });
-        if (reader.Has("--help"))
+        ArgumentNullException.ThrowIfNull(context);
+        var window = Flag.WholeNumber("--ledger-window-hours", $"how far back attempts and timeouts count (default {DrainOptions.DefaultLedgerWindowHours})", 1, DrainOptions.MaxLedgerWindowHours, "30 days, what the ledger keeps");
+        var all = Flag.Switch("--all", "every database's ledger, and entries kept before the ledger was per database");
+        var output = OutputFormat.Create(OutputFormat.Json, "json: the ledger as the HTTP API's /api/ledger shows it (the default); table: one line per entry");
+        var show = new Command("show", "attempts, timeouts and stopped runs that drains of DATABASE_URL's database remember across sessions") { window, all, output };
+        show.SetAction(async (parsed, _) => await ShowAsync(parsed.GetValue(window) ?? DrainOptions.DefaultLedgerWindowHours, parsed.GetValue(all), OutputFormat.Of(parsed, output), context));
+
+        var run = new Argument<string>("RUN") { Description = "the run id" };
+        var forget = new Command("forget", "forget everything about RUN in DATABASE_URL's database, so the next drain may try it again") { run };
+        forget.SetAction(async (parsed, _) => await ForgetAsync(parsed.GetValue(run) ?? string.Empty, context));
+
+        return CommandHelp.WithExamples(
+            new Command("ledger", "what drains remember across sessions: show, forget") { show, forget },
+            "drain ledger show",
+            "drain ledger show --all --ledger-window-hours 168 --output table",
+            "drain ledger forget research-system-v6");
+    }
+
+    private static async Task<int> ShowAsync(int window, bool all, string output, CliContext context)
+    {
+        var (ledger, storage) = await OpenAsync(all, context.Stderr);
+        if (ledger is null)
         {
-            stdout.WriteLine(Usage);
+            return 1;
+        }
+
+        await using (storage)
+        {
+            if (all)
+            {
+                var everyBacklog = await ledger.ShowEveryBacklogAsync(window, DrainOptions.DefaultMaxFingerprintRepeats);
+                if (output == OutputFormat.Table)
+                {
+                    foreach (var backlog in everyBacklog)
+                    {
+                        context.Stdout.WriteLine($"{backlog.Backlog}:");
+                        LedgerTable.Write(backlog.Ledger, context.Stdout);
+                    }
+
+                    return 0;
+                }
+
+                context.Stdout.WriteLine(JsonSerializer.Serialize(everyBacklog, Indented));
+                return 0;
+            }
+
+            var snapshot = await ledger.ShowAsync(window, DrainOptions.DefaultMaxFingerprintRepeats);
+            if (output == OutputFormat.Table)
+            {
+                LedgerTable.Write(snapshot, context.Stdout);
+                return 0;
+            }
+
+            context.Stdout.WriteLine(JsonSerializer.Serialize(snapshot, Indented));
             return 0;
         }
+    }
 
-        var window = reader.WholeNumber("--ledger-window-hours", 1, DrainOptions.MaxLedgerWindowHours, "30 days, what the ledger keeps") ?? DrainOptions.DefaultLedgerWindowHours;
-        var all = reader.Has("--all");
-        reader.RejectUnknown();
-        var action = reader.Positionals.Count > 0 ? reader.Positionals[0] : null;
-        if (!(action == "show" && reader.Positionals.Count == 1) && !(action == "forget" && reader.Positionals.Count == 2))
+    private static async Task<int> ForgetAsync(string run, CliContext context)
+    {
+        if (string.IsNullOrWhiteSpace(run) || run.Length > DrainOptions.MaxIdLength)
         {
-            throw new UsageException(action is "show" or "forget" ? Usage.Trim() : $"argument ledger: invalid choice: '{action}' (choose from 'show', 'forget')");
+            throw new UsageException($"argument RUN: {SessionFiles.Quoted(run)} is not a run id (expected 1 to {DrainOptions.MaxIdLength} characters, not blank)");
         }
 
-        if (action == "forget" && (string.IsNullOrWhiteSpace(reader.Positionals[1]) || reader.Positionals[1].Length > DrainOptions.MaxIdLength))
+        var (ledger, storage) = await OpenAsync(false, context.Stderr);
+        if (ledger is null)
         {
-            throw new UsageException($"argument RUN: {SessionFiles.Quoted(reader.Positionals[1])} is not a run id (expected 1 to {DrainOptions.MaxIdLength} characters, not blank)");
+            return 1;
         }
 
-        if (all && action != "show")
+        await using (storage)
         {
-            throw UsageException.ForFlag("--all", "only with ledger show");
-        }
+            var removed = await ledger.ForgetRunAsync(run);
+            if (removed == 0)
+            {
+                context.Stderr.WriteLine($"drain ledger forget: the ledger has nothing on run {run}");
+                return 1;
+            }
 
+            context.Stdout.WriteLine($"Forgot {removed} ledger entries of run {run}; the next drain may try it again.");
+            return 0;
+        }
+    }
+
+    /// <summary>The ledger of DATABASE_URL's database (every database's with <paramref name="all"/>); null when DATABASE_URL is wrong (said on stderr).</summary>
+    private static async Task<(BlobLedgerStore? Ledger, AzuriteLauncher? Storage)> OpenAsync(bool all, TextWriter stderr)
+    {
         // The ledger is kept per database: without --all, DATABASE_URL says whose.
         Core.Ports.BacklogIdentity? backlog = null;
         if (!all)
         {
             if (!DatabaseEnvironment.TryRead(stderr, out var database))
             {
-                return 1;
+                return (null, null);
             }
 
             backlog = database.Backlog;
         }
 
         var (azurite, options) = await LocalDrainHost.OpenStorageAsync(LocalEnvironment.FromProcess(), stderr, backlog);
-        await using (azurite)
-        {
-            var ledger = new BlobLedgerStore(DrainRegistration.CreateBlobServiceClient(options), Microsoft.Extensions.Options.Options.Create(options));
-            if (all)
-            {
-                stdout.WriteLine(JsonSerializer.Serialize(await ledger.ShowEveryBacklogAsync(window, DrainOptions.DefaultMaxFingerprintRepeats), Indented));
-                return 0;
-            }
-
-            if (action == "show")
-            {
-                var snapshot = await ledger.ShowAsync(window, DrainOptions.DefaultMaxFingerprintRepeats);
-                stdout.WriteLine(JsonSerializer.Serialize(snapshot, Indented));
-                return 0;
-            }
-
-            var run = reader.Positionals[1];
-            var removed = await ledger.ForgetRunAsync(run);
-            if (removed == 0)
-            {
-                stderr.WriteLine($"drain ledger forget: the ledger has nothing on run {run}");
-                return 1;
-            }
-
-            stdout.WriteLine($"Forgot {removed} ledger entries of run {run}; the next drain may try it again.");
-            return 0;
-        }
+        return (new BlobLedgerStore(DrainRegistration.CreateBlobServiceClient(options), Microsoft.Extensions.Options.Options.Create(options)), azurite);
     }
 }

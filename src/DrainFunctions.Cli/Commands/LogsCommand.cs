@@ -1,3 +1,6 @@
+using System.CommandLine;
+using DrainFunctions.Cli.Parsing;
+using DrainFunctions.Flags;
 using DrainFunctions.Cli.Local;
 
 namespace DrainFunctions.Cli.Commands;
@@ -8,23 +11,34 @@ namespace DrainFunctions.Cli.Commands;
 /// </summary>
 public static class LogsCommand
 {
-    public const string Usage = """
-        usage: drain logs ID RUN PHASE [--follow] [--endpoint URL [--key KEY]]
-                                   the captured output of phase RUN/PHASE in session ID (its stdout on stdout, its
-                                   stderr on stderr); --follow: keep printing until the phase ends (Ctrl-C stops)
-        """;
-
     /// <summary>How often a followed log is read again.</summary>
     public static TimeSpan FollowInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    public static LogsArgs Parse(IReadOnlyList<string> args)
+    public static Command Create(CliContext context)
     {
-        var reader = new ArgReader(args, new HashSet<string> { "--follow" });
-        var follow = reader.Has("--follow");
-        var endpoint = DrainEndpoint.Read(reader);
-        reader.RejectUnknown();
-        var operands = DrainControl.Operands(reader, Usage, "ID", "RUN", "PHASE");
-        return new LogsArgs(DrainControl.SessionOperand(operands[0]), DrainControl.IdOperand("RUN", operands[1]), DrainControl.IdOperand("PHASE", operands[2]), follow, endpoint);
+        ArgumentNullException.ThrowIfNull(context);
+        var id = new Argument<string>("ID") { Description = "the session id (drain sessions list shows them)" };
+        var run = new Argument<string>("RUN") { Description = "the phase's run id" };
+        var phase = new Argument<string>("PHASE") { Description = "the phase id" };
+        var follow = Flag.Switch("--follow", "keep printing what the phase writes until it ends (Ctrl-C stops)");
+        var endpoint = new EndpointFlags();
+        var command = new Command("logs", "the captured output of phase RUN/PHASE in session ID: its stdout on stdout, its stderr on stderr") { id, run, phase, follow };
+        endpoint.AddTo(command);
+        command.SetAction(async (parsed, token) => await RunAsync(
+            new LogsArgs(
+                DrainControl.SessionOperand(parsed.GetValue(id) ?? string.Empty),
+                DrainControl.IdOperand("RUN", parsed.GetValue(run) ?? string.Empty),
+                DrainControl.IdOperand("PHASE", parsed.GetValue(phase) ?? string.Empty),
+                parsed.GetValue(follow),
+                endpoint.Read(parsed)),
+            context.Stdout,
+            context.Stderr,
+            context.Interrupts,
+            token));
+        return CommandHelp.WithExamples(
+            command,
+            "drain logs batch-drain-20251228-060007 build-112 phase-3",
+            "drain logs batch-drain-20251228-060007 build-112 phase-3 --follow");
     }
 
     public static async Task<int> RunAsync(LogsArgs args, TextWriter stdout, TextWriter stderr, Interrupts interrupts, CancellationToken cancellationToken = default)

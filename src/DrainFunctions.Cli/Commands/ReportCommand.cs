@@ -1,36 +1,43 @@
+using System.CommandLine;
+using DrainFunctions.Cli.Parsing;
 using DrainFunctions.Core.Reporting;
 using DrainFunctions.Core.Sessions;
+using DrainFunctions.Flags;
 
 namespace DrainFunctions.Cli.Commands;
 
 /// <summary><c>drain report FILE</c>: the summary report of a session file, ours or the Python tool's.</summary>
 public static class ReportCommand
 {
-    public const string Usage = "usage: drain report ID|FILE\n  Prints the summary report of a stored session (by id) or of a session file (ours or the Python tool's).";
-
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr)
+    public static Command Create(CliContext context)
     {
-        var reader = new ArgReader(args, new HashSet<string> { "--help" });
-        if (reader.Has("--help"))
-        {
-            stdout.WriteLine(Usage);
-            return 0;
-        }
+        ArgumentNullException.ThrowIfNull(context);
+        var target = new Argument<string[]>("ID|FILE") { Arity = ArgumentArity.ZeroOrMore, Description = "a stored session's id, or a session file (ours or the Python tool's)" };
+        var command = new Command("report", "print the summary report of a stored session (by id) or of a session file (ours or the Python tool's)") { target };
+        command.SetAction(async (parsed, _) => await RunAsync(parsed.GetValue(target) ?? [], context.Stdout, context.Stderr));
+        return CommandHelp.WithExamples(
+            command,
+            "drain report batch-drain-20251228-060007",
+            "drain report .autonomous_runs/batch_drain_sessions/batch-drain-20251228-060007.json");
+    }
 
-        reader.RejectUnknown();
-        if (reader.Positionals.Count != 1)
+    public static async Task<int> RunAsync(IReadOnlyList<string> targets, TextWriter stdout, TextWriter stderr)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        ArgumentNullException.ThrowIfNull(stdout);
+        if (targets.Count != 1)
         {
             throw new UsageException("report takes exactly one argument: the session file (e.g. .autonomous_runs/batch_drain_sessions/batch-drain-20251228-060007.json)");
         }
 
-        var path = reader.Positionals[0];
+        var path = targets[0];
         if (SessionIds.IsValid(path) && !File.Exists(path))
         {
             var environment = Local.LocalEnvironment.FromProcess();
             var (azurite, store) = await Local.LocalDrainHost.OpenSessionsAsync(environment, stderr);
             await using (azurite)
             {
-                var stored = await store.LoadAsync(path) ?? throw new UsageException($"no stored session {path} (drain sessions list shows the stored ones)");
+                var stored = await store.LoadAsync(path) ?? throw new NotFoundException($"no stored session {path} (drain sessions list shows the stored ones)");
                 stdout.Write(SummaryReport.Render(stored, $"{store.Container.Name}/{path}.json"));
                 return 0;
             }

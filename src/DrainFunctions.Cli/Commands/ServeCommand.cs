@@ -1,10 +1,13 @@
+using System.CommandLine;
 using System.Security.Cryptography;
 using System.Text;
 using DrainFunctions.Cli.Local;
+using DrainFunctions.Cli.Parsing;
 using DrainFunctions.Core.Options;
 using DrainFunctions.Data;
 using DrainFunctions.Durable.Api;
 using DrainFunctions.Durable.Ledger;
+using DrainFunctions.Flags;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -19,47 +22,49 @@ namespace DrainFunctions.Cli.Commands;
 /// </summary>
 public static class ServeCommand
 {
-    public const string Usage = """
-        usage: drain serve [--port N] [--key KEY] [--executor process|demo] [--executor-command TEMPLATE] [--workspace DIR]
-          Serves /api/drains, /api/drains/{id}, .../summary, .../logs/{run}/{phase}, .../cancel, /api/drains/preview,
-          /api/drains/resume, /api/ledger and /api/ledger/runs/{run} on http://127.0.0.1:PORT (default 7071), like
-          `func start`. With --key (or DRAIN_API_KEY) every request needs ?code=KEY or the x-functions-key header;
-          without one, anything on this machine may call it (a warning says so). Requests from another
-          origin (a web page) or host name are refused (403); bodies are JSON (else 415), at most 64 KB (else 413).
+    public const string Description = """
+        the Function App's HTTP API on the local durable host, on http://127.0.0.1:PORT/api like `func start`:
+        /api/drains, /api/drains/{id}, .../summary, .../logs/{run}/{phase}, .../cancel, /api/drains/preview,
+        /api/drains/resume, /api/ledger and /api/ledger/runs/{run}. With a key every request needs ?code=KEY or the
+        x-functions-key header; without one, anything on this machine may call it (a warning says so). Requests
+        from another origin (a web page) or host name are refused (403); bodies are JSON (else 415), at most 64 KB (else 413).
         """;
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, Interrupts interrupts)
+    public static Command Create(CliContext context)
     {
-        var reader = new ArgReader(args, new HashSet<string> { "--help" });
-        if (reader.Has("--help"))
+        ArgumentNullException.ThrowIfNull(context);
+        var port = Flag.WholeNumber("--port", "the port on 127.0.0.1 (default 7071)", 1, 65535, "a TCP port");
+        var key = Flag.Text("--key", "KEY", $"the function key every request must give (default: ${DrainFlagSet.ApiKeyVariable})");
+        var executor = new ExecutorFlags();
+        var command = new Command("serve", Description) { port, key };
+        foreach (var option in executor.Options)
         {
-            stdout.WriteLine(Usage);
-            return 0;
+            command.Options.Add(option);
         }
 
-        var port = reader.WholeNumber("--port", 1) ?? 7071;
-        if (port > 65535)
+        command.SetAction(async (parsed, _) =>
         {
-            throw UsageException.ForFlag("--port", $"invalid value: {port} (allowed: 1 to 65535)");
-        }
+            var (kind, template, workspace) = executor.Read(parsed);
+            return await RunAsync(
+                parsed.GetValue(port) ?? 7071,
+                parsed.GetValue(key) ?? Environment.GetEnvironmentVariable(DrainFlagSet.ApiKeyVariable),
+                new LocalDrainHost.ExecutorSettings(kind ?? "process", template, workspace, null, 1.0),
+                context.Stdout,
+                context.Stderr,
+                context.Interrupts);
+        });
+        return CommandHelp.WithExamples(
+            command,
+            "DRAIN_API_KEY=s3cret drain serve --port 7071",
+            "drain --endpoint http://127.0.0.1:7071 --batch-size 5   # with DRAIN_API_KEY set: a drain through it");
+    }
 
-        var key = reader.Value("--key") ?? Environment.GetEnvironmentVariable("DRAIN_API_KEY");
-        var executor = new LocalDrainHost.ExecutorSettings(
-            reader.Choice("--executor", "process", "demo") ?? "process",
-            reader.Value("--executor-command"),
-            reader.Value("--workspace"),
-            null,
-            1.0);
-        reader.RejectUnknown();
-        if (executor.CommandTemplate is not null && executor.Kind == "demo")
-        {
-            throw UsageException.ForFlag("--executor-command", "not allowed with --executor demo (the demo executor has its own command)");
-        }
-
-        if (executor.Workspace is not null && !Directory.Exists(executor.Workspace))
-        {
-            throw UsageException.ForFlag("--workspace", $"no such directory: {executor.Workspace}");
-        }
+    public static async Task<int> RunAsync(int port, string? key, LocalDrainHost.ExecutorSettings executor, TextWriter stdout, TextWriter stderr, Interrupts interrupts)
+    {
+        ArgumentNullException.ThrowIfNull(executor);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(interrupts);
+        ExecutorFlags.Check(executor.Kind, executor.CommandTemplate, executor.Workspace);
 
         // Served drains run phases: the command is checked now, not found broken one phase at a time.
         DrainFlags.CheckExecutable(executor.Kind, executor.CommandTemplate, executor.Workspace);
@@ -81,6 +86,7 @@ public static class ServeCommand
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(CliLogging.Current);
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         await using var app = builder.Build();
         var hosts = LocalHosts(port);

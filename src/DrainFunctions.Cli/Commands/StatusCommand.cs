@@ -1,3 +1,6 @@
+using System.CommandLine;
+using DrainFunctions.Cli.Parsing;
+using DrainFunctions.Flags;
 using System.Globalization;
 using System.Text.Json;
 using DrainFunctions.Durable.Api;
@@ -7,24 +10,26 @@ namespace DrainFunctions.Cli.Commands;
 /// <summary><c>drain status ID</c>: a drain's state, progress and why it stopped, locally or over <c>--endpoint</c>.</summary>
 public static class StatusCommand
 {
-    public const string Usage = """
-        usage: drain status ID [--output table|json] [--endpoint URL [--key KEY]]
-                                   the drain of session ID: its state (running, suspended, completed, cancelled,
-                                   failed, terminated, incomplete), progress, current phase and why it stopped
-                                   (DATABASE_URL's task hub; --endpoint: a Function App or drain serve, key from
-                                   --key or DRAIN_API_KEY)
-        """;
-
     private static readonly JsonSerializerOptions Indented = new(ApiResult.JsonOptions) { WriteIndented = true };
 
-    public static StatusArgs Parse(IReadOnlyList<string> args)
+    public static Command Create(CliContext context)
     {
-        var reader = new ArgReader(args, new HashSet<string>());
-        var output = reader.Choice("--output", "table", "json");
-        var endpoint = DrainEndpoint.Read(reader);
-        reader.RejectUnknown();
-        var operands = DrainControl.Operands(reader, Usage, "ID");
-        return new StatusArgs(DrainControl.SessionOperand(operands[0]), output == "json" ? StatusOutput.Json : StatusOutput.Table, endpoint);
+        ArgumentNullException.ThrowIfNull(context);
+        var id = new Argument<string>("ID") { Description = "the session id (drain sessions list shows them)" };
+        var output = OutputFormat.Create(OutputFormat.Table, "table: one field per line (the default); json: the state, progress and stop in flat fields");
+        var endpoint = new EndpointFlags();
+        var command = new Command("status", "a drain's state (running, suspended, completed, cancelled, failed, terminated, incomplete), progress, current phase and why it stopped") { id, output };
+        endpoint.AddTo(command);
+        command.SetAction(async (parsed, token) => await RunAsync(
+            new StatusArgs(DrainControl.SessionOperand(parsed.GetValue(id) ?? string.Empty), OutputFormat.Of(parsed, output) == OutputFormat.Json ? StatusOutput.Json : StatusOutput.Table, endpoint.Read(parsed)),
+            context.Stdout,
+            context.Stderr,
+            token));
+        return CommandHelp.WithExamples(
+            command,
+            "drain status batch-drain-20251228-060007",
+            "drain status batch-drain-20251228-060007 --output json",
+            "DRAIN_API_KEY=... drain status batch-drain-20251228-060007 --endpoint https://app.azurewebsites.net");
     }
 
     public static async Task<int> RunAsync(StatusArgs args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)

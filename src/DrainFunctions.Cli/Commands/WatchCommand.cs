@@ -1,3 +1,6 @@
+using System.CommandLine;
+using DrainFunctions.Cli.Parsing;
+using DrainFunctions.Flags;
 using DrainFunctions.Cli.Local;
 using DrainFunctions.Core.Sessions;
 
@@ -11,19 +14,22 @@ namespace DrainFunctions.Cli.Commands;
 /// </summary>
 public static class WatchCommand
 {
-    public const string Usage = """
-        usage: drain watch ID [--endpoint URL [--key KEY]]
-                                   print the progress lines of session ID's drain as drain does, until it ends, then
-                                   its summary (Ctrl-C stops watching; the drain goes on)
-        """;
-
-    public static WatchArgs Parse(IReadOnlyList<string> args)
+    public static Command Create(CliContext context)
     {
-        var reader = new ArgReader(args, new HashSet<string>());
-        var endpoint = DrainEndpoint.Read(reader);
-        reader.RejectUnknown();
-        var operands = DrainControl.Operands(reader, Usage, "ID");
-        return new WatchArgs(DrainControl.SessionOperand(operands[0]), endpoint);
+        ArgumentNullException.ThrowIfNull(context);
+        var id = new Argument<string>("ID") { Description = "the session id (drain sessions list shows them)" };
+        var endpoint = new EndpointFlags();
+        var command = new Command("watch", "print the progress lines of the drain of session ID, as drain does, until it ends (Ctrl-C stops watching and leaves the drain running)") { id };
+        endpoint.AddTo(command);
+        command.SetAction(async (parsed, _) => await RunAsync(
+            new WatchArgs(DrainControl.SessionOperand(parsed.GetValue(id) ?? string.Empty), endpoint.Read(parsed)),
+            context.Stdout,
+            context.Stderr,
+            context.Interrupts));
+        return CommandHelp.WithExamples(
+            command,
+            "drain watch batch-drain-20251228-060007",
+            "DRAIN_API_KEY=... drain watch batch-drain-20251228-060007 --endpoint https://app.azurewebsites.net");
     }
 
     public static async Task<int> RunAsync(WatchArgs args, TextWriter stdout, TextWriter stderr, Interrupts interrupts)

@@ -99,8 +99,8 @@ public sealed class LocalDrainHost : IAsyncDisposable
                         exec.VerifyExecutable = executor.VerifyExecutable;
                     });
             var host = clientOnly
-                ? await LocalDurableHost.StartClientAsync(options, services, cancellationToken)
-                : await LocalDurableHost.StartAsync(options, registry => registry.AddDrainTasks(), services, cancellationToken: cancellationToken);
+                ? await LocalDurableHost.StartClientAsync(options, services, Parsing.CliLogging.Current, cancellationToken)
+                : await LocalDurableHost.StartAsync(options, registry => registry.AddDrainTasks(), services, Parsing.CliLogging.Current, cancellationToken);
             return new LocalDrainHost(azurite, host);
         }
         catch
