@@ -83,6 +83,23 @@ public sealed class DrainPurgeTests
     }
 
     [Fact]
+    public async Task GetInstanceOrRecordAsync_PurgedInstance_ReturnsItsRecordForASecondWatcher()
+    {
+        await using var bed = await AppBed.StartAsync();
+        var drains = bed.Drains;
+        var (sessionId, instanceId) = await DrainToEndAsync(bed, drains, 1);
+        var live = await drains.GetInstanceOrRecordAsync(instanceId, null);
+        await drains.PurgeEndedAsync();
+
+        var record = await drains.GetInstanceOrRecordAsync(instanceId, null);
+
+        Assert.NotNull(record);
+        Assert.Equal((live!.InstanceId, live.RuntimeStatus, live.SerializedOutput, live.SerializedCustomStatus), (record!.InstanceId, record.RuntimeStatus, record.SerializedOutput, record.SerializedCustomStatus));
+        Assert.Equal(sessionId, record.ReadOutputAs<DrainFunctions.Durable.Orchestration.DrainSummaryOutput>()?.SessionId);
+        Assert.Null(await drains.GetInstanceOrRecordAsync(sessionId + "-resume-20990101000000", null));
+    }
+
+    [Fact]
     public async Task PurgeEndedAsync_LiveDrain_KeepsItsHistory()
     {
         await using var bed = await AppBed.StartAsync();

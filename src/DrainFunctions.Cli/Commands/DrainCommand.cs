@@ -309,6 +309,7 @@ public static class DrainCommand
         var phaseClock = System.Diagnostics.Stopwatch.StartNew();
         ArgumentNullException.ThrowIfNull(interrupts);
         long printed = 0;
+        string? watchedSession = null;
         var cancelsSent = 0;
         DateTime? unansweredSince = null;
         var lastNotice = DateTime.MinValue;
@@ -317,7 +318,7 @@ public static class DrainCommand
             OrchestrationMetadata? instance;
             try
             {
-                instance = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true);
+                instance = await drains.GetInstanceOrRecordAsync(instanceId, watchedSession);
                 if (unansweredSince is { } since)
                 {
                     stderr.WriteLine(FormattableString.Invariant($"drain: the durable host answers again (after {(DateTime.UtcNow - since).TotalSeconds:0}s)"));
@@ -340,6 +341,7 @@ public static class DrainCommand
 
             if (instance?.ReadCustomStatusAs<DrainStatus>() is { } status)
             {
+                watchedSession ??= status.SessionId is { Length: > 0 } seen ? seen : null;
                 foreach (var line in status.Lines.Where(l => l.Seq > printed).OrderBy(l => l.Seq))
                 {
                     if (statusShown)

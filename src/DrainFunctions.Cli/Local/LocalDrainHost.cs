@@ -7,6 +7,7 @@ using DrainFunctions.Durable.Storage;
 using DrainFunctions.LocalHost;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace DrainFunctions.Cli.Local;
 
@@ -36,6 +37,9 @@ public sealed class LocalDrainHost : IAsyncDisposable
     /// <summary>The drains of <paramref name="database"/> for every entry point, on this host.</summary>
     public DrainService Drains => new(Client, Sessions, Locks, previewer: new DrainPreviewer(host.Services.GetRequiredService<IBacklogStoreFactory>(), Ledger));
 
+    private const string LedgerFromBlobs = "read from blob storage";
+    private const string NoStorage = "off: no storage touched";
+
     /// <summary>
     /// Dry runs of <paramref name="database"/> without a durable host: a preview reads the backlog
     /// and, with the ledger on, the ledger's blobs (Azurite is started for that when it is not
@@ -45,6 +49,8 @@ public sealed class LocalDrainHost : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(database);
         var backlog = new DelegateBacklogStoreFactory(ct => BacklogStores.OpenAsync(database, null, ct));
+        var log = Parsing.CliLogging.Current.CreateLogger("DrainFunctions.Cli.Preview");
+        PreviewLog.InProcess(log, ledgerEnabled ? LedgerFromBlobs : NoStorage);
         if (!ledgerEnabled)
         {
             return (null, new DrainPreviewer(backlog, null));

@@ -179,6 +179,24 @@ public sealed class DrainService(DurableTaskClient client, BlobSessionStore sess
         return Launched(launch);
     }
 
+    /// <summary>
+    /// The instance <paramref name="instanceId"/>, or its archived record once the drain's history
+    /// was purged (a second watcher of a drain that another one saw end); null when neither exists.
+    /// <paramref name="sessionId"/>: the drain's session when known (the fixed timer id names none).
+    /// </summary>
+    public async Task<OrchestrationMetadata?> GetInstanceOrRecordAsync(string instanceId, string? sessionId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(instanceId);
+        if (await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken) is { } instance)
+        {
+            return instance;
+        }
+
+        var resume = instanceId.IndexOf("-resume-", StringComparison.Ordinal);
+        sessionId ??= resume > 0 ? instanceId[..resume] : SessionIds.IsValid(instanceId) ? instanceId : null;
+        return sessionId is not null && await archive.LoadAsync(sessionId, cancellationToken) is { } record && record.InstanceId == instanceId ? record : null;
+    }
+
     // ------------------------------------------------------------------ purge
 
     /// <summary>
