@@ -14,7 +14,7 @@ public static class CancelCommand
     public static Command Create(CliContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var id = new Argument<string>("ID") { Description = "the session id (drain sessions list shows them)" };
+        var id = DrainControl.SessionArgument();
         var now = Flag.Switch("--now", "stop the current phase too and restore it to FAILED (default: let it finish)");
         var endpoint = new EndpointFlags();
         var command = new Command("cancel", "stop the drain of session ID after its current phase; the session stays resumable") { id, now };

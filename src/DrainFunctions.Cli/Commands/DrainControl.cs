@@ -15,6 +15,9 @@ public static class DrainControl
         return drains is null ? 1 : await command(drains);
     }
 
+    /// <summary>The <c>ID</c> operand of the commands that reach one drain.</summary>
+    public static System.CommandLine.Argument<string> SessionArgument() => new("ID") { Description = "the session id (drain sessions list shows them)" };
+
     /// <summary>A session id operand, checked before anything is asked: a wrong one is bad usage (exit 2).</summary>
     public static string SessionOperand(string value) =>
         Core.Sessions.SessionIds.IsValid(value)

@@ -17,7 +17,7 @@ public static class LogsCommand
     public static Command Create(CliContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var id = new Argument<string>("ID") { Description = "the session id (drain sessions list shows them)" };
+        var id = DrainControl.SessionArgument();
         var run = new Argument<string>("RUN") { Description = "the phase's run id" };
         var phase = new Argument<string>("PHASE") { Description = "the phase id" };
         var follow = Flag.Switch("--follow", "keep printing what the phase writes until it ends (Ctrl-C stops)");

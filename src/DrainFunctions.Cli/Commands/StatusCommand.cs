@@ -15,7 +15,7 @@ public static class StatusCommand
     public static Command Create(CliContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var id = new Argument<string>("ID") { Description = "the session id (drain sessions list shows them)" };
+        var id = DrainControl.SessionArgument();
         var output = OutputFormat.Create(OutputFormat.Table, "table: one field per line (the default); json: the state, progress and stop in flat fields");
         var endpoint = new EndpointFlags();
         var command = new Command("status", "a drain's state (running, suspended, completed, cancelled, failed, terminated, incomplete), progress, current phase and why it stopped") { id, output };

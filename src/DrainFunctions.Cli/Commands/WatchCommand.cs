@@ -17,7 +17,7 @@ public static class WatchCommand
     public static Command Create(CliContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var id = new Argument<string>("ID") { Description = "the session id (drain sessions list shows them)" };
+        var id = DrainControl.SessionArgument();
         var endpoint = new EndpointFlags();
         var command = new Command("watch", "print the progress lines of the drain of session ID, as drain does, until it ends (Ctrl-C stops watching and leaves the drain running)") { id };
         endpoint.AddTo(command);
