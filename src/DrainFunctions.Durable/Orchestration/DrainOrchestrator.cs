@@ -12,8 +12,8 @@ namespace DrainFunctions.Durable.Orchestration;
 
 /// <summary>
 /// The drain loop as a durable orchestration. Deterministic: time from
-/// <see cref="TaskOrchestrationContext.CurrentUtcDateTime"/>, ids from
-/// <see cref="TaskOrchestrationContext.NewGuid"/>, all I/O in activities. It carries only the
+/// <see cref="TaskOrchestrationContext.CurrentUtcDateTime"/>, attempt ids from
+/// <see cref="AttemptIds"/> (not the clock), all I/O in activities. It carries only the
 /// compact policy state and continues as new every <see cref="DrainOrchestrationInput.PhasesPerGeneration"/>
 /// phases so that its history stays bounded. Each phase is one <see cref="PhaseAttemptFlow"/>.
 /// </summary>
@@ -154,7 +154,8 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 log.Add(ProgressLines.Draining(phase));
                 currentPhase = phase.Key;
                 Publish(null);
-                var (result, winner) = await phaseAttempt.RunAsync(phase);
+                var attemptId = AttemptIds.For(input.LockToken ?? context.InstanceId, sessionId, state.TotalProcessed, phase.Key);
+                var (result, winner) = await phaseAttempt.RunAsync(phase, attemptId);
                 var book = PolicyBookkeeper.Record(state, result, options);
                 log.AddRange(ProgressLines.AfterPhase(result, book));
                 await SaveAsync(result, state.TotalProcessed - 1);

@@ -21,11 +21,12 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
 {
     private DateTimeOffset Now => new(context.CurrentUtcDateTime, TimeSpan.Zero);
 
-    public async Task<PhaseAttemptOutcome> RunAsync(PhaseCandidate phase)
+    /// <param name="phase">The pick.</param>
+    /// <param name="attemptId">From <see cref="AttemptIds"/>: the same in every re-execution of the episode that schedules the executor.</param>
+    public async Task<PhaseAttemptOutcome> RunAsync(PhaseCandidate phase, string attemptId)
     {
         ArgumentNullException.ThrowIfNull(phase);
         var before = await calls.CallAsync<TelemetrySnapshotOutput>(nameof(CaptureTelemetrySnapshot), new TelemetrySnapshotInput(null));
-        var attemptId = context.NewGuid().ToString("N");
         var start = Now;
         var race = await RaceExecutorAsync(phase, attemptId);
 
