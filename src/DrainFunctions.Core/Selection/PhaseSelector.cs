@@ -134,10 +134,10 @@ public static class PhaseSelector
         && !options.SkipRunPrefixes.Any(prefix => candidate.RunId.StartsWith(prefix, StringComparison.Ordinal));
 
     /// <summary>Selects from an unordered, unfiltered in-memory backlog.</summary>
-    public static SelectionOutcome SelectNext(IEnumerable<PhaseCandidate> candidates, PolicyState state, DrainOptions options, ICrossSessionLimits? ledger = null)
+    public static SelectionOutcome SelectNext(IEnumerable<PhaseCandidate> candidates, PolicyState state, DrainOptions options, ICrossSessionLimits? ledger = null, IReadOnlySet<string>? busyRuns = null)
     {
         ArgumentNullException.ThrowIfNull(candidates);
-        var ordered = candidates.Where(c => Prefilter(c, state, options)).Order(PhaseOrder.Instance);
+        var ordered = candidates.Where(c => Prefilter(c, state, options) && busyRuns?.Contains(c.RunId) != true).Order(PhaseOrder.Instance);
         var walker = new SelectionWalker(state, options, ledger);
         foreach (var candidate in ordered)
         {
