@@ -33,6 +33,9 @@ public sealed record SelectionOutcome(PhaseCandidate? Selected, IReadOnlyList<Sk
     /// </summary>
     public long QueuedPhasesSkipped { get; init; }
 
+    /// <summary>Whether a line is the one that says nothing was picked.</summary>
+    public static bool IsNoPickLine(string line) => line is BacklogEmptyLine or AllSkippedLine;
+
     public static string QueuedInfoLine(long count) =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture, $"  [INFO] Skipping {count} individual QUEUED phases (not entire runs)");
 
