@@ -28,7 +28,7 @@ public static class SimulateCommand
             command,
             "drain simulate                                   # every policy, one drain and 24 scheduled drains",
             "drain simulate --policy v2,conservative --scenario single --batch-size 50",
-            "drain simulate --scenario parallel --chart parallel.svg   # K = 1, 2, 4, 8 slots: phases/h, successes/h, waste",
+            "drain simulate --scenario parallel --chart k.svg # K = 1, 2, 4, 8 slots: phases/h, successes/h, waste",
             "drain simulate --from-sessions .autonomous_runs/batch_drain_sessions/*.json --chart waste.svg",
             "drain simulate --json | jq '.single'");
     }

@@ -158,6 +158,25 @@ public class ParallelDrainTests
     }
 
     [Fact]
+    public void StartPhase_BeforeItsEnd_QueuedUntilTheClockPassesItsEnd()
+    {
+        var env = new SimulatedEnvironment(TestModels.Of(TestModels.Phase("r", 0, PhaseNature.QuickSuccess)));
+        var phase = env.SelectNext(new PolicyState(), new DrainOptions(), null, new HashSet<string>()).Selected!;
+        var start = env.Now;
+
+        var attempt = env.StartPhase(phase, new DrainOptions(), null);
+
+        Assert.Equal(start, env.Now);
+        Assert.True(attempt.EndsAt > start);
+        Assert.Equal(PhaseStates.Queued, env.Store.GetPhase("r", "phase-00")!.State);
+        env.AdvanceTo(attempt.EndsAt - TimeSpan.FromSeconds(1));
+        Assert.Equal(PhaseStates.Queued, env.Store.GetPhase("r", "phase-00")!.State);
+        env.AdvanceTo(attempt.EndsAt);
+        Assert.Equal(PhaseStates.Complete, env.Store.GetPhase("r", "phase-00")!.State);
+        Assert.Equal(attempt.EndsAt, env.Now);
+    }
+
+    [Fact]
     public void SweepParallel_DefaultBacklog_PhasesPerHourGrowsWithK()
     {
         var model = BacklogGenerator.Generate(42, 200, 12);
