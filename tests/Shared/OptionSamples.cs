@@ -12,7 +12,8 @@ internal static class OptionSamples
     /// <summary>An allowed value other than the default, of the option's type.</summary>
     public static object Allowed(DrainOptionSpec spec) => spec.Kind switch
     {
-        DrainOptionKind.WholeNumber => 7,
+        // At most the sample's two slots: every option set at once must still be valid together.
+        DrainOptionKind.WholeNumber => spec == DrainOptionCatalog.Parallel ? 2 : 7,
         DrainOptionKind.Number => 12.5,
         DrainOptionKind.Switch => !(bool)spec.Default!,
         DrainOptionKind.Text => spec.FormatRule is null ? "run-7" : "http://127.0.0.1:8000",
