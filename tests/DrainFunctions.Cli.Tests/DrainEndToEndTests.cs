@@ -242,6 +242,42 @@ public sealed class DrainEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task Resume_AfterHostKilledWithThreePhasesInFlight_EveryPhaseOnceAndNothingLeftQueued()
+    {
+        await SeedAsync();
+        var inFlightBefore = Phases().Where(p => p.State is "QUEUED" or "EXECUTING").Select(p => p.Key).ToHashSet();
+        string[] flags = ["--parallel", "3", "--batch-size", "6", "--phase-timeout-seconds", "20", "--executor-command", ExecutorTemplate(0.4)];
+        using (var first = DrainProcess.Start(environment, flags))
+        {
+            var clock = Stopwatch.StartNew();
+            while ((!File.Exists(StartsLog) || File.ReadAllLines(StartsLog).Length < 3) && clock.Elapsed < TimeSpan.FromMinutes(2) && !first.HasExited)
+            {
+                await Task.Delay(100);
+            }
+
+            Assert.True(File.Exists(StartsLog) && File.ReadAllLines(StartsLog).Length >= 3, first.Stdout + first.Stderr);
+            first.Crash();
+            await first.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        using var resumed = DrainProcess.Start(environment, ["--resume", .. flags, "--json"]);
+        var code = await resumed.WaitForExitAsync(TimeSpan.FromMinutes(5));
+
+        Assert.True(code is 0 or 1, resumed.Stderr);
+        Assert.Contains("Re-attaching to the running drain", resumed.Stderr, StringComparison.Ordinal);
+        var session = LastJson(resumed.Stdout);
+        Assert.NotEqual(JsonValueKind.Null, session.GetProperty("completed_at").ValueKind);
+        var results = session.GetProperty("results").EnumerateArray().ToList();
+        var keys = results.Select(r => $"{r.GetProperty("run_id").GetString()}:{r.GetProperty("phase_id").GetString()}").ToList();
+        Assert.Equal(6, keys.Count);
+        Assert.Equal(keys.Count, keys.Distinct().Count());
+        Assert.All(results, r => Assert.InRange(r.GetProperty("slot").GetInt32(), 1, 3));
+        var starts = File.ReadAllLines(StartsLog).Select(l => l.Split(' ')[0]).ToList();
+        Assert.Equal(starts.Count, starts.Distinct().Count());
+        Assert.DoesNotContain(Phases(), p => keys.Contains(p.Key) && p.State is "QUEUED" or "EXECUTING" && !inFlightBefore.Contains(p.Key));
+    }
+
+    [Fact]
     public async Task Resume_ImportedPythonSession_ContinuesToItsBatchSizeKeepingOldResults()
     {
         await SeedAsync();
