@@ -7,6 +7,7 @@ using DrainFunctions.Data;
 using DrainFunctions.Durable.Hosting;
 using DrainFunctions.Durable.Orchestration;
 using DrainFunctions.Durable.Storage;
+using DrainFunctions.LocalHost;
 using DrainFunctions.Simulation;
 using Microsoft.Data.Sqlite;
 using Microsoft.DurableTask.Client;
@@ -87,8 +88,8 @@ public sealed class DurableParityTests
     [Fact]
     public async Task SimulatorAndDurableDrain_SameBacklog_SamePicksAndTotals()
     {
-        var simulated = RunSimulator();
-        var (output, session) = await RunDurableAsync();
+        var simulated = RunSimulator(Options, Backlog);
+        var (output, session) = await RunDurableAsync(Options, Backlog, localHost: false);
 
         // The policy, worked out by hand: the two drains must agree with each other and with it.
         string[] expected =
@@ -140,6 +141,41 @@ public sealed class DurableParityTests
         Assert.Contains(simulated.Skips, s => s.Contains("run r-beta has 1 timeouts (limit: 1)", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// Issue 13: three slots. Which phase ends first depends on real timing, so the two drains may
+    /// interleave runs differently; what must agree is what the policy decides run by run. The
+    /// backlog has one hanging phase (the sequential test's second one would share its timeout
+    /// fingerprint with another run, and which of the two runs that stops would depend on timing).
+    /// </summary>
+    [Fact]
+    public async Task SimulatorAndDurableDrain_ThreeSlots_SamePicksPerRunTotalsAndStoppedRuns()
+    {
+        Scripted[] backlog = [.. Backlog.Select(p => p.Key == "r-gamma:hang-g3" ? p with { Outcome = Outcome.Complete, Telemetry = 1 } : p)];
+        var options = Options with { Parallel = 3 };
+
+        var simulated = RunSimulator(options, backlog);
+        var (output, session) = await RunDurableAsync(options, backlog, localHost: true);
+
+        static List<string> PerRun(IEnumerable<string> keys) => [.. keys.GroupBy(k => k.Split(':')[0]).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => string.Join(" ", g))];
+        var durablePicks = session.Results.Select(r => r.Key).ToList();
+        Assert.Equal(PerRun(simulated.Picks), PerRun(durablePicks));
+        Assert.Equal(simulated.Picks.Order(StringComparer.Ordinal), durablePicks.Order(StringComparer.Ordinal));
+        Assert.Equal(Describe(simulated.Results).Order(StringComparer.Ordinal), Describe(session.Results).Order(StringComparer.Ordinal));
+        Assert.Equal(simulated.Stop.ToString(), output.Stop);
+        var (sim, durable) = (simulated.State, session.State);
+        Assert.Equal(
+            (sim.TotalProcessed, sim.TotalSuccess, sim.TotalFailed, sim.TotalTimeouts, sim.TotalTelemetryEvents),
+            (durable.TotalProcessed, durable.TotalSuccess, durable.TotalFailed, durable.TotalTimeouts, durable.TotalTelemetryEvents));
+        Assert.Equal(sim.FingerprintCounts.OrderBy(kv => kv.Key, StringComparer.Ordinal), durable.FingerprintCounts.OrderBy(kv => kv.Key, StringComparer.Ordinal));
+        Assert.Equal(sim.StoppedRuns.Order(StringComparer.Ordinal), durable.StoppedRuns.Order(StringComparer.Ordinal));
+        // By hand: r-gamma is no longer stopped, so fail-g1 and ok-g0 are drained too.
+        Assert.Equal((13, 6, 7, 1, 12), (sim.TotalProcessed, sim.TotalSuccess, sim.TotalFailed, sim.TotalTimeouts, sim.TotalTelemetryEvents));
+
+        // Both drained in parallel: more than one slot was used.
+        Assert.True(simulated.Spans.Select(s => s.Slot).Distinct().Count() > 1);
+        Assert.True(session.Results.Select(r => r.Slot).Distinct().Count() > 1);
+    }
+
     /// <summary>What the policy reads from a result (durations and paths left out).</summary>
     private static List<string> Describe(IEnumerable<DrainResult> results) =>
         [.. results.Select(r => string.Create(CultureInfo.InvariantCulture,
@@ -147,9 +183,9 @@ public sealed class DurableParityTests
 
     // ------------------------------------------------------------------ the simulator
 
-    private static DrainRun RunSimulator()
+    private static DrainRun RunSimulator(DrainOptions options, IReadOnlyList<Scripted> backlog)
     {
-        var phases = Backlog.Select(p => new ModelPhase
+        var phases = backlog.Select(p => new ModelPhase
         {
             RunId = p.Run,
             PhaseId = p.Phase,
@@ -167,7 +203,7 @@ public sealed class DurableParityTests
             ],
         }).ToList();
         var model = new BacklogModel { Phases = phases, Source = "parity test" };
-        return SimulatedDrain.Run(Options, new SimulatedEnvironment(model));
+        return SimulatedDrain.Run(options, new SimulatedEnvironment(model));
     }
 
     // ------------------------------------------------------------------ the real durable drain
@@ -178,7 +214,13 @@ public sealed class DurableParityTests
             : throw new InvalidOperationException(
                 "DRAIN_TEST_AZURITE is not set: the parity test needs Azurite. Run: source scripts/services.sh && start_azurite && dotnet test ...");
 
-    private static async Task<(DrainSummaryOutput Output, DrainSession Session)> RunDurableAsync()
+    /// <param name="options">The drain's options.</param>
+    /// <param name="backlog">The scripted phases.</param>
+    /// <param name="localHost">
+    /// The engine the CLI runs (Azure Storage over Azurite) instead of the in-process test engine,
+    /// which runs one activity per core: too few for several slots and the calls that stop them.
+    /// </param>
+    private static async Task<(DrainSummaryOutput Output, DrainSession Session)> RunDurableAsync(DrainOptions options, IReadOnlyList<Scripted> backlog, bool localHost)
     {
         var connection = AzuriteConnectionString;
         var directory = Path.Combine(Path.GetTempPath(), "drain-parity-tests", Guid.NewGuid().ToString("N")[..12]);
@@ -196,42 +238,45 @@ public sealed class DurableParityTests
                 await admin.InitSchemaAsync();
             }
 
-            await InsertBacklogAsync(databasePath);
+            await InsertBacklogAsync(databasePath, backlog);
             var script = Path.Combine(directory, "executor.sh");
-            await File.WriteAllTextAsync(script, ScriptText(Path.Combine(AppContext.BaseDirectory, "DrainFunctions.DemoExecutor.dll")));
+            await File.WriteAllTextAsync(script, ScriptText(Path.Combine(AppContext.BaseDirectory, "DrainFunctions.DemoExecutor.dll"), backlog));
 
-            await using var host = await DurableTaskTestHost.StartAsync(
-                registry => registry.AddDrainTasks(),
-                new DurableTaskTestHostOptions
-                {
-                    ConfigureServices = services =>
+            void Configure(IServiceCollection services)
+            {
+                services.AddLogging();
+                services.AddDrainServices(
+                    new DelegateBacklogStoreFactory(ct => BacklogStores.OpenAsync(url, null, ct)),
+                    snapshots =>
                     {
-                        services.AddLogging();
-                        services.AddDrainServices(
-                            new DelegateBacklogStoreFactory(ct => BacklogStores.OpenAsync(url, null, ct)),
-                            snapshots =>
-                            {
-                                snapshots.ConnectionString = connection;
-                                snapshots.ContainerName = container;
-                                snapshots.Backlog = url.Backlog.Canonical;
-                            },
-                            executor =>
-                            {
-                                executor.Kind = "process";
-                                executor.CommandTemplate = $"bash '{script}' {{run_id}} {{phase_id}}";
-                                executor.Workspace = directory;
-                                executor.DatabaseUrl = databaseUrl;
-                                executor.StopPollInterval = TimeSpan.FromMilliseconds(250);
-                                executor.SettleTimeout = TimeSpan.FromSeconds(2);
-                                executor.SettlePoll = TimeSpan.FromMilliseconds(100);
-                            });
+                        snapshots.ConnectionString = connection;
+                        snapshots.ContainerName = container;
+                        snapshots.Backlog = url.Backlog.Canonical;
                     },
-                });
+                    executor =>
+                    {
+                        executor.Kind = "process";
+                        executor.CommandTemplate = $"bash '{script}' {{run_id}} {{phase_id}}";
+                        executor.Workspace = directory;
+                        executor.DatabaseUrl = databaseUrl;
+                        executor.StopPollInterval = TimeSpan.FromMilliseconds(250);
+                        executor.SettleTimeout = TimeSpan.FromSeconds(2);
+                        executor.SettlePoll = TimeSpan.FromMilliseconds(100);
+                    });
+            }
 
-            var input = new DrainOrchestrationInput { Options = Options, GraceSeconds = 1, PhasesPerGeneration = 4 };
-            var id = await host.Client.ScheduleNewOrchestrationInstanceAsync(nameof(DrainOrchestrator), input);
+            await using IAsyncDisposable host = localHost
+                ? await LocalDurableHost.StartAsync(
+                    new LocalHostOptions { StorageConnectionString = connection, TaskHubName = "parity" + Guid.NewGuid().ToString("N")[..12], WorkerId = "parity-tests" },
+                    registry => registry.AddDrainTasks(),
+                    Configure)
+                : await DurableTaskTestHost.StartAsync(registry => registry.AddDrainTasks(), new DurableTaskTestHostOptions { ConfigureServices = Configure });
+            var client = host is LocalDurableHost local ? local.Client : ((DurableTaskTestHost)host).Client;
+
+            var input = new DrainOrchestrationInput { Options = options, GraceSeconds = 1, PhasesPerGeneration = 4 };
+            var id = await client.ScheduleNewOrchestrationInstanceAsync(nameof(DrainOrchestrator), input);
             using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-            var metadata = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, cts.Token);
+            var metadata = await client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, cts.Token);
             Assert.True(metadata.RuntimeStatus == OrchestrationRuntimeStatus.Completed,
                 $"orchestration ended {metadata.RuntimeStatus}: {metadata.FailureDetails?.ErrorType} {metadata.FailureDetails?.ErrorMessage}");
             var output = metadata.ReadOutputAs<DrainSummaryOutput>()!;
@@ -264,12 +309,12 @@ public sealed class DurableParityTests
         }
     }
 
-    private static async Task InsertBacklogAsync(string databasePath)
+    private static async Task InsertBacklogAsync(string databasePath, IReadOnlyList<Scripted> backlog)
     {
         await using var connection = new SqliteConnection($"Data Source={databasePath};Pooling=False");
         await connection.OpenAsync();
         var now = new DateTime(2026, 1, 5, 0, 0, 0, DateTimeKind.Utc).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
-        foreach (var run in Backlog.Select(p => p.Run).Distinct(StringComparer.Ordinal))
+        foreach (var run in backlog.Select(p => p.Run).Distinct(StringComparer.Ordinal))
         {
             await using var command = connection.CreateCommand();
             command.CommandText = "INSERT INTO runs (id, state, created_at, updated_at) VALUES (@id, 'RUN_CREATED', @t, @t)";
@@ -278,7 +323,7 @@ public sealed class DurableParityTests
             await command.ExecuteNonQueryAsync();
         }
 
-        foreach (var p in Backlog)
+        foreach (var p in backlog)
         {
             await using var command = connection.CreateCommand();
             command.CommandText = "INSERT INTO phases (phase_id, run_id, phase_index, name, state, last_failure_reason, created_at, updated_at) VALUES (@p, @r, @i, @p, 'FAILED', @reason, @t, @t)";
@@ -292,12 +337,12 @@ public sealed class DurableParityTests
     }
 
     /// <summary>The executor: one case per phase; hangs sleep far past the phase timeout.</summary>
-    private static string ScriptText(string demo)
+    private static string ScriptText(string demo, IReadOnlyList<Scripted> backlog)
     {
         var text = new StringBuilder();
         text.Append("#!/usr/bin/env bash\n");
         text.Append("case \"$1:$2\" in\n");
-        foreach (var p in Backlog)
+        foreach (var p in backlog)
         {
             var command = p.Outcome switch
             {
