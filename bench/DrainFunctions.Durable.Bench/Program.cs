@@ -19,8 +19,13 @@ using Microsoft.Extensions.DependencyInjection;
 // Controller overhead per phase of the durable drain with an instant executor (`true`), on the
 // in-process Durable Task host, real Azurite blobs and a real SQLite backlog.
 //   DRAIN_TEST_AZURITE=<connection string> dotnet run -c Release --project bench/DrainFunctions.Durable.Bench [-- 10 1000]
-var sizesArgument = new Argument<string[]>("SIZE") { Arity = ArgumentArity.ZeroOrMore, Description = "phases per measured drain (default 10 1000)" };
-var root = new RootCommand("Controller overhead per phase of the durable drain with an instant executor") { sizesArgument };
+// Parallel slots (issue 13): wall time of SIZE phases of `sleep S` at each K, on the local durable
+// host over Azurite (as `drain` runs), and the ratio to K = 1:
+//   ... [-- 40 --parallel 1 --parallel 4 --parallel 8 --sleep 2]
+var sizesArgument = new Argument<string[]>("SIZE") { Arity = ArgumentArity.ZeroOrMore, Description = "phases per measured drain (default 10 1000; 40 with --parallel)" };
+var parallelOption = new Option<int[]>("--parallel") { Description = "slots K (repeatable): one drain per K on the local durable host", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
+var sleepOption = new Option<double>("--sleep") { Description = "seconds each phase's executor sleeps with --parallel (default 2)", DefaultValueFactory = _ => 2.0 };
+var root = new RootCommand("Controller overhead per phase of the durable drain with an instant executor; with --parallel, wall time per number of slots") { sizesArgument, parallelOption, sleepOption };
 root.Validators.Add(result =>
 {
     if ((result.GetValue(sizesArgument) ?? []).FirstOrDefault(s => !int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1) is { } bad)
@@ -40,6 +45,33 @@ if (string.IsNullOrEmpty(azurite))
 {
     Console.Error.WriteLine("DRAIN_TEST_AZURITE is not set: source scripts/services.sh && start_azurite first");
     return 1;
+}
+
+var slots = parsed.GetValue(parallelOption) ?? [];
+if (slots.Length > 0)
+{
+    if (slots.FirstOrDefault(k => k is < 1 or > DrainOptions.MaxParallel) is var bad and not 0)
+    {
+        Console.Error.WriteLine($"bench: error: argument --parallel: invalid value: {bad} (allowed: an integer from 1 to {DrainOptions.MaxParallel})");
+        return 2;
+    }
+
+    var phases = given.Length > 0 ? int.Parse(given[0], CultureInfo.InvariantCulture) : 40;
+    var sleep = parsed.GetValue(sleepOption);
+    var walls = new List<(int K, double Seconds)>();
+    foreach (var k in slots)
+    {
+        walls.Add((k, await Bench.RunParallelAsync(azurite, phases, k, sleep)));
+    }
+
+    var sequential = walls.FirstOrDefault(w => w.K == 1).Seconds;
+    foreach (var (k, seconds) in walls)
+    {
+        var ratio = sequential > 0 ? string.Create(CultureInfo.InvariantCulture, $", {seconds / sequential:F2}x the wall time at K = 1") : string.Empty;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"K = {k}: {phases} phases of sleep {sleep} s in {seconds:F1} s{ratio}"));
+    }
+
+    return 0;
 }
 
 var sizes = given.Length > 0 ? given.Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray() : [10, 1000];
@@ -77,6 +109,60 @@ internal sealed class AzureStorageHost(LocalDurableHost host) : IBenchHost
 
 internal static class Bench
 {
+    /// <summary>One drain of <paramref name="phases"/> phases of <c>sleep</c> at <paramref name="slots"/> slots, on the local durable host; returns its wall time.</summary>
+    public static async Task<double> RunParallelAsync(string azurite, int phases, int slots, double sleep)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "drain-durable-bench", Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        var dbPath = Path.Combine(dir, "autopack.db");
+        var url = DatabaseUrl.Parse("sqlite:///" + dbPath);
+        await BacklogSchema.InitAsync(url);
+
+        // Enough runs for every slot: phases of one run never run together.
+        await SeedAsync(dbPath, phases, Math.Max(DrainOptions.MaxParallel, phases / 4));
+        var container = "bench-" + Guid.NewGuid().ToString("N")[..12];
+        await using (var host = await LocalDurableHost.StartAsync(
+            new LocalHostOptions { StorageConnectionString = azurite, TaskHubName = "bench" + Guid.NewGuid().ToString("N")[..12] },
+            registry => registry.AddDrainTasks(),
+            services =>
+            {
+                services.AddLogging();
+                services.AddDrainServices(
+                    new DelegateBacklogStoreFactory(ct => BacklogStores.OpenAsync(url, null, ct)),
+                    s =>
+                    {
+                        s.ConnectionString = azurite;
+                        s.ContainerName = container;
+                        s.Backlog = url.Backlog.Canonical;
+                    },
+                    e =>
+                    {
+                        e.CommandTemplate = "sleep " + sleep.ToString(CultureInfo.InvariantCulture);
+                        e.Workspace = dir;
+                        e.DatabaseUrl = "sqlite:///" + dbPath;
+                        e.SettleTimeout = TimeSpan.Zero;
+                    });
+            }))
+        {
+            var watch = Stopwatch.StartNew();
+            var id = await host.Client.ScheduleNewOrchestrationInstanceAsync(nameof(DrainOrchestrator), new DrainOrchestrationInput
+            {
+                Options = new DrainOptions { BatchSize = phases, PhaseTimeoutSeconds = 60, MaxFingerprintRepeats = 1_000_000, Parallel = slots, LedgerEnabled = false },
+            });
+            var metadata = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true);
+            watch.Stop();
+            var output = metadata.ReadOutputAs<DrainSummaryOutput>()!;
+            if (metadata.RuntimeStatus != OrchestrationRuntimeStatus.Completed || output.TotalProcessed != phases)
+            {
+                throw new InvalidOperationException($"bench run ended {metadata.RuntimeStatus} after {output?.TotalProcessed} phases: {metadata.FailureDetails?.ErrorMessage}");
+            }
+
+            await new BlobServiceClient(azurite).GetBlobContainerClient(container).DeleteIfExistsAsync();
+            Directory.Delete(dir, recursive: true);
+            return watch.Elapsed.TotalSeconds;
+        }
+    }
+
     public static async Task RunAsync(string azurite, int phases)
     {
         var dir = Path.Combine(Path.GetTempPath(), "drain-durable-bench", Guid.NewGuid().ToString("N")[..8]);
@@ -84,7 +170,7 @@ internal static class Bench
         var dbPath = Path.Combine(dir, "autopack.db");
         var url = DatabaseUrl.Parse("sqlite:///" + dbPath);
         await BacklogSchema.InitAsync(url);
-        await SeedAsync(dbPath, phases);
+        await SeedAsync(dbPath, phases, Math.Max(1, phases / 20));
         var container = "bench-" + Guid.NewGuid().ToString("N")[..12];
         var counter = new ByteCounter();
         var clientOptions = new BlobClientOptions();
@@ -185,12 +271,11 @@ internal static class Bench
         Directory.Delete(dir, recursive: true);
     }
 
-    private static async Task SeedAsync(string dbPath, int phases)
+    private static async Task SeedAsync(string dbPath, int phases, int runs)
     {
         await using var connection = new SqliteConnection($"Data Source={dbPath}");
         await connection.OpenAsync();
         await using var tx = await connection.BeginTransactionAsync();
-        var runs = Math.Max(1, phases / 20);
         for (var r = 0; r < runs; r++)
         {
             await using var run = connection.CreateCommand();
