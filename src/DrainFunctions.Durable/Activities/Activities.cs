@@ -28,7 +28,10 @@ public sealed class SelectNextPhase(IBacklogStoreFactory stores, BlobLedgerStore
             var state = input.ExpandedState();
             await using var store = await stores.OpenAsync();
             var outcome = await BacklogSelection.SelectNextAsync(store, state, o, view, input.BusyRuns.ToHashSet(StringComparer.Ordinal));
-            return new SelectNextPhaseOutput { Selected = outcome.Selected, Lines = [.. outcome.Lines], NoPick = outcome.NoPick };
+            var before = input.CountTelemetry && outcome.Selected is { } picked
+                ? new TelemetrySnapshotOutput(await store.CountTelemetryAsync(input.TelemetryPerRun ? picked.RunId : null))
+                : null;
+            return new SelectNextPhaseOutput { Selected = outcome.Selected, Lines = [.. outcome.Lines], NoPick = outcome.NoPick, TelemetryBefore = before };
         });
     }
 }
@@ -66,6 +69,9 @@ public sealed class RunPhaseExecutor(
     ILogger<RunPhaseExecutor> logger) : TaskActivity<RunPhaseExecutorInput, RunPhaseExecutorOutput>
 {
     private static readonly TimeSpan AdoptPoll = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Room left before the phase timer for the settle's own queries and the reply.</summary>
+    private static readonly TimeSpan InlineSettleMargin = TimeSpan.FromSeconds(2);
 
     public override async Task<RunPhaseExecutorOutput> RunAsync(TaskActivityContext context, RunPhaseExecutorInput input)
     {
@@ -189,7 +195,35 @@ public sealed class RunPhaseExecutor(
         };
 
         await AfterRunAsync(input, run.TimedOut);
-        return output;
+        return await SettleInlineAsync(input, output);
+    }
+
+    /// <summary>
+    /// An executor that exited on its own, with time to settle before the phase timer: the settle
+    /// (and the telemetry count after it) done here, as <see cref="SettlePhaseOutcome"/> would do
+    /// it, instead of two more round trips through the orchestrator. Any failure leaves it to the
+    /// orchestrator, which then settles as always (the decision in the marker makes both agree).
+    /// </summary>
+    private async Task<RunPhaseExecutorOutput> SettleInlineAsync(RunPhaseExecutorInput input, RunPhaseExecutorOutput output)
+    {
+        if (output.Status != PhaseRunStatus.Completed || input.SettleBy is not { } by || DateTimeOffset.UtcNow + options.Value.SettleTimeout + InlineSettleMargin >= by)
+        {
+            return output;
+        }
+
+        try
+        {
+            var race = new PhaseRaceEnd(PhaseRaceWinner.ExecutorReported, ExecutorReports.From(output));
+            await using var store = await stores.OpenAsync();
+            var settled = await settler.SettleAsync(store, input.SessionId, input.AttemptId, input.Phase.RunId, input.Phase.PhaseId, RestoreReasons.For(race, input.Phase, input.TimeoutSeconds), race.WaitForSettle);
+            var after = new TelemetrySnapshotOutput(await store.CountTelemetryAsync(input.TelemetryRunId));
+            return output with { Settled = settled, TelemetryAfter = after };
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.SettleDeferred(logger, input.AttemptId, Outage.Describe(ex));
+            return output;
+        }
     }
 
     /// <summary>

@@ -147,6 +147,8 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                         {
                             ProcessedByRun = ProcessedKeyGroups.Group(state.ProcessedKeys),
                             BusyRuns = [.. board.BusyRuns],
+                            CountTelemetry = !options.DryRun,
+                            TelemetryPerRun = Parallel,
                         });
 
                     // While phases are in flight "nothing left" is only for now: one that ends may free its run.
@@ -171,7 +173,7 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                     var slot = board.Start(phase, Now);
                     log.Add(Parallel ? ProgressLines.DrainingInSlot(phase, slot.Slot) : ProgressLines.Draining(phase));
                     var attemptId = AttemptIds.For(input.LockToken ?? context.InstanceId, sessionId, slot.Ordinal, phase.Key);
-                    running.Add((slot, new PhaseAttemptFlow(context, attemptSettings, calls, cancel).RunAsync(phase, attemptId, options.SlotFor(slot.Slot))));
+                    running.Add((slot, new PhaseAttemptFlow(context, attemptSettings, calls, cancel).RunAsync(phase, attemptId, options.SlotFor(slot.Slot), selection.TelemetryBefore)));
                     Publish(null);
                 }
 
@@ -189,17 +191,18 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 var book = PolicyBookkeeper.Record(state, result, options);
                 var lines = ProgressLines.AfterPhase(result, book);
                 log.AddRange(Parallel ? ProgressLines.InSlot(lines, done.Slot) : lines);
-                await SaveAsync(result, state.TotalProcessed - 1);
-                if (options.LedgerEnabled)
-                {
-                    await calls.CallAsync<RecordLedgerEntryOutput>(nameof(RecordLedgerEntry), new RecordLedgerEntryInput
+                // The session and the ledger are independent: one round trip for both.
+                var saved = SaveAsync(result, state.TotalProcessed - 1);
+                var ledgered = options.LedgerEnabled
+                    ? calls.CallAsync<RecordLedgerEntryOutput>(nameof(RecordLedgerEntry), new RecordLedgerEntryInput
                     {
                         SessionId = sessionId,
                         Result = result,
                         RunStopped = state.StoppedRuns.Contains(result.RunId),
                         FingerprintStopped = result.FailureFingerprint is { } fp && state.StoppedFingerprints.Contains(fp),
-                    });
-                }
+                    })
+                    : Task.CompletedTask;
+                await Task.WhenAll(saved, ledgered);
 
                 Publish(null);
                 board.StopPicking(DrainLoopRules.AfterPhase(winner, book, options));

@@ -20,16 +20,20 @@ namespace DrainFunctions.Durable.Orchestration;
 /// </summary>
 internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAttemptSettings settings, StorageCalls calls, CancelWatch cancel)
 {
+    /// <summary>What the executor activity reported, when it reported (one flow per attempt).</summary>
+    private RunPhaseExecutorOutput? executorOutput;
+
     private DateTimeOffset Now => new(context.CurrentUtcDateTime, TimeSpan.Zero);
 
     /// <param name="phase">The pick.</param>
     /// <param name="attemptId">From <see cref="AttemptIds"/>: the same in every re-execution of the episode that schedules the executor.</param>
     /// <param name="slot">The slot that runs it: its API server and workspace.</param>
-    public async Task<PhaseAttemptOutcome> RunAsync(PhaseCandidate phase, string attemptId, DrainSlot slot)
+    /// <param name="telemetryBefore">The count the selection took right after the pick; null: counted here.</param>
+    public async Task<PhaseAttemptOutcome> RunAsync(PhaseCandidate phase, string attemptId, DrainSlot slot, TelemetrySnapshotOutput? telemetryBefore = null)
     {
         ArgumentNullException.ThrowIfNull(slot);
         ArgumentNullException.ThrowIfNull(phase);
-        var before = await calls.CallAsync<TelemetrySnapshotOutput>(nameof(CaptureTelemetrySnapshot), new TelemetrySnapshotInput(TelemetryScope(phase)));
+        var before = telemetryBefore ?? await calls.CallAsync<TelemetrySnapshotOutput>(nameof(CaptureTelemetrySnapshot), new TelemetrySnapshotInput(TelemetryScope(phase)));
         var start = Now;
         var race = await RaceExecutorAsync(phase, attemptId, slot);
 
@@ -46,7 +50,9 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
             await calls.CallAsync<RestorePhaseOutput>(nameof(RestorePhase), new RestorePhaseInput(settings.SessionId, attemptId, phase.RunId, phase.PhaseId, reason));
         }
 
-        var settled = await calls.CallAsync<SettlePhaseOutcomeOutput>(nameof(SettlePhaseOutcome), new SettlePhaseOutcomeInput
+        // An executor that exited on its own was settled by its activity already.
+        var inline = race.Winner == PhaseRaceWinner.ExecutorReported ? executorOutput : null;
+        var settled = inline?.Settled ?? await calls.CallAsync<SettlePhaseOutcomeOutput>(nameof(SettlePhaseOutcome), new SettlePhaseOutcomeInput
         {
             SessionId = settings.SessionId,
             AttemptId = attemptId,
@@ -56,7 +62,8 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
             RestoreReason = reason,
         });
 
-        var after = await calls.CallAsync<TelemetrySnapshotOutput>(nameof(CaptureTelemetrySnapshot), new TelemetrySnapshotInput(TelemetryScope(phase)));
+        var after = (inline?.Settled is not null ? inline.TelemetryAfter : null)
+            ?? await calls.CallAsync<TelemetrySnapshotOutput>(nameof(CaptureTelemetrySnapshot), new TelemetrySnapshotInput(TelemetryScope(phase)));
         var now = Now;
         var result = PhaseResults.Decide(new PhaseAttemptFacts
         {
@@ -117,6 +124,8 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
                 Phase = phase,
                 Deadline = deadline,
                 TimeoutSeconds = settings.Options.PhaseTimeoutSeconds,
+                SettleBy = authority,
+                TelemetryRunId = TelemetryScope(phase),
                 ApiUrl = slot.ApiUrl,
                 Slot = slot.Number,
                 Workspace = slot.Workspace,
@@ -159,7 +168,8 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
             {
                 try
                 {
-                    end = new PhaseRaceEnd(PhaseRaceWinner.ExecutorReported, ExecutorReports.From(await attempt.Run));
+                    executorOutput = await attempt.Run;
+                    end = new PhaseRaceEnd(PhaseRaceWinner.ExecutorReported, ExecutorReports.From(executorOutput));
                 }
                 catch (TaskFailedException ex) when (Outage.IsOutage(ex) && !calls.OutageTooLong(ref outageSince))
                 {

@@ -22,4 +22,14 @@ public sealed record RunPhaseExecutorInput
 
     /// <summary>The slot's working directory (<c>{workspace}</c>); null: the executor's own.</summary>
     public string? Workspace { get; init; }
+
+    /// <summary>
+    /// When the orchestrator's phase timer fires (deadline + grace). An executor that exits on its own
+    /// early enough to be settled before it is settled by this call, and the telemetry counted, saving
+    /// the orchestrator two round trips; null: never (the orchestrator settles).
+    /// </summary>
+    public DateTimeOffset? SettleBy { get; init; }
+
+    /// <summary>The run whose telemetry rows the phase is credited with (null: every row).</summary>
+    public string? TelemetryRunId { get; init; }
 }

@@ -46,4 +46,13 @@ public sealed record RunPhaseExecutorOutput
 
     /// <summary>Adopted: the attempt ran on another machine, whose processes cannot be seen from here.</summary>
     public string? ElsewhereOn { get; init; }
+
+    /// <summary>
+    /// The settle this call made itself (the executor exited on its own with time to spare): the
+    /// orchestrator then skips <c>SettlePhaseOutcome</c>; null when it must settle.
+    /// </summary>
+    public SettlePhaseOutcomeOutput? Settled { get; init; }
+
+    /// <summary>The telemetry count after the settle above (null count: no telemetry table); null when not taken.</summary>
+    public Activities.TelemetrySnapshotOutput? TelemetryAfter { get; init; }
 }

@@ -14,6 +14,12 @@ public sealed record SelectNextPhaseInput(PolicyState State, DrainOptions Option
     /// <summary>Runs with a phase in flight in this drain: none of their phases is picked.</summary>
     public List<string> BusyRuns { get; init; } = [];
 
+    /// <summary>Count the telemetry rows once a phase is picked (the phase's "before"), saving a round trip.</summary>
+    public bool CountTelemetry { get; init; }
+
+    /// <summary>With <see cref="CountTelemetry"/>: only the picked run's rows (parallel slots).</summary>
+    public bool TelemetryPerRun { get; init; }
+
     /// <summary>The state with its processed keys back.</summary>
     public PolicyState ExpandedState()
     {
