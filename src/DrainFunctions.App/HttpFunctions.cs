@@ -104,6 +104,14 @@ public sealed class HttpFunctions(BlobSessionStore sessions, BlobLedgerStore led
     private DrainApi Api(DurableTaskClient client, HttpRequest req) =>
         new(new DrainService(client, sessions, locks, previewer: new DrainPreviewer(backlog, ledger), restorer: new PhaseRestorer(services)), ledger, defaults) { Base = BaseOf(req) };
 
-    /// <summary>Where the caller reached the app, for absolute Locations (the key kept only when it came in the URL).</summary>
-    private static ApiBase BaseOf(HttpRequest req) => new($"{req.Scheme}://{req.Host.Value}", req.Query["code"].FirstOrDefault());
+    /// <summary>
+    /// Where the caller reached the app, for absolute Locations (the key kept only when it came in
+    /// the URL): the forwarded scheme and host when a front end (App Service, APIM) set them.
+    /// </summary>
+    private static ApiBase BaseOf(HttpRequest req)
+    {
+        var scheme = req.Headers["X-Forwarded-Proto"].FirstOrDefault()?.Split(',')[0].Trim() is { Length: > 0 } proto ? proto : req.Scheme;
+        var host = req.Headers["X-Forwarded-Host"].FirstOrDefault()?.Split(',')[0].Trim() is { Length: > 0 } forwarded ? forwarded : req.Host.Value;
+        return new($"{scheme}://{host}", req.Query["code"].FirstOrDefault());
+    }
 }
