@@ -124,6 +124,18 @@ public sealed class FunctionsMetadataTests
     }
 
     [Fact]
+    public void OpenApiDocument_ReadAsOpenApi30_NoErrorsNoWarnings()
+    {
+        using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(Durable.Api.ApiDocument.Json));
+        var document = new Microsoft.OpenApi.Readers.OpenApiStreamReader().Read(stream, out var diagnostic);
+
+        Assert.Empty(diagnostic.Errors.Select(e => e.ToString()));
+        Assert.Empty(diagnostic.Warnings.Select(e => e.ToString()));
+        Assert.Equal(Microsoft.OpenApi.OpenApiSpecVersion.OpenApi3_0, diagnostic.SpecificationVersion);
+        Assert.All(document.Paths.SelectMany(p => p.Value.Operations), o => Assert.False(string.IsNullOrEmpty(o.Value.OperationId)));
+    }
+
+    [Fact]
     public void OpenApiDocument_DrainRequest_HasEveryBodyField()
     {
         var properties = JsonNode.Parse(Durable.Api.ApiDocument.Json)!["components"]!["schemas"]!["DrainRequest"]!["properties"]!.AsObject();
