@@ -78,6 +78,25 @@ public sealed class StuckDrainTests
     }
 
     [Fact]
+    public async Task CancelAsync_ForceOnARunningDrain_ExecutorStoppedPhaseRestoredNextStartAccepted()
+    {
+        await using var bed = await AppBed.StartAsync();
+        var (sessionId, run, phase) = await HangingDrainAsync(bed);
+
+        var forced = await bed.Api.CancelAsync(sessionId, "force");
+
+        Assert.Equal(200, forced.Status);
+        Assert.Equal([PhaseKey.Of(run, phase)], Json(forced).GetProperty("restored").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(OrchestrationRuntimeStatus.Terminated, (await bed.Client.GetInstanceAsync(sessionId))?.RuntimeStatus);
+        Assert.Equal("FAILED", await bed.PhaseStateAsync(run, phase));
+        Assert.Equal("terminated", (await bed.Drains.StatusAsync(sessionId))?.State);
+        await Task.Delay(TimeSpan.FromSeconds(1.1)); // session ids name the start second
+        var next = await bed.Api.StartAsync("""{"batchSize":1,"phaseTimeoutSeconds":300}""");
+        Assert.Equal(202, next.Status);
+        await bed.Client.TerminateInstanceAsync(Json(next).GetProperty("instanceId").GetString()!);
+    }
+
+    [Fact]
     public async Task CancelAsync_BadMode_Returns400NamingTheModes()
     {
         await using var bed = await AppBed.StartAsync();
