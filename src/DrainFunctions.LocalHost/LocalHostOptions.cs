@@ -25,8 +25,12 @@ public sealed class LocalHostOptions
 
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Activities run at once; a drain runs one phase at a time, plus its bookkeeping.</summary>
-    public int MaxConcurrentActivities { get; set; } = 4;
+    /// <summary>
+    /// Activities run at once. Each slot of a parallel drain holds one for its executor for the whole
+    /// phase and needs a second one to stop and settle it (budget, cancel, timeout), and the loop
+    /// needs its own: 2 x 16 slots + 4. Fewer would let K executors starve the calls that stop them.
+    /// </summary>
+    public int MaxConcurrentActivities { get; set; } = 36;
 
     public void Validate()
     {

@@ -12,7 +12,14 @@ public sealed class DrainRun
     /// <summary><c>run_id:phase_id</c> of every pick, in order.</summary>
     public List<string> Picks { get; } = [];
 
+    /// <summary>In completion order (ties: the attempt started first).</summary>
     public List<DrainResult> Results { get; } = [];
+
+    /// <summary>Slot and start/end of each result, in the order of <see cref="Results"/>.</summary>
+    public List<AttemptSpan> Spans { get; } = [];
+
+    /// <summary>The slots the drain ran with (<see cref="Core.Options.DrainOptions.ParallelSlots"/>).</summary>
+    public int Slots { get; set; } = 1;
 
     public PolicyState State { get; set; } = new();
 

@@ -10,12 +10,13 @@ namespace DrainFunctions.Simulation;
 public sealed record PolicyOverrides
 {
     /// <summary>
-    /// What reaches the v1 baseline: the backlog's scope (skipped prefixes), the batch size and the
-    /// ledger window, never its policy (it is what the others are measured against).
+    /// What reaches the v1 baseline: the backlog's scope (skipped prefixes), the batch size, the
+    /// ledger window and the slots (how the drain runs, not what it picks), never its policy (it is
+    /// what the others are measured against).
     /// </summary>
     public static readonly IReadOnlySet<DrainOptionSpec> BaselineScope = new HashSet<DrainOptionSpec>
     {
-        DrainOptionCatalog.BatchSize, DrainOptionCatalog.SkipRunPrefixes, DrainOptionCatalog.LedgerWindowHours,
+        DrainOptionCatalog.BatchSize, DrainOptionCatalog.SkipRunPrefixes, DrainOptionCatalog.LedgerWindowHours, DrainOptionCatalog.Parallel,
     };
 
     private ImmutableDictionary<DrainOptionSpec, object?> given = ImmutableDictionary<DrainOptionSpec, object?>.Empty;

@@ -47,6 +47,11 @@ public static class ReportJson
 
             w.WriteEndArray();
             w.WriteEndObject();
+            if (report.ParallelSweep.Count > 0)
+            {
+                WriteParallelSweep(w, report.ParallelSweep, includePicks);
+            }
+
             w.WriteEndObject();
         }
 
@@ -114,6 +119,36 @@ public static class ReportJson
         }
 
         w.WriteEndObject();
+    }
+
+    private static void WriteParallelSweep(Utf8JsonWriter w, IReadOnlyList<ParallelSweepRow> rows, bool includePicks)
+    {
+        w.WriteStartArray("parallel");
+        foreach (var r in rows)
+        {
+            w.WriteStartObject();
+            w.WriteString("policy", r.Policy);
+            w.WriteNumber("parallel", r.Slots);
+            WriteMetrics(w, r.Metrics);
+            w.WriteNumber("wall_minutes", Round(r.WallMinutes));
+            w.WriteNumber("wall_phases_per_hour", Round(r.PhasesPerHour));
+            w.WriteNumber("wall_successes_per_hour", Round(r.SuccessesPerHour));
+            w.WriteString("stop", r.Drain.Stop.ToString());
+            if (includePicks)
+            {
+                w.WriteStartArray("picks");
+                foreach (var p in r.Drain.Picks)
+                {
+                    w.WriteStringValue(p);
+                }
+
+                w.WriteEndArray();
+            }
+
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
     }
 
     private static void WriteOptions(Utf8JsonWriter w, DrainOptions o)

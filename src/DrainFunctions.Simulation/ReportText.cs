@@ -48,7 +48,29 @@ public static class ReportText
             }
         }
 
+        if (report.ParallelSweep.Count > 0)
+        {
+            sb.AppendLine();
+            ParallelTable(sb, report.ParallelSweep);
+        }
+
         return sb.ToString();
+    }
+
+    private static void ParallelTable(StringBuilder sb, IReadOnlyList<ParallelSweepRow> rows)
+    {
+        sb.AppendLine("Parallel slots: one drain per policy and K (batch = whole backlog unless --batch-size; never two phases of a run at once)");
+        var labelWidth = Math.Max(16, rows.Max(r => r.Policy.Length) + 1);
+        sb.AppendLine("  " + "policy".PadRight(labelWidth) + " K  attempted  success  timeouts  exec-min  wasted-min  wall-min  phases/h  success/h  speed-up  stop");
+        foreach (var r in rows)
+        {
+            var x = r.Metrics;
+            var sequential = rows.FirstOrDefault(s => s.Policy == r.Policy && s.Slots == 1);
+            var speedUp = sequential is null ? "-" : Inv($"{r.SpeedUpOver(sequential):0.00}x");
+            sb.AppendLine(Inv($"  {r.Policy.PadRight(labelWidth)}{r.Slots,2}  {x.Attempted,9}  {x.Successes,7}  {x.Timeouts,8}  {x.ExecutorMinutes,8:0.0}  {x.WastedMinutes,10:0.0}  {r.WallMinutes,8:0.0}  {r.PhasesPerHour,8:0.0}  {r.SuccessesPerHour,9:0.0}  {speedUp,8}  {r.Drain.Stop}"));
+        }
+
+        sb.AppendLine("  phases/h, success/h: per hour of wall clock (the drain's start to its last attempt's end); exec-min and wasted-min: executor-minutes summed over the slots.");
     }
 
     private static void Table(StringBuilder sb, IReadOnlyList<PolicyRunReport> rows, PolicyRunReport? baseline)

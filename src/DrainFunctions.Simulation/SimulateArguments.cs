@@ -19,6 +19,12 @@ public sealed record SimulateArguments
 
     public bool RunSchedule { get; init; } = true;
 
+    /// <summary>The parallel sweep: one drain per policy and K in <see cref="SweepSlots"/>.</summary>
+    public bool RunParallelSweep { get; init; }
+
+    /// <summary>The K values of the parallel sweep.</summary>
+    public IReadOnlyList<int> SweepSlots { get; init; } = Simulator.DefaultSweepSlots;
+
     public int ScheduleDrains { get; init; } = 24;
 
     public int IntervalMinutes { get; init; } = 60;

@@ -15,7 +15,7 @@ public static class SimulateCommand
     public const int DefaultScheduleBatchSize = 10;
 
     public static readonly string[] LedgerValues = ["on", "off", "both"];
-    public static readonly string[] ScenarioValues = ["single", "schedule", "both"];
+    public static readonly string[] ScenarioValues = ["single", "schedule", "both", "parallel"];
 
     /// <summary><c>drain simulate</c> as a command of the drain's command line.</summary>
     public static Command Create(TextWriter stdout, TextWriter stderr)
@@ -28,6 +28,7 @@ public static class SimulateCommand
             command,
             "drain simulate                                   # every policy, one drain and 24 scheduled drains",
             "drain simulate --policy v2,conservative --scenario single --batch-size 50",
+            "drain simulate --scenario parallel --chart k.svg # K = 1, 2, 4, 8 slots: phases/h, successes/h, waste",
             "drain simulate --from-sessions .autonomous_runs/batch_drain_sessions/*.json --chart waste.svg",
             "drain simulate --json | jq '.single'");
     }
@@ -65,7 +66,9 @@ public static class SimulateCommand
                 var title = report.SingleDrains.Count > 0
                     ? "Cumulative successes per executor-minute (one drain)"
                     : string.Create(CultureInfo.InvariantCulture, $"Cumulative successes per executor-minute ({report.ScheduleDrains} drains)");
-                File.WriteAllText(chart, SvgChart.Render(report.ChartSeries, title));
+                File.WriteAllText(chart, report.ChartSeries.Count > 0 || report.ParallelSweep.Count == 0
+                    ? SvgChart.Render(report.ChartSeries, title)
+                    : ParallelSweepChart.Render(report.ParallelSweep));
                 (parsed.Json ? stderr : stdout).WriteLine($"Chart written to {chart}");
             }
 
@@ -125,6 +128,12 @@ public static class SimulateCommand
 
             report.Schedule.AddRange(Simulator.CompareSchedule(model, variants, a.Overrides, a.ScheduleDrains, batch, a.IntervalMinutes, a.LedgerRepeatStop, out var baseline));
             report.ScheduleBaseline = baseline;
+        }
+
+        if (a.RunParallelSweep)
+        {
+            var sweepPresets = a.Policies.Count > 0 ? presets : [PolicyPreset.All.First(p => p.Name == PolicyPreset.V2)];
+            report.ParallelSweep.AddRange(Simulator.SweepParallel(model, sweepPresets, a.Overrides, a.SweepSlots));
         }
 
         return report;

@@ -19,7 +19,7 @@ public sealed class SimulateFlags
     private readonly Option<double?> shareQuick = Share("--share-quick", 0.25);
     private readonly Option<double?> transientSuccess = Flag.Number("--transient-success-p", "chance that a transient failure succeeds on retry (default 0.5)", 0, 1, inclusiveMinimum: true, helpName: "P");
     private readonly Option<IReadOnlyList<string>> policies = Flag.Texts("--policy", "NAME[,NAME]", $"the policies to compare (default: all: {string.Join(", ", PolicyPreset.Names)})");
-    private readonly Option<string?> scenario = Keyword("--scenario", "one drain, scheduled drains, or both (default both; --schedule alone: schedule)", SimulateCommand.ScenarioValues);
+    private readonly Option<string?> scenario = Keyword("--scenario", "one drain, scheduled drains, or both (default both; --schedule alone: schedule); parallel: one drain per K = 1, 2, 4, 8 slots (and --parallel's K)", SimulateCommand.ScenarioValues);
     private readonly Option<int?> schedule = Flag.WholeNumber("--schedule", "scheduled drains to simulate (default 24; implies --scenario schedule)", 1, helpName: "K");
     private readonly Option<int?> intervalMinutes = Flag.WholeNumber("--interval-minutes", "minutes between scheduled drains (default 60)", 1);
     private readonly Option<string?> ledger = Keyword("--ledger", "scheduled drains with the cross-session ledger, without, or both (default both)", SimulateCommand.LedgerValues);
@@ -53,6 +53,10 @@ public sealed class SimulateFlags
         ArgumentNullException.ThrowIfNull(parsed);
         var defaults = new SimulateArguments();
         var scenarioName = parsed.GetValue(scenario) ?? (parsed.GetValue(schedule) is null ? "both" : "schedule");
+        var overrides = OverridesOf(parsed.RootCommandResult);
+        IReadOnlyList<int> sweepSlots = overrides.Given.TryGetValue(DrainOptionCatalog.Parallel, out var k) && k is int given
+            ? [.. Simulator.DefaultSweepSlots.Append(given).Distinct().Order()]
+            : Simulator.DefaultSweepSlots;
         return new SimulateArguments
         {
             Seed = parsed.GetValue(seed) ?? defaults.Seed,
@@ -63,11 +67,13 @@ public sealed class SimulateFlags
             Policies = PolicyNames(parsed.GetValue(policies) ?? []),
             RunSingle = scenarioName is "single" or "both",
             RunSchedule = scenarioName is "schedule" or "both",
+            RunParallelSweep = scenarioName is "parallel",
+            SweepSlots = sweepSlots,
             ScheduleDrains = parsed.GetValue(schedule) ?? defaults.ScheduleDrains,
             IntervalMinutes = parsed.GetValue(intervalMinutes) ?? defaults.IntervalMinutes,
             Ledger = parsed.GetValue(ledger) ?? defaults.Ledger,
             LedgerRepeatStop = (parsed.GetValue(ledgerRepeatStop) ?? "on") == "on",
-            Overrides = OverridesOf(parsed.RootCommandResult),
+            Overrides = overrides,
             Json = parsed.GetValue(json),
             ChartPath = parsed.GetValue(chart),
         };

@@ -12,6 +12,9 @@ public sealed class SimulatedEnvironment : IDrainEnvironment
     private readonly Dictionary<string, ModelPhase> phases;
     private readonly Dictionary<string, int> attemptsMade = new(StringComparer.Ordinal);
 
+    // What the executor and the drain write when an attempt ends, applied as the clock passes its end.
+    private readonly List<(DateTimeOffset At, Action Write)> pendingWrites = [];
+
     public SimulatedEnvironment(BacklogModel model, bool deprioritizeTimeouts = true, DateTimeOffset? start = null)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -35,21 +38,57 @@ public sealed class SimulatedEnvironment : IDrainEnvironment
 
     public ModelPhase Phase(string key) => phases[key];
 
-    public SelectionOutcome SelectNext(PolicyState state, DrainOptions options, ICrossSessionLimits? ledger)
+    public SelectionOutcome SelectNext(PolicyState state, DrainOptions options, ICrossSessionLimits? ledger, IReadOnlySet<string> busyRuns)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(options);
 
         // The store filters as SQL would and streams in its order; the core walks the stream.
-        return BacklogSelection.SelectNextAsync(Store, state, options, ledger).GetAwaiter().GetResult();
+        return BacklogSelection.SelectNextAsync(Store, state, options, ledger, busyRuns).GetAwaiter().GetResult();
+    }
+
+    /// <summary>One attempt alone: started now, the clock moved to its end.</summary>
+    public PhaseAttemptOutcome RunPhase(PhaseCandidate phase, DrainOptions options, DateTimeOffset? budgetDeadline)
+    {
+        var attempt = StartPhase(phase, options, budgetDeadline);
+        AdvanceTo(attempt.EndsAt);
+        return attempt.Outcome;
+    }
+
+    public void AdvanceTo(DateTimeOffset instant)
+    {
+        Clock.AdvanceTo(instant);
+
+        // In end order (ties: in start order, as List.Sort is not stable, an explicit walk).
+        while (pendingWrites.Count > 0)
+        {
+            var next = 0;
+            for (var i = 1; i < pendingWrites.Count; i++)
+            {
+                if (pendingWrites[i].At < pendingWrites[next].At)
+                {
+                    next = i;
+                }
+            }
+
+            if (pendingWrites[next].At > Clock.Now)
+            {
+                break;
+            }
+
+            var write = pendingWrites[next].Write;
+            pendingWrites.RemoveAt(next);
+            write();
+        }
     }
 
     /// <summary>
     /// The attempt as the model says it goes, told in the durable drain's terms (which event won
     /// the race, what the executor reported, how the phase settled) so that Core's
-    /// <see cref="PhaseResults"/> turns it into the result exactly as the orchestrator does.
+    /// <see cref="PhaseResults"/> turns it into the result exactly as the orchestrator does. The
+    /// re-queue happens now; the phase's outcome reaches the store when the clock passes its end.
     /// </summary>
-    public PhaseAttemptOutcome RunPhase(PhaseCandidate phase, DrainOptions options, DateTimeOffset? budgetDeadline)
+    public SimulatedAttempt StartPhase(PhaseCandidate phase, DrainOptions options, DateTimeOffset? budgetDeadline)
     {
         ArgumentNullException.ThrowIfNull(phase);
         ArgumentNullException.ThrowIfNull(options);
@@ -63,7 +102,7 @@ public sealed class SimulatedEnvironment : IDrainEnvironment
                 CurrentState = requeue.CurrentState,
             };
             var notRun = PhaseResults.NotRun(phase, refused, started) ?? throw new InvalidOperationException("a refused re-queue always gives a result");
-            return new PhaseAttemptOutcome(notRun, PhaseRaceWinner.ExecutorReported);
+            return new SimulatedAttempt(new PhaseAttemptOutcome(notRun, PhaseRaceWinner.ExecutorReported), started, started);
         }
 
         var attempt = attemptsMade.GetValueOrDefault(phase.Key);
@@ -80,13 +119,15 @@ public sealed class SimulatedEnvironment : IDrainEnvironment
         PhaseSettlement settled;
         double elapsed;
         long? telemetry;
+        Action write;
         if (budgetLeft < Math.Min(timeout, runsFor))
         {
             race = new PhaseRaceEnd(PhaseRaceWinner.BudgetDeadline);
             elapsed = budgetLeft;
             telemetry = null;
             settled = new PhaseSettlement(true, PhaseStates.Executing, phase.LastFailureReason, Restored: true, ExecutorMayHaveStarted: true);
-            Store.RestoreToFailed(phase.RunId, phase.PhaseId, RestoreReasons.For(race, phase, options.PhaseTimeoutSeconds));
+            var reason = RestoreReasons.For(race, phase, options.PhaseTimeoutSeconds);
+            write = () => Store.RestoreToFailed(phase.RunId, phase.PhaseId, reason);
         }
         else if (runsFor > timeout)
         {
@@ -94,7 +135,8 @@ public sealed class SimulatedEnvironment : IDrainEnvironment
             elapsed = timeout;
             telemetry = behaviour.PartialTelemetry(timeout);
             settled = new PhaseSettlement(true, PhaseStates.Executing, phase.LastFailureReason, Restored: true, ExecutorMayHaveStarted: true);
-            Store.RestoreToFailed(phase.RunId, phase.PhaseId, RestoreReasons.For(race, phase, options.PhaseTimeoutSeconds));
+            var reason = RestoreReasons.For(race, phase, options.PhaseTimeoutSeconds);
+            write = () => Store.RestoreToFailed(phase.RunId, phase.PhaseId, reason);
         }
         else
         {
@@ -112,7 +154,7 @@ public sealed class SimulatedEnvironment : IDrainEnvironment
             elapsed = runsFor;
             telemetry = behaviour.Telemetry;
             settled = new PhaseSettlement(true, finalState, failureReason, Restored: false, ExecutorMayHaveStarted: true);
-            Store.SetOutcome(phase.RunId, phase.PhaseId, finalState, failureReason);
+            write = () => Store.SetOutcome(phase.RunId, phase.PhaseId, finalState, failureReason);
         }
 
         var result = PhaseResults.Decide(new PhaseAttemptFacts
@@ -129,8 +171,13 @@ public sealed class SimulatedEnvironment : IDrainEnvironment
             DefaultStdoutPath = logs + ".stdout.txt",
             DefaultStderrPath = logs + ".stderr.txt",
         });
-        Clock.Advance(TimeSpan.FromSeconds(elapsed));
-        Store.TelemetryRows += result.TelemetryEventsCollected ?? 0;
-        return new PhaseAttemptOutcome(result, race.Winner);
+        var collected = result.TelemetryEventsCollected ?? 0;
+        var endsAt = started + TimeSpan.FromSeconds(elapsed);
+        pendingWrites.Add((endsAt, () =>
+        {
+            write();
+            Store.TelemetryRows += collected;
+        }));
+        return new SimulatedAttempt(new PhaseAttemptOutcome(result, race.Winner), started, endsAt);
     }
 }

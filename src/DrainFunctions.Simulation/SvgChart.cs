@@ -7,7 +7,7 @@ namespace DrainFunctions.Simulation;
 /// <summary>The chart: cumulative successes against executor-minutes, one polyline per policy.</summary>
 public static class SvgChart
 {
-    private static readonly string[] Colors = ["#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
+    internal static readonly string[] Colors = ["#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
 
     public static string Render(IReadOnlyList<PolicyRunReport> series, string title)
     {
@@ -64,7 +64,7 @@ public static class SvgChart
         return sb.ToString();
     }
 
-    private static double NiceCeiling(double value)
+    internal static double NiceCeiling(double value)
     {
         var magnitude = Math.Pow(10, Math.Floor(Math.Log10(value)));
         foreach (var step in new[] { 1.0, 2.0, 2.5, 5.0, 10.0 })
@@ -78,9 +78,9 @@ public static class SvgChart
         return 10 * magnitude;
     }
 
-    private static string F(double v) => v.ToString("0.##", CultureInfo.InvariantCulture);
+    internal static string F(double v) => v.ToString("0.##", CultureInfo.InvariantCulture);
 
-    private static string Escape(string text) => SecurityElement.Escape(text) ?? string.Empty;
+    internal static string Escape(string text) => SecurityElement.Escape(text) ?? string.Empty;
 
     private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

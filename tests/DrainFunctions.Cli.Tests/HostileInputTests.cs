@@ -146,7 +146,7 @@ public sealed class HostileInputTests : IDisposable
     [Theory]
     [InlineData("", "drain: error: argument --executor-command: must not be empty (e.g. python scripts/drain_one_phase.py --run-id {run_id} --phase-id {phase_id} --force)")]
     [InlineData("   ", "drain: error: argument --executor-command: must not be empty (e.g. python scripts/drain_one_phase.py --run-id {run_id} --phase-id {phase_id} --force)")]
-    [InlineData("bash run.sh {run_id} {foo}", "drain: error: argument --executor-command: unknown placeholder {foo} (allowed: {run_id}, {phase_id}, {phase_index}, {session_id})")]
+    [InlineData("bash run.sh {run_id} {foo}", "drain: error: argument --executor-command: unknown placeholder {foo} (allowed: {run_id}, {phase_id}, {phase_index}, {session_id}, {slot}, {api_url}, {workspace})")]
     [InlineData("/no/such/executor {run_id}", "drain: error: argument --executor-command: executable '/no/such/executor' does not exist")]
     [InlineData("no-such-executor-on-path {run_id}", "drain: error: argument --executor-command: executable 'no-such-executor-on-path' not found on PATH (a program in the workspace is written ./no-such-executor-on-path)")]
     public async Task Drain_BrokenExecutorCommand_Exits2BeforeAnyPhase(string command, string expected)
@@ -184,7 +184,7 @@ public sealed class HostileInputTests : IDisposable
         using (process)
         {
             Assert.Equal(2, code);
-            Assert.Equal("drain: error: argument --executor-command: unknown placeholder {runid} (allowed: {run_id}, {phase_id}, {phase_index}, {session_id})", OneLine(process));
+            Assert.Equal("drain: error: argument --executor-command: unknown placeholder {runid} (allowed: {run_id}, {phase_id}, {phase_index}, {session_id}, {slot}, {api_url}, {workspace})", OneLine(process));
         }
     }
 

@@ -57,7 +57,7 @@ public sealed class OptionSurfacesTests
         var value = OptionSamples.Allowed(spec);
         foreach (var key in spec.ConfigurationKeys)
         {
-            var (options, errors) = DrainSettings.Read(Settings((key, OptionSamples.SettingText(value))));
+            var (options, errors) = DrainSettings.Read(Settings((key, OptionSamples.SettingText(spec, value))));
 
             Assert.Empty(errors);
             Assert.Equivalent(value, spec.Get(options), strict: true);
@@ -71,7 +71,7 @@ public sealed class OptionSurfacesTests
         var spec = DrainOptionCatalog.Find(name)!;
         foreach (var (bound, value) in OptionSamples.Refused(spec))
         {
-            var (_, errors) = DrainSettings.Read(Settings((spec.ConfigurationKeys[^1], OptionSamples.SettingText(value))));
+            var (_, errors) = DrainSettings.Read(Settings((spec.ConfigurationKeys[^1], OptionSamples.SettingText(spec, value))));
 
             Assert.True(errors.Count == 1, $"{spec.SettingName} {bound}: [{string.Join("; ", errors)}]");
             Assert.Equal($"{spec.SettingName}: {spec.Problems(value).Single()}", errors[0]);

@@ -1,4 +1,5 @@
 using DrainFunctions.Core.Options;
+using DrainFunctions.Core.Phases;
 using DrainFunctions.Core.Reporting;
 using DrainFunctions.Core.Selection;
 using DrainFunctions.Durable.Orchestration;
@@ -49,7 +50,8 @@ public sealed class DrainOrchestratorTests
         Assert.Equal(2, fingerprint.Value);
         Assert.StartsWith("FAILED|rc1|importerror at line num: cannot import module from path:num", fingerprint.Key, StringComparison.Ordinal);
         Assert.Equal(["run-a"], session.State.StoppedRuns);
-        Assert.All(session.Results, r => Assert.NotNull(r.AttemptId));
+        // Attempt ids come from what the drain knew at the pick, never from the episode's clock.
+        Assert.Equal(session.Results.Select((r, i) => AttemptIds.For(metadata.InstanceId, output.SessionId, i, r.Key)), session.Results.Select(r => r.AttemptId));
         Assert.Equal($"{output.SessionId}/logs/run-a__fail-1.stdout.txt", session.Results[2].SubprocessStdoutPath);
         Assert.Contains("running fail-1", await bed.ReadBlobAsync(session.Results[2].SubprocessStdoutPath!), StringComparison.Ordinal);
         Assert.Contains("[demo] phase FAILED", await bed.ReadBlobAsync(session.Results[2].SubprocessStderrPath!), StringComparison.Ordinal);

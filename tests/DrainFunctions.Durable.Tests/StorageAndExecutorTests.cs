@@ -125,7 +125,7 @@ public sealed class StorageAndExecutorTests
     [Theory]
     [InlineData("", "Executor: CommandTemplate: must not be empty")]
     [InlineData("  ", "Executor: CommandTemplate: must not be empty")]
-    [InlineData("bash x.sh {run_id} {foo}", "Executor: CommandTemplate: unknown placeholder {foo} (allowed: {run_id}, {phase_id}, {phase_index}, {session_id}).")]
+    [InlineData("bash x.sh {run_id} {foo}", "Executor: CommandTemplate: unknown placeholder {foo} (allowed: {run_id}, {phase_id}, {phase_index}, {session_id}, {slot}, {api_url}, {workspace}).")]
     [InlineData("/no/such/prog {run_id}", "Executor: CommandTemplate: executable '/no/such/prog' does not exist.")]
     [InlineData("no-such-program-anywhere {run_id}", "Executor: CommandTemplate: executable 'no-such-program-anywhere' not found on PATH")]
     public void AddDrainServices_BrokenCommandTemplate_FailsAtStartNamingTheProblem(string template, string expected)

@@ -5,6 +5,7 @@ using DrainFunctions.Core.Results;
 using DrainFunctions.Core.Selection;
 using DrainFunctions.Core.Sessions;
 using DrainFunctions.Durable.Executors;
+using DrainFunctions.Durable.Hosting;
 using DrainFunctions.Durable.Orchestration;
 using DrainFunctions.Durable.Storage;
 
@@ -35,7 +36,7 @@ public sealed class CommandLineTests
     public void BuildArguments_DefaultTemplate_FillsPlaceholdersInsideWords()
     {
         var request = new ExecutorRequest("batch-drain-20260101-000000", "run; rm -rf /", "p $(id) `x`", 7, DateTimeOffset.UtcNow, null);
-        var words = ProcessExecutor.BuildArguments("python scripts/drain_one_phase.py --run-id {run_id} --phase-id={phase_id} --log logs/{session_id}-{phase_index}.txt --force", request, request.SessionId);
+        var words = ProcessExecutor.BuildArguments("python scripts/drain_one_phase.py --run-id {run_id} --phase-id={phase_id} --log logs/{session_id}-{phase_index}.txt --force", request, request.SessionId, new ExecutorOptions());
         Assert.Equal(
             ["python", "scripts/drain_one_phase.py", "--run-id", "run; rm -rf /", "--phase-id=p $(id) `x`", "--log", "logs/batch-drain-20260101-000000-7.txt", "--force"],
             words);
@@ -57,8 +58,8 @@ public sealed class CommandTemplateTests : IDisposable
     [InlineData("", "must not be empty (e.g. python scripts/drain_one_phase.py --run-id {run_id} --phase-id {phase_id} --force)")]
     [InlineData("   ", "must not be empty (e.g. python scripts/drain_one_phase.py --run-id {run_id} --phase-id {phase_id} --force)")]
     [InlineData("'' {run_id}", "has no command to run (e.g. python scripts/drain_one_phase.py --run-id {run_id} --phase-id {phase_id} --force)")]
-    [InlineData("python x.py --run {run_id} --x {foo}", "unknown placeholder {foo} (allowed: {run_id}, {phase_id}, {phase_index}, {session_id})")]
-    [InlineData("python x.py '{runid}' --p={Phase_Id}", "unknown placeholders {runid}, {Phase_Id} (allowed: {run_id}, {phase_id}, {phase_index}, {session_id})")]
+    [InlineData("python x.py --run {run_id} --x {foo}", "unknown placeholder {foo} (allowed: {run_id}, {phase_id}, {phase_index}, {session_id}, {slot}, {api_url}, {workspace})")]
+    [InlineData("python x.py '{runid}' --p={Phase_Id}", "unknown placeholders {runid}, {Phase_Id} (allowed: {run_id}, {phase_id}, {phase_index}, {session_id}, {slot}, {api_url}, {workspace})")]
     [InlineData("python 'unclosed {run_id}", "unterminated single quote at position 8")]
     public void TemplateProblems_BadTemplate_SaysWhatAndWhatIsAllowed(string template, string expected) =>
         Assert.Equal([expected], CommandLine.TemplateProblems(template));
@@ -74,12 +75,25 @@ public sealed class CommandTemplateTests : IDisposable
     public void Placeholders_EveryAllowedOne_IsFilledByTheExecutor()
     {
         var template = "prog " + string.Join(' ', CommandLine.Placeholders.Select(p => "{" + p + "}"));
-        var request = new ExecutorRequest("batch-drain-20260101-000000", "r", "p", 3, DateTimeOffset.UtcNow, null);
+        var request = new ExecutorRequest("batch-drain-20260101-000000", "r", "p", 3, DateTimeOffset.UtcNow, "http://127.0.0.1:8002") { Slot = 2, Workspace = "/srv/slot-2" };
 
-        var words = ProcessExecutor.BuildArguments(template, request, request.SessionId);
+        var words = ProcessExecutor.BuildArguments(template, request, request.SessionId, new ExecutorOptions());
 
         Assert.Empty(CommandLine.TemplateProblems(template));
-        Assert.Equal(["prog", "r", "p", "3", "batch-drain-20260101-000000"], words);
+        Assert.Equal(["prog", "r", "p", "3", "batch-drain-20260101-000000", "2", "http://127.0.0.1:8002", "/srv/slot-2"], words);
+    }
+
+    [Fact]
+    public void CreateStartInfo_SlotWithOwnApiAndWorkspace_RunsThereWithItsApiUrl()
+    {
+        var request = new ExecutorRequest("batch-drain-20260101-000000", "r", "p", 3, DateTimeOffset.UtcNow, "http://127.0.0.1:8002") { Slot = 2, Workspace = folder.FullName };
+        var options = new ExecutorOptions { ApiUrl = "http://127.0.0.1:8000", CommandTemplate = "prog {api_url} {workspace}" };
+
+        var words = ProcessExecutor.BuildArguments(options.CommandTemplate, request, request.SessionId, options);
+        var shared = ProcessExecutor.BuildArguments(options.CommandTemplate, request with { ApiUrl = null, Workspace = null }, request.SessionId, options);
+
+        Assert.Equal(["prog", "http://127.0.0.1:8002", folder.FullName], words);
+        Assert.Equal(["prog", "http://127.0.0.1:8000", Path.GetFullPath(options.Workspace)], shared);
     }
 
     private string Program(string relative, bool executable = true)

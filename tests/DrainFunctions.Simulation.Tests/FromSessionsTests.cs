@@ -105,15 +105,16 @@ public class DrainLoopTests
     {
         public DateTimeOffset Now { get; private set; } = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-        public SelectionOutcome SelectNext(PolicyState state, DrainOptions options, ICrossSessionLimits? ledger) =>
-            PhaseSelector.SelectNext(backlog, state, options, ledger);
+        public SelectionOutcome SelectNext(PolicyState state, DrainOptions options, ICrossSessionLimits? ledger, IReadOnlySet<string> busyRuns) =>
+            PhaseSelector.SelectNext(backlog, state, options, ledger, busyRuns);
 
-        public PhaseAttemptOutcome RunPhase(PhaseCandidate phase, DrainOptions options, DateTimeOffset? budgetDeadline)
+        public SimulatedAttempt StartPhase(PhaseCandidate phase, DrainOptions options, DateTimeOffset? budgetDeadline)
         {
             var result = DrainResults.Completed(phase, "FAILED", new PhaseOutcome { FinalState = "FAILED", ReturnCode = 1, DurationSeconds = 60, LastFailureReason = "same error" }, Now);
-            Now += TimeSpan.FromMinutes(1);
-            return new PhaseAttemptOutcome(result, PhaseRaceWinner.ExecutorReported);
+            return new SimulatedAttempt(new PhaseAttemptOutcome(result, PhaseRaceWinner.ExecutorReported), Now, Now + TimeSpan.FromMinutes(1));
         }
+
+        public void AdvanceTo(DateTimeOffset instant) => Now = instant > Now ? instant : Now;
     }
 
     [Fact]
@@ -143,17 +144,19 @@ public class EquivalenceTests
 
         public DateTimeOffset Now => inner.Now;
 
-        public SelectionOutcome SelectNext(PolicyState state, DrainOptions options, ICrossSessionLimits? ledger)
+        public SelectionOutcome SelectNext(PolicyState state, DrainOptions options, ICrossSessionLimits? ledger, IReadOnlySet<string> busyRuns)
         {
             var rows = model.Phases.Select(p => inner.Store.GetPhase(p.RunId, p.PhaseId)!)
-                .Where(r => r.State == PhaseStates.Failed)
+                .Where(r => r.State == PhaseStates.Failed && !busyRuns.Contains(r.RunId))
                 .Reverse()
                 .Select(r => new PhaseCandidate(r.RunId, r.PhaseId, r.PhaseIndex, r.LastFailureReason));
             return PhaseSelector.SelectNext(rows, state, options, ledger);
         }
 
-        public PhaseAttemptOutcome RunPhase(PhaseCandidate phase, DrainOptions options, DateTimeOffset? budgetDeadline) =>
-            inner.RunPhase(phase, options, budgetDeadline);
+        public SimulatedAttempt StartPhase(PhaseCandidate phase, DrainOptions options, DateTimeOffset? budgetDeadline) =>
+            inner.StartPhase(phase, options, budgetDeadline);
+
+        public void AdvanceTo(DateTimeOffset instant) => inner.AdvanceTo(instant);
     }
 
     [Fact]
@@ -262,7 +265,7 @@ public class EnvironmentEdgeTests
     {
         var model = TestModels.Of(TestModels.Phase("r", 0, PhaseNature.QuickSuccess));
         var env = new SimulatedEnvironment(model);
-        var candidate = env.SelectNext(new PolicyState(), new DrainOptions(), null).Selected!;
+        var candidate = env.SelectNext(new PolicyState(), new DrainOptions(), null, new HashSet<string>()).Selected!;
         env.Store.TryRequeue("r", "phase-00");
 
         var (result, _) = env.RunPhase(candidate, new DrainOptions(), null);

@@ -26,13 +26,13 @@ public sealed class PolicyOverridesTests
     }
 
     [Fact]
-    public void Apply_V1Baseline_TakesOnlyTheBacklogScope()
+    public void Apply_V1Baseline_TakesOnlyTheBacklogScopeAndSlots()
     {
         var v1 = PolicyPreset.V1Preset;
 
         var options = Every.Apply(v1, 10);
 
-        Assert.Equal(v1.Options with { BatchSize = 5, SkipRunPrefixes = options.SkipRunPrefixes, LedgerWindowHours = 5 }, options);
+        Assert.Equal(v1.Options with { BatchSize = 5, SkipRunPrefixes = options.SkipRunPrefixes, LedgerWindowHours = 5, Parallel = 5 }, options);
         Assert.Equal(["scratch-"], options.SkipRunPrefixes);
     }
 

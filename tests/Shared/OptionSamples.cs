@@ -12,19 +12,23 @@ internal static class OptionSamples
     /// <summary>An allowed value other than the default, of the option's type.</summary>
     public static object Allowed(DrainOptionSpec spec) => spec.Kind switch
     {
-        DrainOptionKind.WholeNumber => 7,
+        // At most the sample's two slots: every option set at once must still be valid together.
+        DrainOptionKind.WholeNumber => spec == DrainOptionCatalog.Parallel ? 2 : 7,
         DrainOptionKind.Number => 12.5,
         DrainOptionKind.Switch => !(bool)spec.Default!,
         DrainOptionKind.Text => spec.FormatRule is null ? "run-7" : "http://127.0.0.1:8000",
-        _ => (IReadOnlyList<string>)["research-", "tmp-"],
+        _ => spec.FormatRule is null ? (IReadOnlyList<string>)["research-", "tmp-"] : (IReadOnlyList<string>)[SlotText(1), SlotText(2)],
     };
 
-    /// <summary>A value as a Function App setting writes it (a list comma-separated).</summary>
-    public static string SettingText(object value) => value switch
+    /// <summary>A well-formed list item of an option that checks its items' shape (a slot).</summary>
+    public static string SlotText(int number) => $"api=http://127.0.0.1:{8000 + number},workspace=/tmp/slot-{number}";
+
+    /// <summary>A value as a Function App setting writes it (a list separated by the option's separator).</summary>
+    public static string SettingText(DrainOptionSpec spec, object value) => value switch
     {
         bool on => on ? "true" : "false",
         double number => number.ToString("R", CultureInfo.InvariantCulture),
-        IReadOnlyList<string> items => string.Join(", ", items),
+        IReadOnlyList<string> items => string.Join(spec.ListSeparator + " ", items),
         _ => Convert.ToString(value, CultureInfo.InvariantCulture)!,
     };
 
@@ -62,7 +66,12 @@ internal static class OptionSamples
                 break;
             case DrainOptionKind.TextList:
                 yield return ("an item too long", (IReadOnlyList<string>)[new string('p', bounds.MaxLength!.Value + 1)]);
-                yield return ("too many items", (IReadOnlyList<string>)[.. Enumerable.Range(0, bounds.MaxCount!.Value + 1).Select(i => $"p{i}")]);
+                yield return ("too many items", (IReadOnlyList<string>)[.. Enumerable.Range(0, bounds.MaxCount!.Value + 1).Select(i => spec.FormatRule is null ? $"p{i}" : SlotText(i))]);
+                if (spec.FormatRule is not null)
+                {
+                    yield return ("a malformed item", (IReadOnlyList<string>)[SlotText(1), "api=ftp://x"]);
+                }
+
                 break;
         }
     }

@@ -4,6 +4,7 @@ using DrainFunctions.Flags;
 using System.Globalization;
 using System.Text.Json;
 using DrainFunctions.Durable.Api;
+using DrainFunctions.Durable.Orchestration;
 
 namespace DrainFunctions.Cli.Commands;
 
@@ -64,7 +65,9 @@ public static class StatusCommand
     }
 
     /// <summary>What <c>--output json</c> prints: the state, the progress and the stop in flat fields.</summary>
-    public static object Summary(DrainView drain)
+    /// <param name="drain">The drain.</param>
+    /// <param name="now">When the elapsed time of the phases in flight is counted to (now when null).</param>
+    public static object Summary(DrainView drain, DateTimeOffset? now = null)
     {
         ArgumentNullException.ThrowIfNull(drain);
         return new
@@ -79,6 +82,8 @@ public static class StatusCommand
             timeouts = drain.Totals?.Timeouts,
             telemetryEvents = drain.Totals?.TelemetryEvents,
             currentPhase = drain.Progress?.CurrentPhase,
+            parallel = drain.Progress?.Parallel,
+            inFlight = drain.Progress?.InFlight?.Select(p => new { slot = p.Slot, phase = p.Phase, startedAt = p.StartedAt, elapsedSeconds = Elapsed(p, now) }),
             stop = drain.Progress?.Stop,
             failure = drain.Failure,
             startedAt = drain.Session?.StartedAt,
@@ -87,7 +92,9 @@ public static class StatusCommand
     }
 
     /// <summary>The lines of <c>--output table</c>: one field a line, only the fields the drain has.</summary>
-    public static IReadOnlyList<string> Table(DrainView drain)
+    /// <param name="drain">The drain.</param>
+    /// <param name="now">When the elapsed time of the phases in flight is counted to (now when null).</param>
+    public static IReadOnlyList<string> Table(DrainView drain, DateTimeOffset? now = null)
     {
         ArgumentNullException.ThrowIfNull(drain);
         var rows = new List<(string Name, string? Value)>
@@ -98,14 +105,27 @@ public static class StatusCommand
             ("Progress", drain.Totals is { } t
                 ? string.Create(CultureInfo.InvariantCulture, $"{t.Processed}/{BatchSize(drain)} processed: {t.Success} succeeded, {t.Failed} failed, {t.Timeouts} timeouts, {t.TelemetryEvents} telemetry events")
                 : null),
-            ("Current phase", drain.Progress?.CurrentPhase),
+            ("Current phase", drain.Progress?.InFlight is null ? drain.Progress?.CurrentPhase : null),
+        };
+
+        // A parallel drain: a line per phase in flight, with its slot and how long it has run.
+        foreach (var phase in drain.Progress?.InFlight ?? [])
+        {
+            rows.Add((string.Create(CultureInfo.InvariantCulture, $"Slot {phase.Slot}"), string.Create(CultureInfo.InvariantCulture, $"{phase.Phase} ({Elapsed(phase, now):F0} s)")));
+        }
+
+        rows.AddRange(
+        [
             ("Stop reason", drain.Progress?.Stop),
             ("Failure", drain.Failure),
             ("Started", drain.Session?.StartedAt),
             ("Completed", drain.Session?.CompletedAt),
-        };
+        ]);
         return [.. rows.Where(r => !string.IsNullOrEmpty(r.Value)).Select(r => $"{r.Name + ":",-15}{r.Value}")];
     }
+
+    private static double Elapsed(InFlightStatus phase, DateTimeOffset? now) =>
+        Math.Max(0, Math.Round(((now ?? DateTimeOffset.UtcNow) - phase.StartedAt).TotalSeconds, 1));
 
     private static int? BatchSize(DrainView drain) => drain.Progress?.BatchSize is > 0 and var size ? size : drain.Session?.BatchSize;
 }

@@ -159,11 +159,31 @@ public static class DrainOptionCatalog
         Get = o => o.ApiUrl, Set = (o, v) => o with { ApiUrl = (string?)v },
     };
 
+    public static readonly DrainOptionSpec Parallel = new()
+    {
+        Name = "parallel", Flag = "--parallel", Metavar = "K", Kind = DrainOptionKind.WholeNumber,
+        Bounds = new() { Minimum = 1, Maximum = DrainOptions.MaxParallel, MaximumMeaning = "the most slots" },
+        Help = "Phases in flight at once, never two of one run (default: the number of --slot, else 1)",
+        JsonName = "parallel", SettingKey = "Parallel", Surfaces = Everywhere,
+        Get = o => o.Parallel, Set = (o, v) => o with { Parallel = (int?)v },
+    };
+
+    public static readonly DrainOptionSpec Slots = new()
+    {
+        Name = "slot", Flag = "--slot", Metavar = "api=URL[,workspace=DIR]", Kind = DrainOptionKind.TextList,
+        Bounds = new() { MaxLength = DrainOptions.MaxApiUrlLength + 4096, MaxCount = DrainOptions.MaxParallel }, ItemNoun = "slots",
+        Help = "A slot's own API server (AUTOPACK_API_URL) and working directory (can be specified multiple times). Example: --slot api=http://127.0.0.1:8001,workspace=/srv/autopack-2",
+        JsonName = "slots", SettingKey = "Slots", Surfaces = DrainSurfaces, ListSeparator = ';',
+        EmptyRule = t => t.Length == 0 ? "must not be empty (" + DrainSlot.Shape + ")" : null,
+        FormatRule = t => DrainSlot.Parse(t, 1).Problem,
+        Get = o => o.Slots, Set = (o, v) => o with { Slots = (IReadOnlyList<string>)v! },
+    };
+
     public static IReadOnlyList<DrainOptionSpec> All { get; } =
     [
         BatchSize, RunId, DryRun, PhaseTimeoutSeconds, MaxTotalMinutes, MaxTimeoutsPerRun, MaxAttemptsPerPhase,
         MaxFingerprintRepeats, SkipRunPrefixes, MaxConsecutiveZeroYield, SkipRunsWithQueued, SkipRunsInFlight,
-        SampleFirst, AllowEmptyDb, LedgerEnabled, LedgerWindowHours, ApiUrl,
+        SampleFirst, AllowEmptyDb, LedgerEnabled, LedgerWindowHours, ApiUrl, Parallel, Slots,
     ];
 
     /// <summary>The options a surface carries, in catalog order.</summary>

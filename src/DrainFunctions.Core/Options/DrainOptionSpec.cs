@@ -57,6 +57,9 @@ public sealed class DrainOptionSpec
     /// <summary>Refuses a malformed item, after its length is checked (the message).</summary>
     public Func<string, string?>? FormatRule { get; init; }
 
+    /// <summary>What separates a list's items in a Function App setting (a slot's own parts use commas).</summary>
+    public char ListSeparator { get; init; } = ',';
+
     /// <summary>What the items of a list are called in the count error ("prefixes").</summary>
     public string? ItemNoun { get; init; }
 
@@ -167,6 +170,10 @@ public sealed class DrainOptionSpec
                 if (items.FirstOrDefault(i => i.Length > Bounds.MaxLength) is { } longItem)
                 {
                     yield return DrainOptions.TooLong(longItem.Length, Bounds.MaxLength!.Value);
+                }
+                else if (FormatRule is not null && items.Select(FormatRule).FirstOrDefault(p => p is not null) is { } malformed)
+                {
+                    yield return malformed;
                 }
 
                 break;

@@ -35,6 +35,9 @@ public sealed record DrainOptions
 
     public const int MaxApiUrlLength = 2048;
 
+    /// <summary>The most phases in flight at once (<c>--parallel</c>); also the most <c>--slot</c>s.</summary>
+    public const int MaxParallel = 16;
+
     public int BatchSize { get; init; } = DefaultBatchSize;
 
     public string? RunId { get; init; }
@@ -78,13 +81,41 @@ public sealed record DrainOptions
 
     public int LedgerWindowHours { get; init; } = DefaultLedgerWindowHours;
 
+    /// <summary>Phases in flight at once; null: one per <see cref="Slots"/> entry, else 1 (the sequential drain).</summary>
+    public int? Parallel { get; init; }
+
+    /// <summary>The slots' texts (<c>api=URL[,workspace=DIR]</c>, see <see cref="DrainSlot"/>); empty: every slot uses <see cref="ApiUrl"/>.</summary>
+    public IReadOnlyList<string> Slots { get; init; } = [];
+
+    /// <summary>How many phases may be in flight at once.</summary>
+    public int ParallelSlots() => Parallel ?? Math.Max(1, Slots.Count);
+
+    /// <summary>
+    /// Slot <paramref name="number"/> (1-based) as the executor sees it: the given slot's API server
+    /// and workspace, else <see cref="ApiUrl"/> and the executor's own workspace.
+    /// </summary>
+    public DrainSlot SlotFor(int number) =>
+        number >= 1 && number <= Slots.Count && DrainSlot.Parse(Slots[number - 1], number) is { Slot: { } given }
+            ? given
+            : new DrainSlot(number, ApiUrl, null);
+
     /// <summary>
     /// Every problem with the options, each naming the option by its flag name without dashes
     /// (<c>batch-size</c>); the CLI shows <c>--batch-size</c>, the HTTP API <c>batchSize</c>. The
     /// bounds are the declarations' (<see cref="DrainOptionCatalog"/>).
     /// </summary>
-    public IReadOnlyList<OptionError> Validate() =>
-        [.. DrainOptionCatalog.All.SelectMany(spec => spec.Problems(spec.Get(this)).Select(message => new OptionError(spec.Name, message)))];
+    public IReadOnlyList<OptionError> Validate()
+    {
+        var errors = DrainOptionCatalog.All.SelectMany(spec => spec.Problems(spec.Get(this)).Select(message => new OptionError(spec.Name, message))).ToList();
+
+        // Two slots sharing one API server and workspace would defeat the point of slots.
+        if (Parallel is { } k && Slots.Count > 0 && k > Slots.Count && errors.Count == 0)
+        {
+            errors.Add(new OptionError(DrainOptionCatalog.Parallel.Name, string.Create(CultureInfo.InvariantCulture, $"must be at most the number of slots given ({Slots.Count}) (got {k})")));
+        }
+
+        return errors;
+    }
 
     /// <summary>The message of a too long text; the text itself is not echoed (it may be megabytes).</summary>
     public static string TooLong(int length, int maximum) =>

@@ -62,7 +62,7 @@ public static class DryRunLoop
             emit(ProgressLines.Selecting(picks.Count, options.BatchSize));
 
             // A copy, as the activity gets one: what the selection notes on its state stays there.
-            var selection = await BacklogSelection.SelectNextAsync(store, state.Clone(), options, ledger, cancellationToken);
+            var selection = await BacklogSelection.SelectNextAsync(store, state.Clone(), options, ledger, cancellationToken: cancellationToken);
             foreach (var line in selection.Lines)
             {
                 emit(line);

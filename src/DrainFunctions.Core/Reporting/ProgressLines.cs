@@ -26,6 +26,22 @@ public static class ProgressLines
         return string.Create(CultureInfo.InvariantCulture, $"  Draining: {phase.RunId} / {phase.PhaseId} (index {phase.PhaseIndex})");
     }
 
+    /// <summary>A parallel drain's <see cref="Draining"/> line, naming the slot.</summary>
+    public static string DrainingInSlot(PhaseCandidate phase, int slot) =>
+        string.Create(CultureInfo.InvariantCulture, $"{Draining(phase)} [slot {slot}]");
+
+    /// <summary>
+    /// A parallel drain's lines about one phase: each names its slot and phase, since the lines of
+    /// phases ending in other slots come between. Blank lines stay blank.
+    /// </summary>
+    public static IEnumerable<string> InSlot(IEnumerable<string> lines, Phases.InFlightPhase phase)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        ArgumentNullException.ThrowIfNull(phase);
+        var tag = string.Create(CultureInfo.InvariantCulture, $" [slot {phase.Slot}: {phase.Phase.RunId}/{phase.Phase.PhaseId}]");
+        return lines.Select(line => line.Trim().Length == 0 ? line : line + tag);
+    }
+
     public static string WouldDrain(PhaseCandidate phase)
     {
         ArgumentNullException.ThrowIfNull(phase);

@@ -35,6 +35,13 @@ public static class SummaryReport
             Line($"Success Rate: {PyFloat.FormatFixed((double)s.TotalSuccess / s.TotalProcessed * 100, 1)}%");
         }
 
+        // Only a parallel drain numbers its slots; a sequential one's report stays the tool's.
+        var perSlot = session.Results.Where(r => r.Slot is not null).GroupBy(r => r.Slot!.Value).OrderBy(g => g.Key).ToList();
+        if (perSlot.Count > 0)
+        {
+            Line(Invariant($"Parallel Slots: {perSlot.Count} (phases per slot: {string.Join(", ", perSlot.Select(g => Invariant($"{g.Key}: {g.Count()}")))})"));
+        }
+
         Line();
         Line("Telemetry Collection:");
         Line(Invariant($"  Total Events: {s.TotalTelemetryEvents}"));

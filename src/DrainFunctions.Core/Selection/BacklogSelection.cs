@@ -11,13 +11,20 @@ namespace DrainFunctions.Core.Selection;
 /// </summary>
 public static class BacklogSelection
 {
-    public static async Task<SelectionOutcome> SelectNextAsync(IBacklogStore store, PolicyState state, DrainOptions options, ICrossSessionLimits? ledger = null, CancellationToken cancellationToken = default)
+    /// <param name="busyRuns">Runs with a phase in flight in this drain (parallel slots): left out silently, whatever the database says.</param>
+    public static async Task<SelectionOutcome> SelectNextAsync(IBacklogStore store, PolicyState state, DrainOptions options, ICrossSessionLimits? ledger = null, IReadOnlySet<string>? busyRuns = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(options);
         var query = new CandidateQuery(options.RunId, options.SkipRunPrefixes, state.ProcessedKeys);
-        var outcome = await PhaseSelector.SelectNextAsync(store.StreamCandidatesAsync(query, cancellationToken), state, options, ledger, cancellationToken).ConfigureAwait(false);
+        var candidates = store.StreamCandidatesAsync(query, cancellationToken);
+        if (busyRuns is { Count: > 0 })
+        {
+            candidates = candidates.Where(c => !busyRuns.Contains(c.RunId));
+        }
+
+        var outcome = await PhaseSelector.SelectNextAsync(candidates, state, options, ledger, cancellationToken).ConfigureAwait(false);
         return options.SkipRunsWithQueued
             ? outcome with { QueuedPhasesSkipped = await store.CountQueuedAsync(cancellationToken).ConfigureAwait(false) }
             : outcome;

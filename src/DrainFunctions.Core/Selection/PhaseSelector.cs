@@ -33,6 +33,9 @@ public sealed record SelectionOutcome(PhaseCandidate? Selected, IReadOnlyList<Sk
     /// </summary>
     public long QueuedPhasesSkipped { get; init; }
 
+    /// <summary>Whether a line is the one that says nothing was picked.</summary>
+    public static bool IsNoPickLine(string line) => line is BacklogEmptyLine or AllSkippedLine;
+
     public static string QueuedInfoLine(long count) =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture, $"  [INFO] Skipping {count} individual QUEUED phases (not entire runs)");
 
@@ -134,10 +137,10 @@ public static class PhaseSelector
         && !options.SkipRunPrefixes.Any(prefix => candidate.RunId.StartsWith(prefix, StringComparison.Ordinal));
 
     /// <summary>Selects from an unordered, unfiltered in-memory backlog.</summary>
-    public static SelectionOutcome SelectNext(IEnumerable<PhaseCandidate> candidates, PolicyState state, DrainOptions options, ICrossSessionLimits? ledger = null)
+    public static SelectionOutcome SelectNext(IEnumerable<PhaseCandidate> candidates, PolicyState state, DrainOptions options, ICrossSessionLimits? ledger = null, IReadOnlySet<string>? busyRuns = null)
     {
         ArgumentNullException.ThrowIfNull(candidates);
-        var ordered = candidates.Where(c => Prefilter(c, state, options)).Order(PhaseOrder.Instance);
+        var ordered = candidates.Where(c => Prefilter(c, state, options) && busyRuns?.Contains(c.RunId) != true).Order(PhaseOrder.Instance);
         var walker = new SelectionWalker(state, options, ledger);
         foreach (var candidate in ordered)
         {

@@ -53,6 +53,9 @@ public sealed class DrainResult
     /// <summary>Ours: the id of the executor attempt, so that a redelivered activity can be recognized.</summary>
     public string? AttemptId { get; set; }
 
+    /// <summary>Ours: the slot (1-based) that drained the phase, in a drain with more than one; null in a sequential one.</summary>
+    public int? Slot { get; set; }
+
     public string Key => Selection.PhaseKey.Of(RunId, PhaseId);
 
     public bool IsTimeout => Fingerprints.FailureFingerprint.IsTimeoutReturnCode(SubprocessReturncode);

@@ -113,6 +113,11 @@ public static class SessionJson
             writer.WriteString("attempt_id", r.AttemptId);
         }
 
+        if (r.Slot is { } slot)
+        {
+            writer.WriteNumber("slot", slot);
+        }
+
         writer.WriteEndObject();
     }
 
@@ -233,6 +238,7 @@ public static class SessionJson
             ZeroYieldReason = reader.OptionalString(item, "zero_yield_reason"),
             InterruptedBy = reader.OptionalString(item, "interrupted_by"),
             AttemptId = reader.OptionalString(item, "attempt_id"),
+            Slot = reader.OptionalInt(item, "slot"),
         };
     }
 

@@ -27,7 +27,7 @@ public sealed class SelectNextPhase(IBacklogStoreFactory stores, BlobLedgerStore
             var view = o.LedgerEnabled ? await ledger.ViewAsync(input.SessionId, o.LedgerWindowHours, o.MaxFingerprintRepeats) : null;
             var state = input.ExpandedState();
             await using var store = await stores.OpenAsync();
-            var outcome = await BacklogSelection.SelectNextAsync(store, state, o, view);
+            var outcome = await BacklogSelection.SelectNextAsync(store, state, o, view, input.BusyRuns.ToHashSet(StringComparer.Ordinal));
             return new SelectNextPhaseOutput { Selected = outcome.Selected, Lines = [.. outcome.Lines], NoPick = outcome.NoPick };
         });
     }
@@ -153,6 +153,8 @@ public sealed class RunPhaseExecutor(
                     new ExecutorRequest(input.SessionId, phase.RunId, phase.PhaseId, phase.PhaseIndex, input.Deadline, input.ApiUrl)
                     {
                         AttemptId = input.AttemptId,
+                        Slot = input.Slot,
+                        Workspace = input.Workspace,
                         OnStarted = main => blobs.UpdateAttemptAsync(input.SessionId, input.AttemptId, current => (current ?? fresh) with
                         {
                             Stage = AttemptStages.Started,

@@ -15,9 +15,9 @@ public static class CommandLine
     /// The placeholders a template may use, filled per phase by <see cref="ProcessExecutor.BuildArguments"/>.
     /// The one list the validators and their messages read (a test checks that the executor fills each).
     /// </summary>
-    public static readonly IReadOnlyList<string> Placeholders = ["run_id", "phase_id", "phase_index", "session_id"];
+    public static readonly IReadOnlyList<string> Placeholders = ["run_id", "phase_id", "phase_index", "session_id", "slot", "api_url", "workspace"];
 
-    /// <summary><c>{run_id}, {phase_id}, {phase_index}, {session_id}</c>, for messages.</summary>
+    /// <summary><c>{run_id}, {phase_id}, ...</c>, for messages.</summary>
     public static string AllowedPlaceholders => string.Join(", ", Placeholders.Select(p => "{" + p + "}"));
 
     /// <summary>

@@ -6,6 +6,12 @@ public sealed record ExecutorRequest(string SessionId, string RunId, string Phas
     /// <summary>Tags and contains every process of the run (a new id when null).</summary>
     public string? AttemptId { get; init; }
 
+    /// <summary>The slot that runs the phase (1-based; <c>{slot}</c>).</summary>
+    public int Slot { get; init; } = 1;
+
+    /// <summary>The slot's working directory (<c>{workspace}</c>); null: the executor's own.</summary>
+    public string? Workspace { get; init; }
+
     /// <summary>Called once the main process runs (pid and start time), beside the run: e.g. to record them in the attempt marker.</summary>
     public Func<AttemptProcess, Task>? OnStarted { get; init; }
 }

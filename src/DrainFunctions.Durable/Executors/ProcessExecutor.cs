@@ -9,8 +9,8 @@ namespace DrainFunctions.Durable.Executors;
 
 /// <summary>
 /// Runs the executor command as a child process; its words are never parsed by a shell: the
-/// template is split into words (POSIX rules) and the placeholders <c>{run_id}</c>,
-/// <c>{phase_id}</c>, <c>{phase_index}</c>, <c>{session_id}</c> are filled inside each word.
+/// template is split into words (POSIX rules) and the placeholders (<see cref="CommandLine.Placeholders"/>)
+/// are filled inside each word. A slot of a parallel drain gives its own API server and workspace.
 /// Every process of the attempt is contained (<see cref="AttemptProcesses"/>): at the deadline,
 /// on stop, and when the executor exits, whatever it started is killed too. stdout and stderr are
 /// streamed to their log blobs in bounded memory (<see cref="LogCapture"/>).
@@ -22,24 +22,34 @@ public sealed class ProcessExecutor(
     AttemptProcesses processes,
     ILogger<ProcessExecutor> logger) : IPhaseExecutor
 {
-    public static IReadOnlyList<string> BuildArguments(string template, ExecutorRequest request, string sessionId)
+    public static IReadOnlyList<string> BuildArguments(string template, ExecutorRequest request, string sessionId, ExecutorOptions options)
     {
         ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(options);
         return CommandLine.Build(template, new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["run_id"] = request.RunId,
             ["phase_id"] = request.PhaseId,
             ["phase_index"] = request.PhaseIndex.ToString(CultureInfo.InvariantCulture),
             ["session_id"] = sessionId,
+            ["slot"] = request.Slot.ToString(CultureInfo.InvariantCulture),
+            ["api_url"] = ApiUrlOf(request, options) ?? string.Empty,
+            ["workspace"] = WorkspaceOf(request, options),
         });
     }
+
+    private static string? ApiUrlOf(ExecutorRequest request, ExecutorOptions options) =>
+        string.IsNullOrEmpty(request.ApiUrl) ? (string.IsNullOrEmpty(options.ApiUrl) ? null : options.ApiUrl) : request.ApiUrl;
+
+    private static string WorkspaceOf(ExecutorRequest request, ExecutorOptions options) =>
+        Path.GetFullPath(string.IsNullOrEmpty(request.Workspace) ? options.Workspace : request.Workspace);
 
     /// <summary>The start info for a request: arguments as a list, the workspace, the environment.</summary>
     public ProcessStartInfo CreateStartInfo(ExecutorRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var options = executorOptions.Value;
-        var words = BuildArguments(options.EffectiveTemplate, request, request.SessionId);
+        var words = BuildArguments(options.EffectiveTemplate, request, request.SessionId, options);
         if (words.Count == 0)
         {
             throw new InvalidOperationException("the executor command template is empty");
@@ -51,7 +61,7 @@ public sealed class ProcessExecutor(
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
-            WorkingDirectory = Path.GetFullPath(options.Workspace),
+            WorkingDirectory = WorkspaceOf(request, options),
             CreateNoWindow = true,
         };
         foreach (var word in words.Skip(1))
@@ -64,8 +74,7 @@ public sealed class ProcessExecutor(
         info.Environment["TELEMETRY_DB_ENABLED"] = "1";
         info.Environment["PYTHONUTF8"] = "1";
         info.Environment["PYTHONIOENCODING"] = "utf-8";
-        var apiUrl = string.IsNullOrEmpty(request.ApiUrl) ? options.ApiUrl : request.ApiUrl;
-        if (!string.IsNullOrEmpty(apiUrl))
+        if (ApiUrlOf(request, options) is { } apiUrl)
         {
             info.Environment["AUTOPACK_API_URL"] = apiUrl;
         }

@@ -71,6 +71,6 @@ public static class DrainSettings
         DrainOptionKind.Number => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? (d, null) : (null, $"must be a number (got '{text}')"),
         DrainOptionKind.Switch => bool.TryParse(text, out var b) ? (b, null) : (null, $"must be true or false (got '{text}')"),
         DrainOptionKind.Text => (text, null),
-        _ => ((IReadOnlyList<string>)text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), null),
+        _ => ((IReadOnlyList<string>)text.Split(spec.ListSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), null),
     };
 }

@@ -12,8 +12,8 @@ namespace DrainFunctions.Durable.Orchestration;
 
 /// <summary>
 /// The drain loop as a durable orchestration. Deterministic: time from
-/// <see cref="TaskOrchestrationContext.CurrentUtcDateTime"/>, ids from
-/// <see cref="TaskOrchestrationContext.NewGuid"/>, all I/O in activities. It carries only the
+/// <see cref="TaskOrchestrationContext.CurrentUtcDateTime"/>, attempt ids from
+/// <see cref="AttemptIds"/> (not the clock), all I/O in activities. It carries only the
 /// compact policy state and continues as new every <see cref="DrainOrchestrationInput.PhasesPerGeneration"/>
 /// phases so that its history stays bounded. Each phase is one <see cref="PhaseAttemptFlow"/>.
 /// </summary>
@@ -50,8 +50,8 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
         private readonly DateTimeOffset? budgetDeadline;
         private readonly CancelWatch cancel;
         private readonly StorageCalls calls;
-        private readonly PhaseAttemptFlow phaseAttempt;
-        private string? currentPhase;
+        private readonly PhaseAttemptSettings attemptSettings;
+        private readonly SlotBoard board;
         private DateTimeOffset? lockExpires;
 
         public Run(TaskOrchestrationContext context, DrainOrchestrationInput input)
@@ -74,12 +74,18 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
             lockExpires = input.LockExpiresAt;
             cancel = new CancelWatch(context);
             calls = new StorageCalls(context, log, () => Publish(null), input.OutageToleranceMinutes);
-            phaseAttempt = new PhaseAttemptFlow(context, new PhaseAttemptSettings(sessionId, options, input.GraceSeconds, budgetDeadline), calls, cancel);
+            attemptSettings = new PhaseAttemptSettings(sessionId, options, input.GraceSeconds, budgetDeadline);
+
+            // A dry run starts nothing: its picks go one after the other.
+            board = new SlotBoard(options.DryRun ? 1 : options.ParallelSlots(), state.TotalProcessed);
         }
 
         private DateTimeOffset Now => new(context.CurrentUtcDateTime, TimeSpan.Zero);
 
         private int Processed => options.DryRun ? picks.Count : state.TotalProcessed;
+
+        /// <summary>More than one slot: lines name their slot and phase, the status lists every phase in flight.</summary>
+        private bool Parallel => board.Slots > 1;
 
         public async Task<DrainSummaryOutput> ExecuteAsync()
         {
@@ -103,60 +109,86 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 }
             }
 
-            var perGeneration = Math.Max(1, input.PhasesPerGeneration);
-            var phasesThisGeneration = 0;
-            var stop = StopDecision.GoOn;
+            // With K slots a generation holds K times as many phases: it must wait for every phase
+            // in flight before it continues as new, so a small one would pause all slots often.
+            var perGeneration = Math.Max(1, input.PhasesPerGeneration) * board.Slots;
+            var startedThisGeneration = 0;
+            var running = new List<(InFlightPhase Slot, Task<PhaseAttemptOutcome> Attempt)>();
 
-            // Bounded: every pass either ends the session, continues as new, or drains one phase.
-            for (var pass = 0; pass <= perGeneration; pass++)
+            // Bounded: every pass starts a phase, ends one, or ends the loop.
+            for (var pass = 0; pass <= (2 * perGeneration) + 2; pass++)
             {
-                stop = DrainLoopRules.BeforePhase(Processed, options, started, Now, cancel.Check()?.Mode);
-                if (stop.Stops)
+                // Fill the free slots, one pick at a time, each seeing every result recorded so far.
+                while (board.MayPick)
                 {
-                    break;
-                }
+                    if (board.BeforePick(Processed, options, started, Now, cancel.Check()?.Mode).Stops)
+                    {
+                        break;
+                    }
 
-                if (phasesThisGeneration >= perGeneration)
-                {
-                    return ContinueAsNew();
-                }
+                    if (startedThisGeneration >= perGeneration)
+                    {
+                        board.Pause();
+                        break;
+                    }
 
-                // One drain per database: the hold is renewed between phases; a drain that finds
-                // another one holding it (its own host was gone past the hold) stops before picking.
-                if (await RenewLockAsync() is { } heldBy)
-                {
-                    stop = new StopDecision(SessionStop.LockLost, $"\n[LOCK] {heldBy} - stopping");
-                    break;
-                }
+                    // One drain per database: the hold is renewed between phases; a drain that finds
+                    // another one holding it (its own host was gone past the hold) stops before picking.
+                    if (await RenewLockAsync() is { } heldBy)
+                    {
+                        board.StopPicking(new StopDecision(SessionStop.LockLost, $"\n[LOCK] {heldBy} - stopping"));
+                        break;
+                    }
 
-                log.Add(ProgressLines.Selecting(Processed, options.BatchSize));
-                var selection = await calls.CallAsync<SelectNextPhaseOutput>(
-                    nameof(SelectNextPhase),
-                    new SelectNextPhaseInput(ProcessedKeyGroups.WithoutKeys(state), options, sessionId) { ProcessedByRun = ProcessedKeyGroups.Group(state.ProcessedKeys) });
-                log.AddRange(selection.Lines);
-                if (selection.Selected is not { } phase)
-                {
-                    stop = new StopDecision(DrainLoopRules.NoPick(selection.NoPick));
-                    break;
-                }
+                    log.Add(ProgressLines.Selecting(Processed + board.InFlight.Count, options.BatchSize));
+                    var selection = await calls.CallAsync<SelectNextPhaseOutput>(
+                        nameof(SelectNextPhase),
+                        new SelectNextPhaseInput(ProcessedKeyGroups.WithoutKeys(state), options, sessionId)
+                        {
+                            ProcessedByRun = ProcessedKeyGroups.Group(state.ProcessedKeys),
+                            BusyRuns = [.. board.BusyRuns],
+                        });
 
-                phasesThisGeneration++;
-                if (options.DryRun)
-                {
-                    // Nothing is touched: no executor, no database write, no session blob.
-                    log.Add(ProgressLines.WouldDrain(phase));
-                    picks.Add(phase.Key);
-                    log.AddRange(PolicyBookkeeper.RecordDryRunPick(state, phase, options));
+                    // While phases are in flight "nothing left" is only for now: one that ends may free its run.
+                    log.AddRange(board.InFlight.Count == 0 ? selection.Lines : selection.Lines.Where(l => !SelectionOutcome.IsNoPickLine(l)));
+                    if (selection.Selected is not { } phase)
+                    {
+                        board.NoPick(selection.NoPick);
+                        break;
+                    }
+
+                    startedThisGeneration++;
+                    if (options.DryRun)
+                    {
+                        // Nothing is touched: no executor, no database write, no session blob.
+                        log.Add(ProgressLines.WouldDrain(phase));
+                        picks.Add(phase.Key);
+                        log.AddRange(PolicyBookkeeper.RecordDryRunPick(state, phase, options));
+                        Publish(null);
+                        continue;
+                    }
+
+                    var slot = board.Start(phase, Now);
+                    log.Add(Parallel ? ProgressLines.DrainingInSlot(phase, slot.Slot) : ProgressLines.Draining(phase));
+                    var attemptId = AttemptIds.For(input.LockToken ?? context.InstanceId, sessionId, slot.Ordinal, phase.Key);
+                    running.Add((slot, new PhaseAttemptFlow(context, attemptSettings, calls, cancel).RunAsync(phase, attemptId, options.SlotFor(slot.Slot))));
                     Publish(null);
-                    continue;
                 }
 
-                log.Add(ProgressLines.Draining(phase));
-                currentPhase = phase.Key;
-                Publish(null);
-                var (result, winner) = await phaseAttempt.RunAsync(phase);
+                if (running.Count == 0)
+                {
+                    break;
+                }
+
+                // The attempt that ends first (the first started among those ended together).
+                var ended = await Task.WhenAny(running.Select(r => r.Attempt));
+                var done = running.First(r => r.Attempt == ended);
+                running.Remove(done);
+                board.Finish(done.Slot);
+                var (result, winner) = await done.Attempt;
                 var book = PolicyBookkeeper.Record(state, result, options);
-                log.AddRange(ProgressLines.AfterPhase(result, book));
+                var lines = ProgressLines.AfterPhase(result, book);
+                log.AddRange(Parallel ? ProgressLines.InSlot(lines, done.Slot) : lines);
                 await SaveAsync(result, state.TotalProcessed - 1);
                 if (options.LedgerEnabled)
                 {
@@ -169,16 +201,11 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                     });
                 }
 
-                currentPhase = null;
                 Publish(null);
-
-                stop = DrainLoopRules.AfterPhase(winner, book, options);
-                if (stop.Stops)
-                {
-                    break;
-                }
+                board.StopPicking(DrainLoopRules.AfterPhase(winner, book, options));
             }
 
+            var stop = board.Stop;
             if (!stop.Stops)
             {
                 return ContinueAsNew();
@@ -248,7 +275,9 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
             SessionId = sessionId,
             Processed = Processed,
             BatchSize = options.BatchSize,
-            CurrentPhase = currentPhase,
+            CurrentPhase = board.InFlight.Count > 0 ? board.InFlight[0].Phase.Key : null,
+            Parallel = Parallel ? board.Slots : null,
+            InFlight = Parallel ? [.. board.InFlight.Select(p => new InFlightStatus(p.Slot, p.Phase.Key, p.StartedAt))] : null,
             Success = state.TotalSuccess,
             Failed = state.TotalFailed,
             Timeouts = state.TotalTimeouts,

@@ -9,7 +9,14 @@ public sealed record DrainStatus
 
     public int BatchSize { get; init; }
 
+    /// <summary>The phase in flight (the first started, with several slots).</summary>
     public string? CurrentPhase { get; init; }
+
+    /// <summary>The slots of a parallel drain; null in a sequential one.</summary>
+    public int? Parallel { get; init; }
+
+    /// <summary>Every phase in flight with its slot, in a parallel drain; null in a sequential one.</summary>
+    public List<InFlightStatus>? InFlight { get; init; }
 
     public int Success { get; init; }
 

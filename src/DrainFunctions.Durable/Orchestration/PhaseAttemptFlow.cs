@@ -1,3 +1,4 @@
+using DrainFunctions.Core.Options;
 using DrainFunctions.Core.Phases;
 using DrainFunctions.Core.Selection;
 using DrainFunctions.Core.Sessions;
@@ -21,18 +22,21 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
 {
     private DateTimeOffset Now => new(context.CurrentUtcDateTime, TimeSpan.Zero);
 
-    public async Task<PhaseAttemptOutcome> RunAsync(PhaseCandidate phase)
+    /// <param name="phase">The pick.</param>
+    /// <param name="attemptId">From <see cref="AttemptIds"/>: the same in every re-execution of the episode that schedules the executor.</param>
+    /// <param name="slot">The slot that runs it: its API server and workspace.</param>
+    public async Task<PhaseAttemptOutcome> RunAsync(PhaseCandidate phase, string attemptId, DrainSlot slot)
     {
+        ArgumentNullException.ThrowIfNull(slot);
         ArgumentNullException.ThrowIfNull(phase);
-        var before = await calls.CallAsync<TelemetrySnapshotOutput>(nameof(CaptureTelemetrySnapshot), new TelemetrySnapshotInput(null));
-        var attemptId = context.NewGuid().ToString("N");
+        var before = await calls.CallAsync<TelemetrySnapshotOutput>(nameof(CaptureTelemetrySnapshot), new TelemetrySnapshotInput(TelemetryScope(phase)));
         var start = Now;
-        var race = await RaceExecutorAsync(phase, attemptId);
+        var race = await RaceExecutorAsync(phase, attemptId, slot);
 
         // Not run at all: nothing to settle.
         if (PhaseResults.NotRun(phase, race.Report, Now) is { } notRun)
         {
-            return Outcome(notRun, attemptId, race);
+            return Outcome(notRun, attemptId, race, slot);
         }
 
         var reason = RestoreReasons.For(race, phase, settings.Options.PhaseTimeoutSeconds);
@@ -52,7 +56,7 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
             RestoreReason = reason,
         });
 
-        var after = await calls.CallAsync<TelemetrySnapshotOutput>(nameof(CaptureTelemetrySnapshot), new TelemetrySnapshotInput(null));
+        var after = await calls.CallAsync<TelemetrySnapshotOutput>(nameof(CaptureTelemetrySnapshot), new TelemetrySnapshotInput(TelemetryScope(phase)));
         var now = Now;
         var result = PhaseResults.Decide(new PhaseAttemptFacts
         {
@@ -68,12 +72,19 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
             DefaultStdoutPath = BlobSessionStore.LogBlobName(settings.SessionId, phase.RunId, phase.PhaseId, "stdout"),
             DefaultStderrPath = BlobSessionStore.LogBlobName(settings.SessionId, phase.RunId, phase.PhaseId, "stderr"),
         });
-        return Outcome(result, attemptId, race);
+        return Outcome(result, attemptId, race, slot);
     }
 
-    private static PhaseAttemptOutcome Outcome(DrainResult result, string attemptId, PhaseRaceEnd race)
+    /// <summary>
+    /// The telemetry rows a phase is credited with: all of them in a sequential drain (the tool's
+    /// count); with slots only its run's, since phases of other runs write theirs meanwhile.
+    /// </summary>
+    private string? TelemetryScope(PhaseCandidate phase) => settings.Options.ParallelSlots() > 1 ? phase.RunId : null;
+
+    private PhaseAttemptOutcome Outcome(DrainResult result, string attemptId, PhaseRaceEnd race, DrainSlot slot)
     {
         result.AttemptId = attemptId;
+        result.Slot = settings.Options.ParallelSlots() > 1 ? slot.Number : null;
         return new PhaseAttemptOutcome(result, race.Winner);
     }
 
@@ -83,7 +94,7 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
     /// storage is unreachable is called again (same attempt: it cannot start twice) after a
     /// durable backoff, with a new deadline; the phase timer does not run meanwhile.
     /// </summary>
-    private async Task<PhaseRaceEnd> RaceExecutorAsync(PhaseCandidate phase, string attemptId)
+    private async Task<PhaseRaceEnd> RaceExecutorAsync(PhaseCandidate phase, string attemptId, DrainSlot slot)
     {
         var timeout = TimeSpan.FromSeconds(settings.Options.PhaseTimeoutSeconds);
         var grace = TimeSpan.FromSeconds(Math.Max(0, settings.GraceSeconds));
@@ -106,7 +117,9 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
                 Phase = phase,
                 Deadline = deadline,
                 TimeoutSeconds = settings.Options.PhaseTimeoutSeconds,
-                ApiUrl = settings.Options.ApiUrl,
+                ApiUrl = slot.ApiUrl,
+                Slot = slot.Number,
+                Workspace = slot.Workspace,
             });
             return new Attempt(run, context.CreateTimer(authority.UtcDateTime, timers.Token), authority);
         }

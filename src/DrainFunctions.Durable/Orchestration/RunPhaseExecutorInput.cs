@@ -16,4 +16,10 @@ public sealed record RunPhaseExecutorInput
     public int TimeoutSeconds { get; init; }
 
     public string? ApiUrl { get; init; }
+
+    /// <summary>The slot that runs the phase (1-based; <c>{slot}</c>).</summary>
+    public int Slot { get; init; } = 1;
+
+    /// <summary>The slot's working directory (<c>{workspace}</c>); null: the executor's own.</summary>
+    public string? Workspace { get; init; }
 }

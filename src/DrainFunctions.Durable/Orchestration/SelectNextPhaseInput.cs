@@ -11,6 +11,9 @@ public sealed record SelectNextPhaseInput(PolicyState State, DrainOptions Option
 {
     public Dictionary<string, List<string>> ProcessedByRun { get; init; } = [];
 
+    /// <summary>Runs with a phase in flight in this drain: none of their phases is picked.</summary>
+    public List<string> BusyRuns { get; init; } = [];
+
     /// <summary>The state with its processed keys back.</summary>
     public PolicyState ExpandedState()
     {

@@ -17,7 +17,14 @@ public sealed class FileLoggerProvider(string path) : ILoggerProvider
     {
         lock (gate)
         {
-            File.AppendAllText(path, line + Environment.NewLine);
+            try
+            {
+                File.AppendAllText(path, line + Environment.NewLine);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                // A host stopping in the background after its test bed was deleted: the test is over.
+            }
         }
     }
 

@@ -6,6 +6,7 @@ using DrainFunctions.Data;
 using DrainFunctions.Durable.Hosting;
 using DrainFunctions.Durable.Orchestration;
 using DrainFunctions.Durable.Storage;
+using DrainFunctions.LocalHost;
 using Microsoft.Data.Sqlite;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
@@ -192,6 +193,23 @@ public sealed class TestBed : IAsyncDisposable
             });
     }
 
+    /// <summary>
+    /// The engine the CLI runs (DurableTask.AzureStorage over Azurite, our sidecar): its activity
+    /// concurrency is ours to set, where the in-process test engine allows one per core, too few
+    /// for the executors and the calls that stop them of a parallel drain.
+    /// </summary>
+    public Task<LocalDurableHost> StartLocalHostAsync(Action<ExecutorOptions>? executor = null) =>
+        LocalDurableHost.StartAsync(
+            new LocalHostOptions
+            {
+                StorageConnectionString = AzuriteConnectionString,
+                TaskHubName = "t" + Guid.NewGuid().ToString("N")[..16],
+                WorkerId = "durable-tests",
+            },
+            registry => registry.AddDrainTasks(),
+            services => ConfigureServices(services, executor, null),
+            Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(new FileLoggerProvider(LogPath))));
+
     public Task<DurableTaskTestHost> StartHostAsync(Action<ExecutorOptions>? executor = null, Action<IServiceCollection>? services = null) =>
         DurableTaskTestHost.StartAsync(
             registry => registry.AddDrainTasks(),
@@ -201,25 +219,31 @@ public sealed class TestBed : IAsyncDisposable
                 LoggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(new FileLoggerProvider(LogPath))),
             });
 
+    public static Task<(DrainSummaryOutput Output, OrchestrationMetadata Metadata)> RunAsync(
+        DurableTaskTestHost host, DrainOrchestrationInput input, TimeSpan? timeout = null) => RunAsync(host.Client, input, timeout);
+
     public static async Task<(DrainSummaryOutput Output, OrchestrationMetadata Metadata)> RunAsync(
-        DurableTaskTestHost host, DrainOrchestrationInput input, TimeSpan? timeout = null)
+        DurableTaskClient client, DrainOrchestrationInput input, TimeSpan? timeout = null)
     {
-        var id = await host.Client.ScheduleNewOrchestrationInstanceAsync(nameof(DrainOrchestrator), input);
-        return await CompleteAsync(host, id, timeout);
+        var id = await client.ScheduleNewOrchestrationInstanceAsync(nameof(DrainOrchestrator), input);
+        return await CompleteAsync(client, id, timeout);
     }
 
+    public static Task<(DrainSummaryOutput Output, OrchestrationMetadata Metadata)> CompleteAsync(
+        DurableTaskTestHost host, string instanceId, TimeSpan? timeout = null) => CompleteAsync(host.Client, instanceId, timeout);
+
     public static async Task<(DrainSummaryOutput Output, OrchestrationMetadata Metadata)> CompleteAsync(
-        DurableTaskTestHost host, string instanceId, TimeSpan? timeout = null)
+        DurableTaskClient client, string instanceId, TimeSpan? timeout = null)
     {
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
         OrchestrationMetadata metadata;
         try
         {
-            metadata = await host.Client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, cts.Token);
+            metadata = await client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, cts.Token);
         }
         catch (OperationCanceledException)
         {
-            var stuck = await host.Client.GetInstanceAsync(instanceId, getInputsAndOutputs: true);
+            var stuck = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true);
             throw new TimeoutException($"orchestration did not complete: {stuck?.RuntimeStatus} status={stuck?.SerializedCustomStatus}");
         }
 
