@@ -8,6 +8,9 @@ using Microsoft.Extensions.Hosting;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
+
+// Inside the ASP.NET Core integration's own middleware, which writes the result it sets.
+builder.UseWhen<DrainFunctions.App.ApiErrorMiddleware>(context => context.FunctionDefinition.InputBindings.Values.Any(b => b.Type == "httpTrigger"));
 var configuration = builder.Configuration;
 
 var errors = new List<string>();

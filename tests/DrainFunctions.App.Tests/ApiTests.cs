@@ -124,7 +124,7 @@ public sealed class ApiTests
         Assert.Equal(409, (await bed.Api.ResumeAsync(null)).Status);
 
         var running = await bed.Api.GetAsync(sessionId);
-        Assert.Equal(200, running.Status);
+        Assert.Equal(202, running.Status);
         Assert.Equal("Running", Json(running).GetProperty("status").GetString());
         Assert.NotNull(Json(running).GetProperty("progress").GetProperty("currentPhase").GetString());
 

@@ -77,7 +77,11 @@ public sealed class AppBed : IAsyncDisposable
     public ScheduledDrain Timer => new(Drains, Defaults);
 
     /// <summary>The drain service every entry point uses.</summary>
-    public DrainService Drains => new(Client, Sessions, Locks, previewer: new DrainPreviewer(new DelegateBacklogStoreFactory(ct => BacklogStores.OpenAsync(Data.DatabaseUrl.Parse(DatabaseUrl), null, ct)), Ledger));
+    public DrainService Drains => DrainsAt(TimeProvider.System);
+
+    /// <summary>The drain service on <paramref name="clock"/>; forced stops restore with the host's activity services.</summary>
+    public DrainService DrainsAt(TimeProvider clock) =>
+        new(Client, Sessions, Locks, clock, new DrainPreviewer(new DelegateBacklogStoreFactory(ct => BacklogStores.OpenAsync(Data.DatabaseUrl.Parse(DatabaseUrl), null, ct)), Ledger), new PhaseRestorer(Host.Services));
 
     public DurableTaskTestHost Host { get; private set; } = null!;
 
@@ -159,6 +163,35 @@ public sealed class AppBed : IAsyncDisposable
         command.Parameters.AddWithValue("@i", index);
         command.Parameters.AddWithValue("@reason", reason);
         await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>A phase's state in the backlog.</summary>
+    public async Task<string?> PhaseStateAsync(string runId, string phaseId)
+    {
+        await using var connection = new SqliteConnection($"Data Source={DatabaseUrl["sqlite:///".Length..]}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT state FROM phases WHERE run_id = @r AND phase_id = @p";
+        command.Parameters.AddWithValue("@r", runId);
+        command.Parameters.AddWithValue("@p", phaseId);
+        return (string?)await command.ExecuteScalarAsync();
+    }
+
+    /// <summary>Waits until the instance shows <paramref name="status"/>.</summary>
+    public async Task WaitForStatusAsync(string instanceId, OrchestrationRuntimeStatus status, int seconds = 60)
+    {
+        var until = DateTime.UtcNow.AddSeconds(seconds);
+        while (DateTime.UtcNow < until)
+        {
+            if ((await Client.GetInstanceAsync(instanceId))?.RuntimeStatus == status)
+            {
+                return;
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"{instanceId} did not become {status}");
     }
 
     public async Task<OrchestrationMetadata> WaitAsync(string instanceId, int seconds = 90)

@@ -74,6 +74,8 @@ public sealed class FunctionsMetadataTests
     [InlineData("CancelDrain", "drains/{sessionId}/cancel", "post")]
     [InlineData("PreviewDrain", "drains/preview", "post")]
     [InlineData("ResumeDrain", "drains/resume", "post")]
+    [InlineData("ContinueDrain", "drains/continue", "post")]
+    [InlineData("GetOpenApi", "openapi.json", "get")]
     [InlineData("GetLedger", "ledger", "get")]
     [InlineData("ForgetLedgerRun", "ledger/runs/{runId}", "delete")]
     public void FunctionsMetadata_HttpFunction_HasRouteMethodAndFunctionKey(string function, string route, string method)
@@ -91,6 +93,54 @@ public sealed class FunctionsMetadataTests
         var t = Trigger(Metadata(), "ScheduledDrain");
         Assert.Equal("timerTrigger", (string?)t["type"]);
         Assert.Equal("%DRAIN_SCHEDULE%", (string?)t["schedule"]);
+    }
+
+    [Fact]
+    public void FunctionsMetadata_PurgeTimer_HourlyWhateverTheDrainSchedule()
+    {
+        var t = Trigger(Metadata(), "PurgeHistory");
+        Assert.Equal("timerTrigger", (string?)t["type"]);
+        Assert.Equal("0 17 * * * *", (string?)t["schedule"]);
+    }
+
+    [Fact]
+    public void OpenApiDocument_EveryHttpFunction_HasItsRouteAndMethod()
+    {
+        var paths = JsonNode.Parse(Durable.Api.ApiDocument.Json)!["paths"]!.AsObject();
+        var http = Metadata().Select(f => f!["bindings"]!.AsArray().Select(b => b!.AsObject()).FirstOrDefault(b => (string?)b["type"] == "httpTrigger")).OfType<JsonObject>().ToList();
+        Assert.True(http.Count >= 13, $"{http.Count} HTTP functions");
+        foreach (var trigger in http)
+        {
+            var path = "/api/" + (string?)trigger["route"];
+            Assert.True(paths.ContainsKey(path), $"{path} is not in openapi.json");
+            foreach (var method in trigger["methods"]!.AsArray().Select(m => ((string?)m)!.ToLowerInvariant()))
+            {
+                Assert.True(paths[path]!.AsObject().ContainsKey(method), $"{method} {path} is not in openapi.json");
+            }
+        }
+
+        var documented = paths.Sum(p => p.Value!.AsObject().Count);
+        Assert.Equal(http.Sum(t => t["methods"]!.AsArray().Count), documented);
+    }
+
+    [Fact]
+    public void OpenApiDocument_ReadAsOpenApi30_NoErrorsNoWarnings()
+    {
+        using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(Durable.Api.ApiDocument.Json));
+        var document = new Microsoft.OpenApi.Readers.OpenApiStreamReader().Read(stream, out var diagnostic);
+
+        Assert.Empty(diagnostic.Errors.Select(e => e.ToString()));
+        Assert.Empty(diagnostic.Warnings.Select(e => e.ToString()));
+        Assert.Equal(Microsoft.OpenApi.OpenApiSpecVersion.OpenApi3_0, diagnostic.SpecificationVersion);
+        Assert.All(document.Paths.SelectMany(p => p.Value.Operations), o => Assert.False(string.IsNullOrEmpty(o.Value.OperationId)));
+    }
+
+    [Fact]
+    public void OpenApiDocument_DrainRequest_HasEveryBodyField()
+    {
+        var properties = JsonNode.Parse(Durable.Api.ApiDocument.Json)!["components"]!["schemas"]!["DrainRequest"]!["properties"]!.AsObject();
+        var fields = Core.Options.DrainOptionCatalog.On(Core.Options.DrainOptionSurfaces.HttpBody).Select(s => s.JsonName).ToList();
+        Assert.Equal(fields.Order(StringComparer.Ordinal), properties.Select(p => p.Key).Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -66,6 +66,9 @@ public sealed class DrainCommandsOverHttpTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         var sessionId = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("sessionId").GetString()!;
         var (run, phase) = await CurrentPhaseAsync(http, sessionId);
+        using var live = await http.GetAsync($"/api/drains/{sessionId}");
+        using var plain = new HttpClient();
+        using var keyed = await plain.GetAsync($"{Endpoint}/api/drains/{sessionId}?code={Key}");
 
         var running = await RunAsync(Client(), "status", sessionId, "--endpoint", Endpoint);
         var wrongKey = await RunAsync(Client(), "status", sessionId, "--endpoint", Endpoint, "--key", "wrong");
@@ -81,9 +84,14 @@ public sealed class DrainCommandsOverHttpTests : IAsyncLifetime
         var followCode = await follow.WaitForExitAsync(TimeSpan.FromMinutes(1));
         var watchCode = await watch.WaitForExitAsync(TimeSpan.FromMinutes(1));
         var ended = await RunAsync(Client(), "status", sessionId, "--endpoint", Endpoint, "--output", "json");
+        using var endedRaw = await http.GetAsync($"/api/drains/{sessionId}");
         var again = await RunAsync(Client(), "cancel", sessionId, "--endpoint", Endpoint);
         var otherPhase = await RunAsync(Client(), "logs", sessionId, run, "no-such-phase", "--endpoint", Endpoint);
 
+        Assert.Equal(new Uri($"{Endpoint}/api/drains/{sessionId}"), started.Headers.Location);
+        Assert.Equal((HttpStatusCode.Accepted, new Uri($"{Endpoint}/api/drains/{sessionId}"), TimeSpan.FromSeconds(10)), (live.StatusCode, live.Headers.Location, live.Headers.RetryAfter?.Delta));
+        Assert.Equal((HttpStatusCode.Accepted, new Uri($"{Endpoint}/api/drains/{sessionId}?code={Key}")), (keyed.StatusCode, keyed.Headers.Location));
+        Assert.Equal((HttpStatusCode.OK, null), (endedRaw.StatusCode, endedRaw.Headers.Location));
         Assert.True(running.ExitCode == 0, running.Stderr);
         Assert.Contains("State:         running\n", running.Stdout, StringComparison.Ordinal);
         Assert.Contains($"Current phase: {run}:{phase}\n", running.Stdout, StringComparison.Ordinal);

@@ -26,7 +26,8 @@ public sealed class HttpDrainControl(DrainEndpoint endpoint, HttpMessageHandler?
             return null;
         }
 
-        var body = await ExpectAsync(response, HttpStatusCode.OK, cancellationToken);
+        // 202 is a live drain's status (the async pattern's "ask again"), with the same body as 200.
+        var body = await ExpectAsync(response, response.StatusCode == HttpStatusCode.Accepted ? HttpStatusCode.Accepted : HttpStatusCode.OK, cancellationToken);
         return ViewOf(sessionId, body);
     }
 

@@ -25,7 +25,8 @@ public static class ServeCommand
     public const string Description = """
         the Function App's HTTP API on the local durable host, on http://127.0.0.1:PORT/api like `func start`:
         /api/drains, /api/drains/{id}, .../summary, .../logs/{run}/{phase}, .../cancel, /api/drains/preview,
-        /api/drains/resume, /api/ledger and /api/ledger/runs/{run}. With a key every request needs ?code=KEY or the
+        /api/drains/resume (alias /api/drains/continue), /api/ledger, /api/ledger/runs/{run} and /api/openapi.json
+        (also /openapi/v1.json). With a key every request needs ?code=KEY or the
         x-functions-key header; without one, anything on this machine may call it (a warning says so). Requests
         from another origin (a web page) or host name are refused (403); bodies are JSON (else 415), at most 64 KB (else 413).
         """;
@@ -107,17 +108,9 @@ public static class ServeCommand
                 return;
             }
 
-            try
-            {
-                await next();
-            }
-            catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
-            {
-                // Never an empty 500: say that it failed, and log what failed for the one running serve.
-                stderr.WriteLine($"drain serve: {request.Method} {request.Path} failed: {ex.GetType().Name}: {ex.Message}");
-                await Write(context, ApiResult.Problem(500, "Internal Server Error", $"the request failed ({ex.GetType().Name}); the serve command's output says why"));
-            }
+            await next();
         });
+        UseProblemAnswers(app, stderr);
         if (string.IsNullOrEmpty(key))
         {
             stderr.WriteLine($"drain serve: WARNING: no key (--key or DRAIN_API_KEY): every program on this machine can start, cancel and read drains at http://127.0.0.1:{port}/api. Give a key unless this machine is yours alone.");
@@ -149,21 +142,49 @@ public static class ServeCommand
         return 0;
     }
 
-    /// <summary>The routes of the Function App's HTTP functions, mapped to the same handler methods.</summary>
+    /// <summary>
+    /// A request that fails outside its handler's answers (storage, the durable backend, a corrupt
+    /// session blob) gets the Function App's problem+json (<see cref="ApiFailures"/>: 503 with
+    /// Retry-After when something did not answer, else 500), and the one running serve reads why.
+    /// </summary>
+    public static void UseProblemAnswers(WebApplication app, TextWriter stderr)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        ArgumentNullException.ThrowIfNull(stderr);
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next();
+            }
+            catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
+            {
+                stderr.WriteLine($"drain serve: {context.Request.Method} {context.Request.Path} failed: {ex.GetType().Name}: {ex.Message}");
+                await Write(context, ApiFailures.ToResult(ex));
+            }
+        });
+    }
+
+    /// <summary>The routes of the Function App's HTTP functions, mapped to the same handler methods; and the OpenAPI document also where ASP.NET Core serves one.</summary>
     public static void MapRoutes(WebApplication app, DrainApi api)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapPost("/api/drains", async (HttpContext c) => await WithBody(c, api.StartAsync));
-        app.MapGet("/api/drains", async (HttpContext c) => await Write(c, await api.ListAsync(c.RequestAborted)));
-        app.MapPost("/api/drains/preview", async (HttpContext c) => await WithBody(c, api.PreviewAsync));
-        app.MapPost("/api/drains/resume", async (HttpContext c) => await WithBody(c, api.ResumeAsync));
-        app.MapGet("/api/drains/{sessionId}", async (HttpContext c, string sessionId) => await Write(c, await api.GetAsync(sessionId, c.RequestAborted)));
-        app.MapGet("/api/drains/{sessionId}/summary", async (HttpContext c, string sessionId) => await Write(c, await api.SummaryAsync(sessionId, c.RequestAborted)));
-        app.MapGet("/api/drains/{sessionId}/logs/{runId}/{phaseId}", async (HttpContext c, string sessionId, string runId, string phaseId) => await Write(c, await api.LogsAsync(sessionId, runId, phaseId, c.RequestAborted)));
-        app.MapGet("/api/drains/{sessionId}/logs/{runId}/{phaseId}/follow", async (HttpContext c, string sessionId, string runId, string phaseId) => await Write(c, await api.FollowLogsAsync(sessionId, runId, phaseId, c.Request.Query["stdoutFrom"].FirstOrDefault(), c.Request.Query["stderrFrom"].FirstOrDefault(), c.RequestAborted)));
-        app.MapPost("/api/drains/{sessionId}/cancel", async (HttpContext c, string sessionId) => await Write(c, await api.CancelAsync(sessionId, c.Request.Query["mode"].FirstOrDefault(), c.RequestAborted)));
-        app.MapGet("/api/ledger", async (HttpContext c) => await Write(c, await api.LedgerAsync(c.RequestAborted)));
-        app.MapDelete("/api/ledger/runs/{runId}", async (HttpContext c, string runId) => await Write(c, await api.ForgetRunAsync(runId, c.RequestAborted)));
+        ArgumentNullException.ThrowIfNull(api);
+        DrainApi At(HttpContext c) => api.At(new ApiBase("http://" + c.Request.Host.Value, c.Request.Query["code"].FirstOrDefault()));
+        app.MapPost("/api/drains", async (HttpContext c) => await WithBody(c, At(c).StartAsync));
+        app.MapGet("/api/drains", async (HttpContext c) => await Write(c, await At(c).ListAsync(c.Request.Query["top"].FirstOrDefault(), c.Request.Query["status"].FirstOrDefault(), c.Request.Query["continuationToken"].FirstOrDefault(), c.RequestAborted)));
+        app.MapPost("/api/drains/preview", async (HttpContext c) => await WithBody(c, At(c).PreviewAsync));
+        app.MapPost("/api/drains/resume", async (HttpContext c) => await WithBody(c, At(c).ResumeAsync));
+        app.MapPost("/api/drains/continue", async (HttpContext c) => await WithBody(c, At(c).ResumeAsync));
+        app.MapGet("/api/drains/{sessionId}", async (HttpContext c, string sessionId) => await Write(c, await At(c).GetAsync(sessionId, c.RequestAborted)));
+        app.MapGet("/api/drains/{sessionId}/summary", async (HttpContext c, string sessionId) => await Write(c, await At(c).SummaryAsync(sessionId, c.RequestAborted)));
+        app.MapGet("/api/drains/{sessionId}/logs/{runId}/{phaseId}", async (HttpContext c, string sessionId, string runId, string phaseId) => await Write(c, await At(c).LogsAsync(sessionId, runId, phaseId, c.RequestAborted)));
+        app.MapGet("/api/drains/{sessionId}/logs/{runId}/{phaseId}/follow", async (HttpContext c, string sessionId, string runId, string phaseId) => await Write(c, await At(c).FollowLogsAsync(sessionId, runId, phaseId, c.Request.Query["stdoutFrom"].FirstOrDefault(), c.Request.Query["stderrFrom"].FirstOrDefault(), c.RequestAborted)));
+        app.MapPost("/api/drains/{sessionId}/cancel", async (HttpContext c, string sessionId) => await Write(c, await At(c).CancelAsync(sessionId, c.Request.Query["mode"].FirstOrDefault(), c.RequestAborted)));
+        app.MapGet("/api/ledger", async (HttpContext c) => await Write(c, await At(c).LedgerAsync(c.RequestAborted)));
+        app.MapDelete("/api/ledger/runs/{runId}", async (HttpContext c, string runId) => await Write(c, await At(c).ForgetRunAsync(runId, c.RequestAborted)));
+        app.MapGet("/api/openapi.json", async (HttpContext c) => await Write(c, ApiDocument.Answer()));
+        app.MapGet("/openapi/v1.json", async (HttpContext c) => await Write(c, ApiDocument.Answer()));
     }
 
     /// <summary>The host names this server answers to: its loopback address and localhost, with its port.</summary>

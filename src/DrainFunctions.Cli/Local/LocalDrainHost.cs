@@ -35,7 +35,7 @@ public sealed class LocalDrainHost : IAsyncDisposable
     public sealed record ExecutorSettings(string Kind, string? CommandTemplate, string? Workspace, string? ApiUrl, double DemoTimeScale, bool VerifyExecutable = true);
 
     /// <summary>The drains of <paramref name="database"/> for every entry point, on this host.</summary>
-    public DrainService Drains => new(Client, Sessions, Locks, previewer: new DrainPreviewer(host.Services.GetRequiredService<IBacklogStoreFactory>(), Ledger));
+    public DrainService Drains => new(Client, Sessions, Locks, previewer: new DrainPreviewer(host.Services.GetRequiredService<IBacklogStoreFactory>(), Ledger), restorer: new PhaseRestorer(host.Services));
 
     private const string LedgerFromBlobs = "read from blob storage";
     private const string NoStorage = "off: no storage touched";

@@ -23,7 +23,23 @@ public sealed class DrainApi(DrainService drains, BlobLedgerStore ledger, DrainO
     /// </summary>
     public TimeSpan PreviewWait { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>The default of <c>GET /api/drains?top=</c>.</summary>
     public int RecentSessions { get; init; } = 20;
+
+    /// <summary>The largest <c>top</c> of <c>GET /api/drains</c>.</summary>
+    public const int MaxTop = 100;
+
+    /// <summary>
+    /// <c>Retry-After</c> of a 202 status answer, in seconds: the Durable Functions default, which
+    /// pollers (Logic Apps, APIM) honour. A phase takes minutes; the progress lines are kept.
+    /// </summary>
+    public const int RetryAfterSeconds = 10;
+
+    /// <summary>Where the caller reached the API: Locations and <c>statusQueryGetUri</c> are absolute under it (relative without it).</summary>
+    public ApiBase? Base { get; init; }
+
+    /// <summary>This API as reached at <paramref name="origin"/> (one per request: the host name is the caller's).</summary>
+    public DrainApi At(ApiBase origin) => new(drains, ledger, defaults) { PreviewWait = PreviewWait, RecentSessions = RecentSessions, Base = origin };
 
     // ------------------------------------------------------------------ POST /api/drains
 
@@ -51,13 +67,20 @@ public sealed class DrainApi(DrainService drains, BlobLedgerStore ledger, DrainO
         }
 
         var preview = await drains.PreviewAsync(options, cancellationToken: cancellationToken);
+
+        // Kept, so that its Location answers (200, the same picks and lines) as a drain's does.
+        await drains.KeepPreviewAsync(preview, cancellationToken);
+        var status = StatusUrl(preview.PreviewId);
         return ApiResult.Ok(new
         {
             instanceId = preview.PreviewId,
             picks = preview.Outcome.Picks,
             stop = preview.Outcome.Stop,
             lines = preview.RecentLines,
-        });
+            id = preview.PreviewId,
+            statusUrl = status,
+            statusQueryGetUri = Absolute(status),
+        }) with { Headers = new Dictionary<string, string> { ["Location"] = Absolute(status) } };
     }
 
     // ------------------------------------------------------------------ POST /api/drains/resume
@@ -96,9 +119,25 @@ public sealed class DrainApi(DrainService drains, BlobLedgerStore ledger, DrainO
 
     // ------------------------------------------------------------------ GET /api/drains
 
-    public async Task<ApiResult> ListAsync(CancellationToken cancellationToken = default)
+    public Task<ApiResult> ListAsync(CancellationToken cancellationToken = default) => ListAsync(null, null, null, cancellationToken);
+
+    /// <summary>
+    /// One page of sessions, newest first: at most <paramref name="top"/> (1 to <see cref="MaxTop"/>,
+    /// default <see cref="RecentSessions"/>), only those whose <c>status</c> is one of
+    /// <paramref name="status"/> (comma-separated, any case), after the session that
+    /// <paramref name="continuationToken"/> names. When more sessions remain unread the answer has
+    /// <c>continuationToken</c>, <c>nextLink</c> and a <c>Link: &lt;...&gt;; rel="next"</c> header.
+    /// </summary>
+    public async Task<ApiResult> ListAsync(string? top, string? status, string? continuationToken, CancellationToken cancellationToken = default)
     {
-        var list = (await drains.ListAsync(RecentSessions, cancellationToken)).Select(d => new
+        var query = DrainListQuery.Parse(top, status, continuationToken, RecentSessions, MaxTop);
+        if (query.Errors.Count > 0)
+        {
+            return ApiResult.BadRequest("invalid query", query.Errors);
+        }
+
+        var page = await drains.ListPageAsync(query.Top, query.Matches, query.After, cancellationToken);
+        var list = page.Drains.Select(d => new
         {
             sessionId = d.SessionId,
             instanceId = d.InstanceId,
@@ -107,13 +146,31 @@ public sealed class DrainApi(DrainService drains, BlobLedgerStore ledger, DrainO
             completedAt = d.Session?.CompletedAt,
             totals = d.Session is null ? null : d.Totals?.ToDictionary(),
         }).ToList();
-        return ApiResult.Ok(new { sessions = list });
+        if (page.LastRead is not { } last)
+        {
+            return ApiResult.Ok(new { sessions = list });
+        }
+
+        var token = DrainListQuery.TokenAfter(last);
+        var next = Absolute(query.NextPath(token));
+        return ApiResult.Ok(new { sessions = list, continuationToken = token, nextLink = next })
+            with { Headers = new Dictionary<string, string> { ["Link"] = $"<{next}>; rel=\"next\"" } };
     }
 
     // ------------------------------------------------------------------ GET /api/drains/{sessionId}
 
+    /// <summary>
+    /// A drain's status: 202 with <c>Location</c> (itself) and <c>Retry-After</c> while it is live
+    /// (Pending, Running, Suspended), 200 once it has ended, as a Durable Functions status query
+    /// answers; the body is the same. A preview id (<c>preview-...</c>) answers its picks and lines.
+    /// </summary>
     public async Task<ApiResult> GetAsync(string sessionId, CancellationToken cancellationToken = default)
     {
+        if (DrainInstances.IsPreviewId(sessionId))
+        {
+            return await PreviewStatusAsync(sessionId, cancellationToken);
+        }
+
         if (BadSessionId(sessionId) is { } bad)
         {
             return bad;
@@ -125,7 +182,8 @@ public sealed class DrainApi(DrainService drains, BlobLedgerStore ledger, DrainO
         }
 
         JsonElement? document = drain.SessionJson is null ? null : JsonDocument.Parse(drain.SessionJson).RootElement.Clone();
-        return ApiResult.Ok(new
+        var live = drain.RuntimeStatus is { } runtime && DrainRules.IsLive(runtime);
+        var answer = ApiResult.Ok(new
         {
             sessionId,
             instanceId = drain.InstanceId,
@@ -134,8 +192,44 @@ public sealed class DrainApi(DrainService drains, BlobLedgerStore ledger, DrainO
             totals = drain.Totals?.ToDictionary(),
             failure = drain.Failure,
             session = document,
-        });
+        }, live ? 202 : 200);
+        return live ? Polled(answer, sessionId) : answer;
     }
+
+    private async Task<ApiResult> PreviewStatusAsync(string previewId, CancellationToken cancellationToken)
+    {
+        if (await drains.PreviewStatusAsync(previewId, cancellationToken) is not { } instance)
+        {
+            return ApiResult.NotFound($"preview {previewId} not found");
+        }
+
+        var progress = DrainInstances.SafeStatus(instance);
+        var output = DrainInstances.SafeOutput(instance);
+        var live = DrainRules.IsLive(instance.RuntimeStatus);
+        var answer = ApiResult.Ok(new
+        {
+            instanceId = previewId,
+            id = previewId,
+            status = instance.RuntimeStatus.ToString(),
+            dryRun = true,
+            progress,
+            picks = output?.DryRunPicks,
+            stop = output?.Stop ?? progress?.Stop,
+            lines = progress?.Lines.Select(l => l.Text).ToList(),
+            failure = instance.FailureDetails?.ErrorMessage,
+        }, live ? 202 : 200);
+        return live ? Polled(answer, previewId) : answer;
+    }
+
+    /// <summary>A 202 status answer: where to ask again, and when.</summary>
+    private ApiResult Polled(ApiResult answer, string id) => answer with
+    {
+        Headers = new Dictionary<string, string>
+        {
+            ["Location"] = Absolute(StatusUrl(id)),
+            ["Retry-After"] = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture),
+        },
+    };
 
     // ------------------------------------------------------------------ GET /api/drains/{sessionId}/summary
 
@@ -204,19 +298,28 @@ public sealed class DrainApi(DrainService drains, BlobLedgerStore ledger, DrainO
         }
 
         mode = string.IsNullOrEmpty(mode) ? CancelRequest.Graceful : mode.ToLowerInvariant();
-        if (mode is not (CancelRequest.Graceful or CancelRequest.Now))
+        if (mode is not (CancelRequest.Graceful or CancelRequest.Now or ForceMode))
         {
-            return ApiResult.BadRequest("invalid query", new Dictionary<string, string[]> { ["mode"] = [$"must be graceful or now (got '{(mode.Length <= 40 ? mode : mode[..40] + "...")}')"] });
+            return ApiResult.BadRequest("invalid query", new Dictionary<string, string[]> { ["mode"] = [$"must be graceful, now or force (got '{(mode.Length <= 40 ? mode : mode[..40] + "...")}')"] });
         }
 
-        var cancel = await drains.CancelAsync(sessionId, mode == CancelRequest.Now, cancellationToken);
+        var cancel = mode == ForceMode
+            ? await drains.ForceStopAsync(sessionId, cancellationToken)
+            : await drains.CancelAsync(sessionId, mode == CancelRequest.Now, cancellationToken);
         return cancel.Status switch
         {
             DrainCancelStatus.NotFound => ApiResult.NotFound($"session {sessionId} not found"),
             DrainCancelStatus.NotRunning => ApiResult.Problem(409, "Conflict", $"session {sessionId} is not running ({cancel.RuntimeStatus})", extra: new { sessionId, status = cancel.RuntimeStatus.ToString() }),
+            DrainCancelStatus.Forced => ApiResult.Ok(new { sessionId, instanceId = cancel.InstanceId, mode, restored = cancel.Restored, statusUrl = StatusUrl(sessionId) }),
             _ => ApiResult.Ok(new { sessionId, instanceId = cancel.InstanceId, mode, statusUrl = StatusUrl(sessionId) }, 202),
         };
     }
+
+    /// <summary>
+    /// <c>cancel?mode=force</c>: terminate the instance now and restore its in-flight phase
+    /// (<see cref="DrainService.ForceStopAsync"/>), for a drain that does not stop otherwise.
+    /// </summary>
+    public const string ForceMode = "force";
 
     // ------------------------------------------------------------------ ledger
 
@@ -264,7 +367,16 @@ public sealed class DrainApi(DrainService drains, BlobLedgerStore ledger, DrainO
 
     public static string StatusUrl(string sessionId) => $"/api/drains/{sessionId}";
 
-    private static ApiResult Accepted(string sessionId, string instanceId)
+    private string Absolute(string path) => Base?.Url(path) ?? path;
+
+    /// <summary>
+    /// A start's 202: our links (relative, as always) and Durable Functions' names for the same
+    /// things, absolute: <c>id</c> (the instance), <c>statusQueryGetUri</c>, and
+    /// <c>terminatePostUri</c> = <c>cancel?mode=force</c> (it terminates; a preview has none).
+    /// DF's <c>sendEventPostUri</c>, <c>purgeHistoryDeleteUri</c>, <c>rewindPostUri</c>,
+    /// <c>suspendPostUri</c> and <c>resumePostUri</c> have no route of ours and are not given.
+    /// </summary>
+    private ApiResult Accepted(string sessionId, string instanceId)
     {
         var status = StatusUrl(sessionId);
         var body = new
@@ -274,12 +386,22 @@ public sealed class DrainApi(DrainService drains, BlobLedgerStore ledger, DrainO
             statusUrl = status,
             summaryUrl = status + "/summary",
             cancelUrl = status + "/cancel?mode=graceful",
+            id = instanceId,
+            statusQueryGetUri = Absolute(status),
+            terminatePostUri = DrainInstances.IsPreviewId(sessionId) ? null : Absolute(status + "/cancel?mode=" + ForceMode),
         };
-        return ApiResult.Ok(body, 202) with { Headers = new Dictionary<string, string> { ["Location"] = status } };
+        return ApiResult.Ok(body, 202) with
+        {
+            Headers = new Dictionary<string, string>
+            {
+                ["Location"] = Absolute(status),
+                ["Retry-After"] = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture),
+            },
+        };
     }
 
     /// <summary>The HTTP answer to a start or resume: 202, 404, or 409 naming the drain that runs, holds the lock, or the complete session.</summary>
-    private static ApiResult Answer(DrainStart start) => start.Status switch
+    private ApiResult Answer(DrainStart start) => start.Status switch
     {
         DrainStartStatus.Started when start is { SessionId: { } sessionId, InstanceId: { } instanceId } => Accepted(sessionId, instanceId),
         DrainStartStatus.AlreadyRunning => ApiResult.Problem(409, "Conflict", $"a drain is already running on this database: session {start.SessionId ?? "(starting)"}",

@@ -14,6 +14,12 @@ public sealed class DrainInstances(DurableTaskClient client, InstanceArchive? ar
     public const string ScheduledInstanceId = "scheduled-drain";
     public const string PreviewPrefix = "preview-";
 
+    /// <summary>A preview's id as this API makes it: <c>preview-</c> and 32 lower-case hex digits (a <see cref="Guid"/> "N").</summary>
+    public static bool IsPreviewId(string? id) =>
+        id is { Length: 40 } && id.StartsWith(PreviewPrefix, StringComparison.Ordinal) && !id.AsSpan(PreviewPrefix.Length).ContainsAnyExcept(LowerHex);
+
+    private static readonly System.Buffers.SearchValues<char> LowerHex = System.Buffers.SearchValues.Create("0123456789abcdef");
+
     /// <summary>The live drain (<see cref="DrainRules.IsLiveDrain"/>), if any.</summary>
     public async Task<LiveDrain?> FindLiveDrainAsync(CancellationToken cancellationToken = default)
     {
@@ -80,6 +86,19 @@ public sealed class DrainInstances(DurableTaskClient client, InstanceArchive? ar
         try
         {
             return instance.SerializedInput is null ? null : instance.ReadInputAs<DrainOrchestrationInput>();
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
+    public static DrainSummaryOutput? SafeOutput(OrchestrationMetadata instance)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        try
+        {
+            return instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed && instance.SerializedOutput is not null ? instance.ReadOutputAs<DrainSummaryOutput>() : null;
         }
         catch (System.Text.Json.JsonException)
         {

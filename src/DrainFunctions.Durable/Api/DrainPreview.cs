@@ -1,4 +1,5 @@
 using DrainFunctions.Core.Phases;
+using DrainFunctions.Durable.Orchestration;
 
 namespace DrainFunctions.Durable.Api;
 
@@ -7,4 +8,14 @@ namespace DrainFunctions.Durable.Api;
 /// as before; no instance of that id exists), <paramref name="RecentLines"/> are its last lines
 /// within the bound a drain's status keeps.
 /// </summary>
-public sealed record DrainPreview(string PreviewId, DryRunOutcome Outcome, IReadOnlyList<string> RecentLines);
+public sealed record DrainPreview(string PreviewId, DryRunOutcome Outcome, IReadOnlyList<string> RecentLines)
+{
+    /// <summary><see cref="RecentLines"/> with their sequence numbers, as a drain's status shows its lines.</summary>
+    public IReadOnlyList<ProgressLine> Lines { get; init; } = [];
+
+    /// <summary>When the preview ran.</summary>
+    public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>The batch size it previewed.</summary>
+    public int BatchSize { get; init; }
+}

@@ -43,6 +43,12 @@ public sealed class DrainPreviewer(IBacklogStoreFactory stores, BlobLedgerStore?
             recent.Add(line);
             onLine?.Invoke(line);
         }, cancelMode, cancellationToken);
-        return new DrainPreview(DrainInstances.PreviewPrefix + Guid.NewGuid().ToString("N"), outcome, [.. recent.Snapshot().Select(l => l.Text)]);
+        var lines = recent.Snapshot();
+        return new DrainPreview(DrainInstances.PreviewPrefix + Guid.NewGuid().ToString("N"), outcome, [.. lines.Select(l => l.Text)])
+        {
+            Lines = [.. lines],
+            CreatedAt = startedAt,
+            BatchSize = options.BatchSize,
+        };
     }
 }

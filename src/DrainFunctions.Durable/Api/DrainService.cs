@@ -19,8 +19,11 @@ namespace DrainFunctions.Durable.Api;
 /// (<see cref="DrainRules"/>) are decided once. Previews take no lock, claim no session and never
 /// block or get re-attached to; real drains go through <see cref="DrainLauncher"/> (the lock).
 /// </summary>
-public sealed class DrainService(DurableTaskClient client, BlobSessionStore sessions, DrainLockStore locks, TimeProvider? clock = null, DrainPreviewer? previewer = null)
+public sealed class DrainService(DurableTaskClient client, BlobSessionStore sessions, DrainLockStore locks, TimeProvider? clock = null, DrainPreviewer? previewer = null, PhaseRestorer? restorer = null)
 {
+    /// <summary>How long a preview's record stays readable at its Location after the preview (<see cref="PurgeHistoryAsync"/>).</summary>
+    public static readonly TimeSpan PreviewRetention = TimeSpan.FromDays(7);
+
     private readonly TimeProvider time = clock ?? TimeProvider.System;
     private readonly InstanceArchive archive = new(sessions);
     private readonly DrainInstances instances = new(client, new InstanceArchive(sessions));
@@ -104,6 +107,45 @@ public sealed class DrainService(DurableTaskClient client, BlobSessionStore sess
     public Task<DrainPreview> PreviewAsync(DrainOptions options, Action<string>? onLine = null, Func<string?>? cancelMode = null, CancellationToken cancellationToken = default) =>
         (previewer ?? throw new InvalidOperationException("this drain service was made without a previewer (no backlog to read)"))
             .RunAsync(options, onLine, cancelMode, cancellationToken);
+
+    /// <summary>
+    /// Keeps a finished in-process preview as its record (<c>preview-&lt;guid&gt;/instance.json</c>),
+    /// so that the Location of <c>POST /api/drains/preview</c> answers (<see cref="PreviewStatusAsync"/>).
+    /// Only the HTTP API keeps previews: the command line's dry run touches no storage.
+    /// </summary>
+    public Task KeepPreviewAsync(DrainPreview preview, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(preview);
+        return archive.SaveAsync(preview.PreviewId, PreviewRecord.Of(preview), cancellationToken);
+    }
+
+    /// <summary>
+    /// A preview by its id: the orchestration while it runs (<c>dryRun</c> start); once it has ended,
+    /// read here for the first time, its record is kept and its history purged (a preview is read
+    /// once by whoever started it); later, the record. Null when neither exists.
+    /// </summary>
+    public async Task<OrchestrationMetadata?> PreviewStatusAsync(string previewId, CancellationToken cancellationToken = default)
+    {
+        if (await client.GetInstanceAsync(previewId, getInputsAndOutputs: true, cancellationToken) is not { } instance)
+        {
+            return await archive.LoadAsync(previewId, cancellationToken);
+        }
+
+        if (!DrainRules.IsLive(instance.RuntimeStatus))
+        {
+            await archive.SaveAsync(previewId, instance, cancellationToken);
+            try
+            {
+                await client.PurgeInstanceAsync(previewId, cancellation: cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // best effort: the scheduled purge takes it
+            }
+        }
+
+        return instance;
+    }
 
     /// <summary>
     /// A preview (dry run) as an orchestration under <c>preview-&lt;guid&gt;</c>, for <c>POST /api/drains</c>
@@ -264,6 +306,8 @@ public sealed class DrainService(DurableTaskClient client, BlobSessionStore sess
 
                 if (instance.InstanceId.StartsWith(DrainInstances.PreviewPrefix, StringComparison.Ordinal))
                 {
+                    // Its record first (output, lines, failure): the preview's Location keeps answering.
+                    await archive.SaveAsync(instance.InstanceId, instance, cancellationToken);
                     await client.PurgeInstanceAsync(instance.InstanceId, cancellation: cancellationToken);
                     purged++;
                 }
@@ -284,6 +328,35 @@ public sealed class DrainService(DurableTaskClient client, BlobSessionStore sess
         {
             return 0;
         }
+    }
+
+    /// <summary>
+    /// The scheduled purge (the Function App's <c>PurgeHistory</c> timer, whether scheduled drains are
+    /// on or not): <see cref="PurgeEndedAsync(CancellationToken)"/>, then the records of previews older
+    /// than <see cref="PreviewRetention"/>. Returns the instances purged and the preview records dropped.
+    /// </summary>
+    public async Task<(int Instances, int PreviewRecords)> PurgeHistoryAsync(CancellationToken cancellationToken = default)
+    {
+        var purged = await PurgeEndedAsync(cancellationToken);
+        var dropped = 0;
+        var before = time.GetUtcNow() - PreviewRetention;
+        try
+        {
+            await foreach (var item in sessions.Container.GetBlobsAsync(new GetBlobsOptions { Prefix = DrainInstances.PreviewPrefix }, cancellationToken))
+            {
+                if (item.Properties.LastModified < before && DrainInstances.IsPreviewId(item.Name.Split('/')[0]))
+                {
+                    await sessions.Container.DeleteBlobIfExistsAsync(item.Name, cancellationToken: cancellationToken);
+                    dropped++;
+                }
+            }
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            // no container yet
+        }
+
+        return (purged, dropped);
     }
 
     private async Task<int> PurgeIfFinishedAsync(string sessionId, List<OrchestrationMetadata> instances, CancellationToken cancellationToken)
@@ -323,8 +396,45 @@ public sealed class DrainService(DurableTaskClient client, BlobSessionStore sess
             return new DrainCancel(DrainCancelStatus.NotRunning, instance.InstanceId, instance.RuntimeStatus);
         }
 
+        if (instance.RuntimeStatus == OrchestrationRuntimeStatus.Suspended)
+        {
+            // A suspended orchestration handles no event: resumed first, it sees the cancel at once.
+            await client.ResumeInstanceAsync(instance.InstanceId, "cancel requested", cancellationToken);
+        }
+
         await SendCancelAsync(instance.InstanceId, now, cancellationToken);
         return new DrainCancel(DrainCancelStatus.Sent, instance.InstanceId, instance.RuntimeStatus);
+    }
+
+    /// <summary>
+    /// The escape hatch for a drain that does not stop (stuck Running, or Suspended for good):
+    /// its instance is terminated at once, every attempt it left unsettled is restored by
+    /// <see cref="PhaseRestorer"/> (processes killed, phase back to FAILED), and the database's
+    /// lock is released. The session stays open (no <c>completed_at</c>): <c>resume</c> continues it.
+    /// </summary>
+    public async Task<DrainCancel> ForceStopAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        var instance = await instances.FindAsync(sessionId, cancellationToken);
+        if (instance is null)
+        {
+            return new DrainCancel(DrainCancelStatus.NotFound);
+        }
+
+        if (!DrainRules.IsLive(instance.RuntimeStatus))
+        {
+            return new DrainCancel(DrainCancelStatus.NotRunning, instance.InstanceId, instance.RuntimeStatus);
+        }
+
+        var phases = restorer ?? throw new InvalidOperationException("this drain service was made without a phase restorer (no backlog to restore)");
+        await client.TerminateInstanceAsync(instance.InstanceId, (object)"stopped by force (cancel mode=force)", cancellationToken);
+        await WaitForEndAsync(instance.InstanceId, TimeSpan.FromSeconds(30), cancellationToken);
+        var restored = await phases.RestoreUnsettledAsync(sessionId, instance.InstanceId, cancellationToken);
+        if (await locks.ReadAsync(cancellationToken) is { } holder && holder.SessionId == sessionId)
+        {
+            await locks.ReleaseAsync(holder.Token, cancellationToken);
+        }
+
+        return new DrainCancel(DrainCancelStatus.Forced, instance.InstanceId, instance.RuntimeStatus) { Restored = restored };
     }
 
     /// <summary>The orchestration's <c>cancel</c> event, for a watcher that knows the instance (Ctrl-C).</summary>
@@ -358,6 +468,35 @@ public sealed class DrainService(DurableTaskClient client, BlobSessionStore sess
         }
 
         return list;
+    }
+
+    /// <summary>
+    /// Up to <paramref name="top"/> sessions of the database that <paramref name="matches"/>, newest
+    /// first, after session <paramref name="after"/> (null: from the newest). <see cref="DrainListPage.LastRead"/>
+    /// names the last session read when more remain unread (the next page starts after it).
+    /// </summary>
+    public async Task<DrainListPage> ListPageAsync(int top, Func<DrainView, bool> matches, string? after, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(matches);
+        var stored = (await sessions.ListSessionsAsync(cancellationToken: cancellationToken))
+            .Where(s => after is null || string.CompareOrdinal(s.SessionId, after) < 0).ToList();
+        var page = new List<DrainView>();
+        for (var i = 0; i < stored.Count; i++)
+        {
+            var id = stored[i].SessionId;
+            var view = View(id, await LoadOrNullAsync(id, cancellationToken), await instances.FindAsync(id, cancellationToken));
+            if (matches(view))
+            {
+                page.Add(view);
+            }
+
+            if (page.Count == top)
+            {
+                return new DrainListPage(page, i + 1 < stored.Count ? id : null);
+            }
+        }
+
+        return new DrainListPage(page, null);
     }
 
     private static DrainView View(string sessionId, DrainSession? session, OrchestrationMetadata? instance)

@@ -36,6 +36,7 @@ public sealed class InstanceArchive(BlobSessionStore sessions)
             FailureType = instance.FailureDetails?.ErrorType,
             FailureMessage = instance.FailureDetails?.ErrorMessage,
         };
+        await sessions.EnsureContainerAsync(cancellationToken); // a preview may be the first thing kept
         await sessions.Container.GetBlobClient(BlobName(sessionId)).UploadAsync(BinaryData.FromObjectAsJson(record, Json), overwrite: true, cancellationToken);
     }
 
