@@ -191,6 +191,7 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 var book = PolicyBookkeeper.Record(state, result, options);
                 var lines = ProgressLines.AfterPhase(result, book);
                 log.AddRange(Parallel ? ProgressLines.InSlot(lines, done.Slot) : lines);
+
                 // The session and the ledger are independent: one round trip for both.
                 var saved = SaveAsync(result, state.TotalProcessed - 1);
                 var ledgered = options.LedgerEnabled
