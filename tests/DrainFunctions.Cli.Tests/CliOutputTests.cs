@@ -66,6 +66,26 @@ public sealed class CliOutputTests : IDisposable
     }
 
     [Fact]
+    public async Task SessionsList_SessionStoredBeforeTotalsWereTagged_ReadFromItsDocument()
+    {
+        await ImportGoldenAsync();
+        var (_, tagged, _) = await RunAsync(null, "sessions", "list", "--output", "json");
+
+        // What a session stored by an earlier version looks like: its blob without the totals tag.
+        var blob = new Azure.Storage.Blobs.BlobServiceClient(environment["AzureWebJobsStorage"])
+            .GetBlobContainerClient(environment["Snapshots__ContainerName"]).GetBlobClient(GoldenSessionId + ".json");
+        var metadata = (await blob.GetPropertiesAsync()).Value.Metadata;
+        Assert.Equal("v1;0;2;5;1;1;0;0", metadata["totals"]);
+        metadata.Remove("totals");
+        await blob.SetMetadataAsync(metadata);
+
+        var (code, untagged, _) = await RunAsync(null, "sessions", "list", "--output", "json");
+
+        Assert.Equal(0, code);
+        Assert.Equal(tagged, untagged);
+    }
+
+    [Fact]
     public async Task SessionsShow_OutputTable_TotalsThenOneLinePerPhase()
     {
         await ImportGoldenAsync();

@@ -1,4 +1,5 @@
 using DrainFunctions.Core.Sessions;
+using DrainFunctions.Durable.Storage;
 
 namespace DrainFunctions.Cli.Commands;
 
@@ -23,5 +24,12 @@ public sealed record SessionListItem(
         ArgumentNullException.ThrowIfNull(session);
         var s = session.State;
         return new SessionListItem(session.SessionId, session.IsComplete, s.TotalProcessed, session.BatchSize, s.TotalSuccess, s.TotalFailed, s.TotalTimeouts, s.TotalTelemetryEvents, database);
+    }
+
+    /// <summary>From the totals the blob's metadata carries: no download.</summary>
+    public static SessionListItem From(string sessionId, StoredTotals totals, string? database)
+    {
+        ArgumentNullException.ThrowIfNull(totals);
+        return new SessionListItem(sessionId, totals.Complete, totals.Processed, totals.BatchSize, totals.Succeeded, totals.Failed, totals.Timeouts, totals.TelemetryEvents, database);
     }
 }

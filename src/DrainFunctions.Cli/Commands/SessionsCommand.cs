@@ -48,22 +48,22 @@ public static class SessionsCommand
         await using (azurite)
         {
             var catalog = new SessionCatalog(store);
-            var rows = new List<SessionListItem>();
-            foreach (var stored in await catalog.ListAsync(all))
-            {
-                if (await catalog.LoadAsync(stored.SessionId) is { } s)
-                {
-                    rows.Add(SessionListItem.From(s, stored.Backlog));
-                }
-            }
+            var stored = await catalog.ListAsync(all);
+
+            // The listing's metadata carries the totals; only sessions stored before that are read, a few at a time.
+            var rows = new SessionListItem?[stored.Count];
+            await Parallel.ForEachAsync(Enumerable.Range(0, stored.Count), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, token) =>
+                rows[i] = stored[i].Totals is { } totals
+                    ? SessionListItem.From(stored[i].SessionId, totals, stored[i].Backlog)
+                    : await catalog.LoadAsync(stored[i].SessionId, token) is { } s ? SessionListItem.From(s, stored[i].Backlog) : null);
 
             if (output == OutputFormat.Json)
             {
-                context.Stdout.WriteLine(JsonSerializer.Serialize(rows, OutputFormat.JsonOptions));
+                context.Stdout.WriteLine(JsonSerializer.Serialize(rows.OfType<SessionListItem>(), OutputFormat.JsonOptions));
                 return 0;
             }
 
-            foreach (var row in rows)
+            foreach (var row in rows.OfType<SessionListItem>())
             {
                 var status = row.Complete ? "complete  " : "incomplete";
                 var database = row.Database ?? "(database unknown: stored before sessions were kept per database)";

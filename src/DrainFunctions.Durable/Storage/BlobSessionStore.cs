@@ -15,7 +15,11 @@ namespace DrainFunctions.Durable.Storage;
 public sealed record SaveMetrics(long BytesStaged, long BlockListBytes);
 
 /// <summary>A stored session as listed: its id and the backlog it drained (null: stored before sessions were scoped).</summary>
-public sealed record StoredSession(string SessionId, string? BacklogKey, string? Backlog);
+public sealed record StoredSession(string SessionId, string? BacklogKey, string? Backlog)
+{
+    /// <summary>The totals the last commit tagged the blob with; null for a session stored before they were.</summary>
+    public StoredTotals? Totals { get; init; }
+}
 
 /// <summary>
 /// Session snapshots, attempt markers and logs in one blob container.
@@ -34,6 +38,9 @@ public sealed class BlobSessionStore
     /// <summary>Metadata names on a session blob: the backlog it drained (escaped) and that backlog's key.</summary>
     public const string BacklogMetadata = "backlog";
     public const string BacklogKeyMetadata = "backlogkey";
+
+    /// <summary>The header's totals on every commit (<see cref="StoredTotals"/>): a listing shows them without reading each session.</summary>
+    public const string TotalsMetadata = "totals";
 
     private readonly BlobContainerClient container;
     private readonly BacklogIdentity? scope;
@@ -72,7 +79,8 @@ public sealed class BlobSessionStore
                 var backlog = item.Metadata is { } m2 && m2.TryGetValue(BacklogMetadata, out var escaped) ? Uri.UnescapeDataString(escaped) : null;
                 if (allBacklogs || scope is null || key == scope.Key)
                 {
-                    sessions.Add(new StoredSession(item.Name[..^5], key, backlog));
+                    var totals = item.Metadata is { } m3 && m3.TryGetValue(TotalsMetadata, out var tag) ? StoredTotals.Parse(tag) : null;
+                    sessions.Add(new StoredSession(item.Name[..^5], key, backlog) { Totals = totals });
                 }
             }
         }
@@ -85,16 +93,18 @@ public sealed class BlobSessionStore
         return sessions;
     }
 
-    /// <summary>Headers and the backlog tag of every commit: a commit replaces the blob's metadata, so each one carries it.</summary>
-    private CommitBlockListOptions CommitOptions() => new()
+    /// <summary>Headers, the backlog tag and the totals of every commit: a commit replaces the blob's metadata, so each one carries them.</summary>
+    private CommitBlockListOptions CommitOptions(DrainSession header)
     {
-        HttpHeaders = new BlobHttpHeaders { ContentType = "application/json; charset=utf-8" },
-        Metadata = scope is null ? null : new Dictionary<string, string>(StringComparer.Ordinal)
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { [TotalsMetadata] = StoredTotals.Of(header).Format() };
+        if (scope is not null)
         {
-            [BacklogMetadata] = Uri.EscapeDataString(scope.Canonical),
-            [BacklogKeyMetadata] = scope.Key,
-        },
-    };
+            metadata[BacklogMetadata] = Uri.EscapeDataString(scope.Canonical);
+            metadata[BacklogKeyMetadata] = scope.Key;
+        }
+
+        return new CommitBlockListOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json; charset=utf-8" }, Metadata = metadata };
+    }
 
     // Every id goes through BlobNames: ids are escaped (nothing leaves its folder, no two ids share
     // a blob) and bounded (a name stays within Azure's limits); ordinary ids keep their names.
@@ -165,7 +175,7 @@ public sealed class BlobSessionStore
         }
 
         ids.Add(SessionBlocks.FooterId);
-        await blob.CommitBlockListAsync(ids, CommitOptions(), cancellationToken);
+        await blob.CommitBlockListAsync(ids, CommitOptions(header), cancellationToken);
         return new SaveMetrics(staged, BlockListRequestBytes(ids));
     }
 
@@ -185,7 +195,7 @@ public sealed class BlobSessionStore
 
         await StageAsync(blob, SessionBlocks.HeaderId, SessionBlocks.Header(header), cancellationToken);
         await StageAsync(blob, SessionBlocks.FooterId, SessionBlocks.Footer(0), cancellationToken);
-        var options = CommitOptions();
+        var options = CommitOptions(header);
         options.Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All };
         try
         {
@@ -212,7 +222,7 @@ public sealed class BlobSessionStore
         await StageAsync(blob, SessionBlocks.HeaderId, SessionBlocks.Header(session), cancellationToken);
         var committed = await blob.GetBlockListAsync(BlockListTypes.Committed, cancellationToken: cancellationToken);
         var ids = committed.Value.CommittedBlocks.Select(b => b.Name).ToList();
-        await blob.CommitBlockListAsync(ids, CommitOptions(), cancellationToken);
+        await blob.CommitBlockListAsync(ids, CommitOptions(session), cancellationToken);
         var summary = container.GetBlobClient(SummaryBlobName(sessionId));
         await summary.UploadAsync(BinaryData.FromString(renderSummary(session)), overwrite: true, cancellationToken);
         return session;
