@@ -22,10 +22,14 @@ using Microsoft.Extensions.DependencyInjection;
 // Parallel slots (issue 13): wall time of SIZE phases of `sleep S` at each K, on the local durable
 // host over Azurite (as `drain` runs), and the ratio to K = 1:
 //   ... [-- 40 --parallel 1 --parallel 4 --parallel 8 --sleep 2]
+// Reading sessions (issue 17): N stored sessions of 10 results each, then the medians of 5 warm runs
+// of `./drain sessions list`, `report ID` and `status ID`:
+//   ... [-- --sessions 1000]
 var sizesArgument = new Argument<string[]>("SIZE") { Arity = ArgumentArity.ZeroOrMore, Description = "phases per measured drain (default 10 1000; 40 with --parallel)" };
 var parallelOption = new Option<int[]>("--parallel") { Description = "slots K (repeatable): one drain per K on the local durable host", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
 var sleepOption = new Option<double>("--sleep") { Description = "seconds each phase's executor sleeps with --parallel (default 2)", DefaultValueFactory = _ => 2.0 };
-var root = new RootCommand("Controller overhead per phase of the durable drain with an instant executor; with --parallel, wall time per number of slots") { sizesArgument, parallelOption, sleepOption };
+var sessionsOption = new Option<int?>("--sessions") { Description = "store N sessions and time sessions list, report and status over them" };
+var root = new RootCommand("Controller overhead per phase of the durable drain with an instant executor; with --parallel, wall time per number of slots") { sizesArgument, parallelOption, sleepOption, sessionsOption };
 root.Validators.Add(result =>
 {
     if ((result.GetValue(sizesArgument) ?? []).FirstOrDefault(s => !int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1) is { } bad)
@@ -45,6 +49,18 @@ if (string.IsNullOrEmpty(azurite))
 {
     Console.Error.WriteLine("DRAIN_TEST_AZURITE is not set: source scripts/services.sh && start_azurite first");
     return 1;
+}
+
+if (parsed.GetValue(sessionsOption) is { } sessionCount)
+{
+    if (sessionCount < 1)
+    {
+        Console.Error.WriteLine($"bench: error: argument --sessions: invalid value: {sessionCount} (allowed: an integer >= 1)");
+        return 2;
+    }
+
+    await SessionReadBench.RunAsync(azurite, sessionCount);
+    return 0;
 }
 
 var slots = parsed.GetValue(parallelOption) ?? [];
