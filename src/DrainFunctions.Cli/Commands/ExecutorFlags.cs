@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DrainFunctions.Durable.Executors;
 using DrainFunctions.Flags;
 
 namespace DrainFunctions.Cli.Commands;
@@ -7,7 +8,7 @@ namespace DrainFunctions.Cli.Commands;
 public sealed class ExecutorFlags
 {
     private readonly Option<string?> kind = Flag.Choice("--executor", "what runs a phase: Autopack's command (process, the default) or the demo's stand-in (demo)", "process", "demo");
-    private readonly Option<string?> command = Flag.Text("--executor-command", "TEMPLATE", "the command per phase, split like a POSIX shell; placeholders {run_id}, {phase_id}, {phase_index}, {session_id}");
+    private readonly Option<string?> command = Flag.Text("--executor-command", "TEMPLATE", "the command per phase, split like a POSIX shell; placeholders " + CommandLine.AllowedPlaceholders);
     private readonly Option<string?> workspace = Flag.Text("--workspace", "DIR", "where the command runs (default: the current directory)");
 
     public IEnumerable<Option> Options => [kind, command, workspace];
