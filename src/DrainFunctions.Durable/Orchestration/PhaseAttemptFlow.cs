@@ -31,8 +31,8 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
     /// <param name="telemetryBefore">The count the selection took right after the pick; null: counted here.</param>
     public async Task<PhaseAttemptOutcome> RunAsync(PhaseCandidate phase, string attemptId, DrainSlot slot, TelemetrySnapshotOutput? telemetryBefore = null)
     {
-        ArgumentNullException.ThrowIfNull(slot);
         ArgumentNullException.ThrowIfNull(phase);
+        ArgumentNullException.ThrowIfNull(slot);
         var before = telemetryBefore ?? await calls.CallAsync<TelemetrySnapshotOutput>(nameof(CaptureTelemetrySnapshot), new TelemetrySnapshotInput(TelemetryScope(phase)));
         var start = Now;
         var race = await RaceExecutorAsync(phase, attemptId, slot);
