@@ -143,21 +143,7 @@ internal static class Bench
             services =>
             {
                 services.AddLogging();
-                services.AddDrainServices(
-                    new DelegateBacklogStoreFactory(ct => BacklogStores.OpenAsync(url, null, ct)),
-                    s =>
-                    {
-                        s.ConnectionString = azurite;
-                        s.ContainerName = container;
-                        s.Backlog = url.Backlog.Canonical;
-                    },
-                    e =>
-                    {
-                        e.CommandTemplate = "sleep " + sleep.ToString(CultureInfo.InvariantCulture);
-                        e.Workspace = dir;
-                        e.DatabaseUrl = "sqlite:///" + dbPath;
-                        e.SettleTimeout = TimeSpan.Zero;
-                    });
+                AddDrain(services, azurite, container, dbPath, dir, "sleep " + sleep.ToString(CultureInfo.InvariantCulture));
             }))
         {
             var watch = Stopwatch.StartNew();
@@ -200,21 +186,7 @@ internal static class Bench
             services.AddLogging();
             services.AddSingleton(blobService);
             services.AddSingleton<IPhaseExecutor>(sp => new TimingExecutor(ActivatorUtilities.CreateInstance<ProcessExecutor>(sp), starts, runs, counter));
-            services.AddDrainServices(
-                new DelegateBacklogStoreFactory(ct => BacklogStores.OpenAsync(url, null, ct)),
-                s =>
-                {
-                    s.ConnectionString = azurite;
-                    s.ContainerName = container;
-                    s.Backlog = url.Backlog.Canonical;
-                },
-                e =>
-                {
-                    e.CommandTemplate = "true";
-                    e.Workspace = dir;
-                    e.DatabaseUrl = "sqlite:///" + dbPath;
-                    e.SettleTimeout = TimeSpan.Zero;
-                });
+            AddDrain(services, azurite, container, dbPath, dir, "true");
         }
 
         // BENCH_BACKEND=azurestorage: the local durable host (Azure Storage backend on Azurite), as `drain` runs it.
@@ -285,6 +257,27 @@ internal static class Bench
         }
         await blobService.GetBlobContainerClient(container).DeleteIfExistsAsync();
         Directory.Delete(dir, recursive: true);
+    }
+
+    /// <summary>The drain's services on the bench's SQLite backlog and blob container, with <paramref name="template"/> as the executor.</summary>
+    private static void AddDrain(IServiceCollection services, string azurite, string container, string dbPath, string dir, string template)
+    {
+        var url = DatabaseUrl.Parse("sqlite:///" + dbPath);
+        services.AddDrainServices(
+            new DelegateBacklogStoreFactory(ct => BacklogStores.OpenAsync(url, null, ct)),
+            s =>
+            {
+                s.ConnectionString = azurite;
+                s.ContainerName = container;
+                s.Backlog = url.Backlog.Canonical;
+            },
+            e =>
+            {
+                e.CommandTemplate = template;
+                e.Workspace = dir;
+                e.DatabaseUrl = "sqlite:///" + dbPath;
+                e.SettleTimeout = TimeSpan.Zero;
+            });
     }
 
     private static async Task SeedAsync(string dbPath, int phases, int runs)

@@ -48,6 +48,22 @@ public sealed class ParallelDrainTests
 
     private static DrainOrchestrationInput Input(DrainOptions options) => new() { Options = options, GraceSeconds = 1 };
 
+    /// <summary>Three phases were in flight when the drain was cut: every process gone, each result interrupted, every phase back to FAILED as it was.</summary>
+    private static async Task AssertThreeStoppedAndRestoredAsync(TestBed bed, string sessionId, string interruptedBy, string state)
+    {
+        var spans = Spans(bed);
+        Assert.Equal(3, spans.Count);
+        foreach (var span in spans)
+        {
+            Assert.True(await TestBed.WaitGoneAsync(bed.PidOf(span.Phase)!.Value, TimeSpan.FromSeconds(5)), $"{span.Phase} outlived the {interruptedBy}");
+        }
+
+        var session = await bed.ReadSessionAsync(sessionId);
+        Assert.Equal(3, session.Results.Count);
+        Assert.All(session.Results, r => Assert.Equal(interruptedBy, r.InterruptedBy));
+        Assert.All((await bed.AllStatesAsync()).Values, s => Assert.Equal(state, s));
+    }
+
     [Fact]
     public async Task Drain_ThreeSlotsRunsOfSeveralPhases_NeverTwoPhasesOfARunAtOnce()
     {
@@ -142,17 +158,7 @@ public sealed class ParallelDrainTests
         var (output, _) = await TestBed.RunAsync(host.Client, Input(new DrainOptions { BatchSize = 10, PhaseTimeoutSeconds = 120, MaxTotalMinutes = 0.15, Parallel = 3, LedgerEnabled = false }), TimeSpan.FromMinutes(2));
 
         Assert.Equal("TimeLimit", output.Stop);
-        var spans = Spans(bed);
-        Assert.Equal(3, spans.Count);
-        foreach (var span in spans)
-        {
-            Assert.True(await TestBed.WaitGoneAsync(bed.PidOf(span.Phase)!.Value, TimeSpan.FromSeconds(5)), $"{span.Phase} outlived the budget");
-        }
-
-        var session = await bed.ReadSessionAsync(output.SessionId);
-        Assert.Equal(3, session.Results.Count);
-        Assert.All(session.Results, r => Assert.Equal("budget", r.InterruptedBy));
-        Assert.All((await bed.AllStatesAsync()).Values, s => Assert.Equal("FAILED|Builder timed out after 900s", s));
+        await AssertThreeStoppedAndRestoredAsync(bed, output.SessionId, "budget", "FAILED|Builder timed out after 900s");
     }
 
     [Fact]
@@ -180,16 +186,6 @@ public sealed class ParallelDrainTests
         var (output, _) = await TestBed.CompleteAsync(host.Client, id, TimeSpan.FromSeconds(60));
 
         Assert.Equal("Cancelled", output.Stop);
-        var spans = Spans(bed);
-        Assert.Equal(3, spans.Count);
-        foreach (var span in spans)
-        {
-            Assert.True(await TestBed.WaitGoneAsync(bed.PidOf(span.Phase)!.Value, TimeSpan.FromSeconds(5)), $"{span.Phase} survived the cancel");
-        }
-
-        var session = await bed.ReadSessionAsync(output.SessionId);
-        Assert.Equal(3, session.Results.Count);
-        Assert.All(session.Results, r => Assert.Equal("cancel", r.InterruptedBy));
-        Assert.All((await bed.AllStatesAsync()).Values, s => Assert.Equal("FAILED|ImportError: y", s));
+        await AssertThreeStoppedAndRestoredAsync(bed, output.SessionId, "cancel", "FAILED|ImportError: y");
     }
 }
