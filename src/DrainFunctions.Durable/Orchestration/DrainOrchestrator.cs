@@ -192,18 +192,19 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 var lines = ProgressLines.AfterPhase(result, book);
                 log.AddRange(Parallel ? ProgressLines.InSlot(lines, done.Slot) : lines);
 
-                // The session and the ledger are independent: one round trip for both.
-                var saved = SaveAsync(result, state.TotalProcessed - 1);
-                var ledgered = options.LedgerEnabled
-                    ? calls.CallAsync<RecordLedgerEntryOutput>(nameof(RecordLedgerEntry), new RecordLedgerEntryInput
+                // One after the other: run together they saved one round trip on Azure Storage
+                // (about 15 ms) but cost the in-process engine 500 ms a phase.
+                await SaveAsync(result, state.TotalProcessed - 1);
+                if (options.LedgerEnabled)
+                {
+                    await calls.CallAsync<RecordLedgerEntryOutput>(nameof(RecordLedgerEntry), new RecordLedgerEntryInput
                     {
                         SessionId = sessionId,
                         Result = result,
                         RunStopped = state.StoppedRuns.Contains(result.RunId),
                         FingerprintStopped = result.FailureFingerprint is { } fp && state.StoppedFingerprints.Contains(fp),
-                    })
-                    : Task.CompletedTask;
-                await Task.WhenAll(saved, ledgered);
+                    });
+                }
 
                 Publish(null);
                 board.StopPicking(DrainLoopRules.AfterPhase(winner, book, options));
