@@ -8,6 +8,7 @@ using DrainFunctions.Durable.Hosting;
 using DrainFunctions.Durable.Ledger;
 using DrainFunctions.Durable.Orchestration;
 using DrainFunctions.Durable.Storage;
+using DrainFunctions.Durable.Telemetry;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -21,6 +22,8 @@ public sealed class SelectNextPhase(IBacklogStoreFactory stores, BlobLedgerStore
     public override async Task<SelectNextPhaseOutput> RunAsync(TaskActivityContext context, SelectNextPhaseInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        using var span = DrainSpans.StartStep(DrainTelemetry.Spans.Select, input.SessionId ?? string.Empty, null);
         return await Outage.GuardAsync("selecting the next phase", ledger.ContainerUri, async () =>
         {
             var o = input.Options;
@@ -31,6 +34,7 @@ public sealed class SelectNextPhase(IBacklogStoreFactory stores, BlobLedgerStore
             var before = input.CountTelemetry && outcome.Selected is { } picked
                 ? new TelemetrySnapshotOutput(await store.CountTelemetryAsync(input.TelemetryPerRun ? picked.RunId : null))
                 : null;
+            SelectionTelemetry.Record(span, outcome, System.Diagnostics.Stopwatch.GetElapsedTime(started));
             return new SelectNextPhaseOutput { Selected = outcome.Selected, Lines = [.. outcome.Lines], NoPick = outcome.NoPick, TelemetryBefore = before };
         });
     }
@@ -101,6 +105,20 @@ public sealed class RunPhaseExecutor(
     private async Task<RunPhaseExecutorOutput> RunOnceAsync(TaskActivityContext context, RunPhaseExecutorInput input, AttemptRegistry.Handle handle)
     {
         var phase = input.Phase;
+        using var span = DrainSpans.StartStep(DrainTelemetry.Spans.Execute, input.SessionId, input.AttemptId);
+        span?.SetTag(DrainTelemetry.Attributes.RunId, phase.RunId);
+        span?.SetTag(DrainTelemetry.Attributes.PhaseId, phase.PhaseId);
+        span?.SetTag(DrainTelemetry.Attributes.Category, PhaseCategorizer.Name(phase.Category));
+        span?.SetTag(DrainTelemetry.Attributes.Slot, input.Slot);
+        var output = await RunStagesAsync(context, input, handle);
+        span?.SetTag(DrainTelemetry.Attributes.ExecutorStatus, output.Status.ToString());
+        span?.SetTag(DrainTelemetry.Attributes.TimedOut, output.Status == PhaseRunStatus.TimedOut);
+        return output;
+    }
+
+    private async Task<RunPhaseExecutorOutput> RunStagesAsync(TaskActivityContext context, RunPhaseExecutorInput input, AttemptRegistry.Handle handle)
+    {
+        var phase = input.Phase;
         var fresh = new AttemptRecord
         {
             AttemptId = input.AttemptId,
@@ -153,6 +171,7 @@ public sealed class RunPhaseExecutor(
         using (var pollStop = new CancellationTokenSource())
         {
             var poll = PollStopMarkerAsync(input, handle.Source, pollStop.Token);
+            DrainTelemetry.PhasesInFlight.Add(1);
             try
             {
                 run = await executor.RunAsync(
@@ -173,6 +192,7 @@ public sealed class RunPhaseExecutor(
             }
             finally
             {
+                DrainTelemetry.PhasesInFlight.Add(-1);
                 await pollStop.CancelAsync();
                 await poll;
             }
@@ -485,6 +505,7 @@ public sealed class SettlePhaseOutcome(IBacklogStoreFactory stores, BlobSessionS
         ArgumentNullException.ThrowIfNull(input);
         return Outage.GuardAsync($"settling {input.RunId}:{input.PhaseId}", blobs.Container.Uri, async () =>
         {
+            using var span = DrainSpans.StartStep(DrainTelemetry.Spans.Settle, input.SessionId, input.AttemptId);
             await using var store = await stores.OpenAsync();
             return await settler.SettleAsync(store, input.SessionId, input.AttemptId, input.RunId, input.PhaseId, input.RestoreReason, input.WaitForSettle);
         });
@@ -507,6 +528,9 @@ public sealed class RestorePhase(IBacklogStoreFactory stores, BlobSessionStore b
         ArgumentNullException.ThrowIfNull(input);
         return Outage.GuardAsync($"restoring {input.RunId}:{input.PhaseId}", blobs.Container.Uri, async () =>
         {
+            using var span = DrainSpans.StartStep(DrainTelemetry.Spans.Restore, input.SessionId, input.AttemptId);
+            span?.SetTag(DrainTelemetry.Attributes.RunId, input.RunId);
+            span?.SetTag(DrainTelemetry.Attributes.PhaseId, input.PhaseId);
             await using var store = await stores.OpenAsync();
             if (input.AttemptId is not { } attemptId)
             {
@@ -520,6 +544,7 @@ public sealed class RestorePhase(IBacklogStoreFactory stores, BlobSessionStore b
             await blobs.RequestStopAsync(input.SessionId, attemptId);
             stopped |= settled.ProcessesKilled > 0;
             Log.PhaseRestored(logger, input.RunId, input.PhaseId, settled.Restored, stopped);
+            span?.SetTag(DrainTelemetry.Attributes.Restored, settled.Restored);
             return new RestorePhaseOutput(settled.Restored, stopped);
         });
     }
@@ -541,8 +566,21 @@ public sealed class SaveSessionSnapshot(BlobSessionStore blobs) : TaskActivity<S
             BatchSize = input.BatchSize,
             State = input.State,
         };
-        var metrics = await Outage.GuardAsync($"saving session {input.SessionId}", blobs.Container.Uri, () => blobs.SaveAsync(header, input.Result, input.ResultIndex));
-        return new SaveSessionSnapshotOutput(BlobSessionStore.SessionBlobName(input.SessionId), metrics.BytesStaged, metrics.BlockListBytes);
+        var attemptId = input.Result is null ? null : input.Result.AttemptId ?? $"{input.SessionId}#{input.ResultIndex}";
+        SaveSessionSnapshotOutput output;
+        using (DrainSpans.StartStep(DrainTelemetry.Spans.Save, input.SessionId, attemptId))
+        {
+            var metrics = await Outage.GuardAsync($"saving session {input.SessionId}", blobs.Container.Uri, () => blobs.SaveAsync(header, input.Result, input.ResultIndex));
+            output = new SaveSessionSnapshotOutput(BlobSessionStore.SessionBlobName(input.SessionId), metrics.BytesStaged, metrics.BlockListBytes);
+        }
+
+        if (input.Result is { } result)
+        {
+            // After the save only: a failed save is retried and must not count the phase twice.
+            DrainSpans.RecordResult(input.SessionId, result, input.ResultIndex, input.State);
+        }
+
+        return output;
     }
 }
 
@@ -557,8 +595,9 @@ public sealed class FinishSession(BlobSessionStore blobs, IOptions<SnapshotOptio
     {
         ArgumentNullException.ThrowIfNull(input);
         var savedTo = $"{options.Value.ContainerName}/{BlobSessionStore.SessionBlobName(input.SessionId)}";
-        await Outage.GuardAsync($"finishing session {input.SessionId}", blobs.Container.Uri,
+        var session = await Outage.GuardAsync($"finishing session {input.SessionId}", blobs.Container.Uri,
             () => blobs.CompleteAsync(input.SessionId, input.CompletedAt, session => SummaryReport.Render(session, savedTo)));
+        DrainSpans.RecordSession(session);
         return new FinishSessionOutput(BlobSessionStore.SessionBlobName(input.SessionId), BlobSessionStore.SummaryBlobName(input.SessionId));
     }
 }

@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.Globalization;
+using DrainFunctions.Core.Sessions;
+using A = DrainFunctions.Durable.Telemetry.DrainTelemetry.Attributes;
+
+namespace DrainFunctions.Durable.Telemetry;
+
+/// <summary>
+/// Span and metric emission for the activities (never the orchestrator: it replays). Every method is
+/// a no-op costing one flag check when nothing listens to <see cref="DrainTelemetry.Name"/>.
+/// </summary>
+public static class DrainSpans
+{
+    /// <summary>
+    /// A span around one activity's work, parented to its phase (or the session when there is no
+    /// attempt) and linked to the engine's own span for the activity, when there is one.
+    /// </summary>
+    public static Activity? StartStep(string name, string sessionId, string? attemptId)
+    {
+        if (!DrainTelemetry.Source.HasListeners() || string.IsNullOrEmpty(sessionId))
+        {
+            return null;
+        }
+
+        var parent = attemptId is null ? TraceIds.Session(sessionId) : TraceIds.Phase(sessionId, attemptId);
+        var engine = Activity.Current;
+        var links = engine is null ? null : new[] { new ActivityLink(engine.Context) };
+        var activity = DrainTelemetry.Source.StartActivity(name, ActivityKind.Internal, parent, links: links);
+        activity?.SetTag(A.SessionId, sessionId);
+        if (attemptId is not null)
+        {
+            activity?.SetTag(A.AttemptId, attemptId);
+        }
+
+        return activity;
+    }
+
+    /// <summary>The outcome tag of a result: one of <see cref="DrainTelemetry.Outcomes"/>.</summary>
+    public static string Outcome(DrainResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return result.Success ? DrainTelemetry.Outcomes.Success
+            : result.InterruptedBy is not null ? DrainTelemetry.Outcomes.Interrupted
+            : result.IsTimeout ? DrainTelemetry.Outcomes.Timeout
+            : DrainTelemetry.Outcomes.Failed;
+    }
+
+    /// <summary>
+    /// The phase span and the per-result metrics, once the result is saved. The span ends at the
+    /// result's timestamp and starts the executor's duration before; its span id is the one its
+    /// steps already used as their parent.
+    /// </summary>
+    public static void RecordResult(string sessionId, DrainResult result, int resultIndex, PolicyState state)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(state);
+        var outcome = Outcome(result);
+        var duration = result.SubprocessDurationSeconds ?? 0;
+        RecordMetrics(result, outcome, duration, state);
+        if (!DrainTelemetry.Source.HasListeners())
+        {
+            return;
+        }
+
+        var end = ParseOrNow(result.Timestamp);
+        var attemptId = result.AttemptId ?? string.Create(CultureInfo.InvariantCulture, $"{sessionId}#{resultIndex}");
+        var activity = DrainTelemetry.Source.StartActivity(DrainTelemetry.Spans.Phase, ActivityKind.Internal, TraceIds.Session(sessionId), startTime: end - TimeSpan.FromSeconds(duration));
+        if (activity is null)
+        {
+            return;
+        }
+
+        TraceIds.Assign(activity, TraceIds.PhaseSpan(attemptId), root: false);
+        activity.SetTag(A.SessionId, sessionId);
+        activity.SetTag(A.RunId, result.RunId);
+        activity.SetTag(A.PhaseId, result.PhaseId);
+        activity.SetTag(A.AttemptId, attemptId);
+        activity.SetTag(A.Outcome, outcome);
+        activity.SetTag(A.FinalState, result.FinalState);
+        activity.SetTag(A.TimedOut, result.IsTimeout);
+        activity.SetTag(A.TelemetryEvents, result.TelemetryEventsCollected);
+        if (result.FailureFingerprint is { } fingerprint)
+        {
+            activity.SetTag(A.Fingerprint, fingerprint);
+        }
+
+        if (result.InterruptedBy is { } interruptedBy)
+        {
+            activity.SetTag(A.InterruptedBy, interruptedBy);
+        }
+
+        if (result.Slot is { } slot)
+        {
+            activity.SetTag(A.Slot, slot);
+        }
+
+        // The fingerprint is normalized; the raw error message (paths, secrets) never leaves the session.
+        activity.SetStatus(result.Success ? ActivityStatusCode.Ok : ActivityStatusCode.Error, result.Success ? null : outcome);
+        activity.SetEndTime(end.UtcDateTime);
+        activity.Stop();
+    }
+
+    /// <summary>The session span, from the session's start to its completion, with its totals.</summary>
+    public static void RecordSession(DrainSession session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        if (!DrainTelemetry.Source.HasListeners())
+        {
+            return;
+        }
+
+        var end = ParseOrNow(session.CompletedAt);
+        var activity = DrainTelemetry.Source.StartActivity(DrainTelemetry.Spans.Session, ActivityKind.Internal, TraceIds.Session(session.SessionId), startTime: ParseOrNow(session.StartedAt));
+        if (activity is null)
+        {
+            return;
+        }
+
+        TraceIds.Assign(activity, TraceIds.SessionSpan(session.SessionId), root: true);
+        var state = session.State;
+        activity.SetTag(A.SessionId, session.SessionId);
+        activity.SetTag(A.Processed, state.TotalProcessed);
+        activity.SetTag(A.Succeeded, state.TotalSuccess);
+        activity.SetTag(A.Failed, state.TotalFailed);
+        activity.SetTag(A.TelemetryEvents, state.TotalTelemetryEvents);
+        activity.SetTag(A.StoppedRuns, string.Join(',', state.StoppedRuns));
+        activity.SetEndTime(end.UtcDateTime);
+        activity.Stop();
+    }
+
+    private static void RecordMetrics(DrainResult result, string outcome, double duration, PolicyState state)
+    {
+        var outcomeTag = new KeyValuePair<string, object?>(A.Outcome, outcome);
+        DrainTelemetry.PhasesDrained.Add(1, outcomeTag);
+        if (result.SubprocessDurationSeconds is { } seconds)
+        {
+            DrainTelemetry.ExecutorSeconds.Record(seconds, outcomeTag);
+        }
+
+        if (result.TelemetryEventsCollected is { } events)
+        {
+            DrainTelemetry.TelemetryEvents.Add(events);
+        }
+
+        if (result.TelemetryYieldPerMinute is { } yield)
+        {
+            DrainTelemetry.TelemetryYield.Record(yield);
+        }
+
+        // Repeats as the bookkeeping counted them, this result included.
+        var repeated = !result.Success && result.FailureFingerprint is { } fp && state.FingerprintCounts.TryGetValue(fp, out var count) && count > 1;
+        if (duration > 0 && (result.IsTimeout || repeated))
+        {
+            DrainTelemetry.WastedExecutorSeconds.Add(duration, new KeyValuePair<string, object?>(A.Reason, result.IsTimeout ? DrainTelemetry.Outcomes.Timeout : "repeated_failure"));
+        }
+    }
+
+    private static DateTimeOffset ParseOrNow(string? timestamp) =>
+        DateTimeOffset.TryParse(timestamp, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed) ? parsed : DateTimeOffset.UtcNow;
+}
