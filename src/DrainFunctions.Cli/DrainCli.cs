@@ -34,7 +34,8 @@ public static class DrainCli
                 return 2;
             }
 
-            using var logging = CliLogging.Start(GlobalFlags.Level(parsed));
+            using var telemetry = CliTelemetry.Start();
+            using var logging = CliLogging.Start(GlobalFlags.Level(parsed), GlobalFlags.Json(parsed));
             return await parsed.InvokeAsync(FlagParsing.Invocation(stdout, stderr));
         }
         catch (UsageException ex)

@@ -121,7 +121,7 @@ public sealed class CommandLineShapeTests
 
     [Theory]
     [InlineData(new[] { "--batch-sise", "5" }, "drain: did you mean --batch-size? (drain --help lists its flags)")]
-    [InlineData(new[] { "ledger", "show", "--bogus" }, "drain: drain ledger show takes: --ledger-window-hours, --all, --output, --log-level, --verbose, --help (drain ledger show --help explains them)")]
+    [InlineData(new[] { "ledger", "show", "--bogus" }, "drain: drain ledger show takes: --ledger-window-hours, --all, --output, --log-level, --verbose, --log-format, --help (drain ledger show --help explains them)")]
     public void UnknownFlag_AnyCommand_NamedThenHinted(string[] args, string hint)
     {
         var result = Run(args);
