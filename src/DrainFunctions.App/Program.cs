@@ -1,4 +1,5 @@
 using Azure.Identity;
+using DrainFunctions.App;
 using DrainFunctions.Data;
 using DrainFunctions.Durable.Hosting;
 using Microsoft.Azure.Functions.Worker.Builder;
@@ -49,6 +50,13 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.Configure<SnapshotOptions>(configuration.GetSection(SnapshotOptions.SectionName));
 builder.Services.Configure<ExecutorOptions>(configuration.GetSection(ExecutorOptions.SectionName));
 var blobServiceUri = configuration["Snapshots:BlobServiceUri"];
+var credential = new DefaultAzureCredential();
+if (configuration[AzureMonitorTelemetry.ConnectionStringSetting] is { Length: > 0 } appInsights && !string.IsNullOrWhiteSpace(appInsights))
+{
+    // Identity-based ingestion: the app's managed identity (AZURE_CLIENT_ID), as infra/ grants it.
+    AzureMonitorTelemetry.Add(builder.Services, builder.Logging, appInsights, credential, AzureMonitorTelemetry.SampleRatio(configuration));
+}
+
 builder.Services.AddDrainServices(
     new DelegateBacklogStoreFactory(ct => BacklogStores.OpenAsync(database!, null, ct)),
     snapshots =>
@@ -67,6 +75,6 @@ builder.Services.AddDrainServices(
         executor.DatabaseUrl = databaseUrl!;
         executor.DemoExecutorPath ??= Path.Combine(AppContext.BaseDirectory, "DrainFunctions.DemoExecutor.dll");
     },
-    credential: new DefaultAzureCredential());
+    credential: credential);
 
 builder.Build().Run();
