@@ -15,6 +15,8 @@ using Microsoft.Data.Sqlite;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 // Controller overhead per phase of the durable drain with an instant executor (`true`), on the
 // in-process Durable Task host, real Azurite blobs and a real SQLite backlog.
@@ -25,6 +27,8 @@ using Microsoft.Extensions.DependencyInjection;
 // Reading sessions (issue 17): N stored sessions of 10 results each, then the medians of 5 warm runs
 // of `./drain sessions list`, `report ID` and `status ID`:
 //   ... [-- --sessions 1000]
+// BENCH_TELEMETRY=on: the drain's traces and metrics go to the OpenTelemetry SDK (in-memory
+// exporter), to measure what turning telemetry on costs per phase (docs/observability.md).
 var sizesArgument = new Argument<string[]>("SIZE") { Arity = ArgumentArity.ZeroOrMore, Description = "phases per measured drain (default 10 1000; 40 with --parallel)" };
 var parallelOption = new Option<int[]>("--parallel") { Description = "slots K (repeatable): one drain per K on the local durable host", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
 var sleepOption = new Option<double>("--sleep") { Description = "seconds each phase's executor sleeps with --parallel (default 2)", DefaultValueFactory = _ => 2.0 };
@@ -63,6 +67,12 @@ if (parsed.GetValue(sessionsOption) is { } sessionCount)
     return 0;
 }
 
+var telemetryOn = Environment.GetEnvironmentVariable("BENCH_TELEMETRY") == "on";
+var exportedSpans = new List<Activity>();
+using var tracing = telemetryOn ? OpenTelemetry.Sdk.CreateTracerProviderBuilder().AddSource(DrainFunctions.Durable.Telemetry.DrainTelemetry.Name).AddInMemoryExporter(exportedSpans).Build() : null;
+using var metering = telemetryOn ? OpenTelemetry.Sdk.CreateMeterProviderBuilder().AddMeter(DrainFunctions.Durable.Telemetry.DrainTelemetry.Name).AddInMemoryExporter(new List<OpenTelemetry.Metrics.Metric>()).Build() : null;
+Console.WriteLine(telemetryOn ? "telemetry: on (OpenTelemetry SDK, in-memory exporter)" : "telemetry: off");
+
 var slots = parsed.GetValue(parallelOption) ?? [];
 if (slots.Length > 0)
 {
@@ -94,6 +104,12 @@ var sizes = given.Length > 0 ? given.Select(a => int.Parse(a, CultureInfo.Invari
 foreach (var size in sizes)
 {
     await Bench.RunAsync(azurite, size);
+}
+
+if (telemetryOn)
+{
+    tracing!.ForceFlush();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"telemetry: {exportedSpans.Count} spans exported"));
 }
 
 return 0;
