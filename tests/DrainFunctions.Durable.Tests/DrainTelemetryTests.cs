@@ -77,6 +77,11 @@ public sealed class DrainTelemetryTests
         Assert.Equal(0, Sum(metrics, "drain.phases.in_flight"));
         Assert.Equal(session.Results.Count, HistogramCount(metrics, "drain.executor.duration"));
         Assert.True(HistogramCount(metrics, "drain.selection.duration") >= session.Results.Count);
+
+        // fail-2 repeats fail-1's fingerprint: its executor seconds are the waste.
+        var repeated = session.Results.Where((r, i) => !r.Success && session.Results.Take(i).Any(e => e.FailureFingerprint == r.FailureFingerprint)).ToList();
+        Assert.Single(repeated);
+        Assert.Equal(repeated.Sum(r => r.SubprocessDurationSeconds ?? 0), SumDouble(metrics, "drain.executor.wasted"), 6);
     }
 
     private static MetricSnapshot Last(List<MetricSnapshot> metrics, string name) => metrics.Last(m => m.Name == name);
@@ -99,6 +104,8 @@ public sealed class DrainTelemetryTests
 
         return total;
     }
+
+    private static double SumDouble(List<MetricSnapshot> metrics, string name) => Last(metrics, name).MetricPoints.Sum(p => p.GetSumDouble());
 
     private static long HistogramCount(List<MetricSnapshot> metrics, string name) => Last(metrics, name).MetricPoints.Sum(p => p.GetHistogramCount());
 
