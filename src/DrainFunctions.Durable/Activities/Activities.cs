@@ -566,7 +566,7 @@ public sealed class SaveSessionSnapshot(BlobSessionStore blobs) : TaskActivity<S
             BatchSize = input.BatchSize,
             State = input.State,
         };
-        var attemptId = input.Result is null ? null : input.Result.AttemptId ?? $"{input.SessionId}#{input.ResultIndex}";
+        var attemptId = input.Result is null ? null : DrainSpans.AttemptOf(input.SessionId, input.Result, input.ResultIndex);
         SaveSessionSnapshotOutput output;
         using (DrainSpans.StartStep(DrainTelemetry.Spans.Save, input.SessionId, attemptId))
         {

@@ -35,6 +35,13 @@ public static class DrainSpans
         return activity;
     }
 
+    /// <summary>The attempt whose phase span a result is: its attempt id, or its place in the session when it has none.</summary>
+    public static string AttemptOf(string sessionId, DrainResult result, int resultIndex)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return result.AttemptId ?? string.Create(CultureInfo.InvariantCulture, $"{sessionId}#{resultIndex}");
+    }
+
     /// <summary>The outcome tag of a result: one of <see cref="DrainTelemetry.Outcomes"/>.</summary>
     public static string Outcome(DrainResult result)
     {
@@ -63,7 +70,7 @@ public static class DrainSpans
         }
 
         var end = ParseOrNow(result.Timestamp);
-        var attemptId = result.AttemptId ?? string.Create(CultureInfo.InvariantCulture, $"{sessionId}#{resultIndex}");
+        var attemptId = AttemptOf(sessionId, result, resultIndex);
         var activity = DrainTelemetry.Source.StartActivity(DrainTelemetry.Spans.Phase, ActivityKind.Internal, TraceIds.Session(sessionId), startTime: end - TimeSpan.FromSeconds(duration));
         if (activity is null)
         {
