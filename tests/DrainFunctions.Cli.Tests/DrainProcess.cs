@@ -43,6 +43,9 @@ internal sealed class DrainProcess : IDisposable
         process.BeginErrorReadLine();
     }
 
+    /// <summary>GNU env, which can reset a signal's disposition before it runs a program.</summary>
+    private const string EnvProgram = "/usr/bin/env";
+
     public int Id => process.Id;
 
     public bool HasExited => process.HasExited;
@@ -71,12 +74,22 @@ internal sealed class DrainProcess : IDisposable
 
     public static DrainProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var start = new ProcessStartInfo(Path.Combine(CliRunner.RepoRoot(), "drain"))
+        // A test suite started in the background by a non-interactive shell ignores SIGINT, and
+        // children inherit that: the Ctrl-C tests would then send a signal nobody sees. env resets
+        // it to the default before the launcher runs, as a terminal would have it.
+        var launcher = Path.Combine(CliRunner.RepoRoot(), "drain");
+        var start = new ProcessStartInfo(File.Exists(EnvProgram) ? EnvProgram : launcher)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = Path.GetTempPath(),
         };
+        if (File.Exists(EnvProgram))
+        {
+            start.ArgumentList.Add("--default-signal=INT");
+            start.ArgumentList.Add(launcher);
+        }
+
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;
