@@ -60,6 +60,10 @@ public static class DrainFunctions
     public static Task<ReleaseDrainLockOutput> ReleaseDrainLock([ActivityTrigger] ReleaseDrainLockInput input, FunctionContext function) =>
         Run<ReleaseDrainLock, ReleaseDrainLockInput, ReleaseDrainLockOutput>(input, function);
 
+    [Function(nameof(CheckAgentWork))]
+    public static Task<CheckAgentWorkOutput> CheckAgentWork([ActivityTrigger] CheckAgentWorkInput input, FunctionContext function) =>
+        Run<CheckAgentWork, CheckAgentWorkInput, CheckAgentWorkOutput>(input, function);
+
     private static Task<TOut> Run<TActivity, TIn, TOut>(TIn input, FunctionContext function)
         where TActivity : TaskActivity<TIn, TOut>
     {
