@@ -163,10 +163,12 @@ param drainLedgerWindowHours int = 72
 @description('''Phase executor (Executor__Kind). "demo" (default) runs the stand-in executor shipped in
 the package, the one executor that runs on the deployed worker as is. "process" runs
 executorCommandTemplate, whose program must be in the package or on the worker image: the
-dotnet-isolated worker has no Python and its package directory is read-only.''')
+dotnet-isolated worker has no Python and its package directory is read-only. "agent" hands each
+phase to `drain agent` processes on the machines where Autopack lives (docs/agents.md).''')
 @allowed([
   'process'
   'demo'
+  'agent'
 ])
 param executorKind string = 'demo'
 
@@ -183,6 +185,16 @@ param executorApiUrl string = ''
 @minLength(3)
 @maxLength(63)
 param sessionsContainerName string = 'batch-drain-sessions'
+
+@description('Storage queue of the agents\' work (Agents__QueueName), used with executorKind "agent".')
+@minLength(3)
+@maxLength(63)
+param agentQueueName string = 'drain-agent-work'
+
+@description('Executor kind "agent": seconds without a heartbeat after which an agent\'s phase is lost (Agents__HeartbeatTimeout).')
+@minValue(1)
+@maxValue(3600)
+param agentHeartbeatTimeoutSeconds int = 30
 
 // ---------------------------------------------------------------- checks ARM cannot express as decorators
 
@@ -245,6 +257,7 @@ var drainSettings = {
   Executor__CommandTemplate: executorCommandTemplate
   Executor__Workspace: executorWorkspace
   Executor__ApiUrl: executorApiUrl
+  Agents__HeartbeatTimeout: '${padLeft(string(agentHeartbeatTimeoutSeconds / 3600), 2, '0')}:${padLeft(string((agentHeartbeatTimeoutSeconds % 3600) / 60), 2, '0')}:${padLeft(string(agentHeartbeatTimeoutSeconds % 60), 2, '0')}'
 }
 
 // ---------------------------------------------------------------- resources
@@ -274,6 +287,7 @@ module resources 'resources.bicep' = {
     databaseUrl: databaseUrl
     drainSettings: drainSettings
     sessionsContainerName: sessionsContainerName
+    agentQueueName: agentQueueName
     vnetEnabled: vnetEnabled
     developerPrincipalId: principalId
     developerPrincipalType: principalType

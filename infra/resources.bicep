@@ -54,6 +54,9 @@ param drainSettings object
 @description('Blob container for session snapshots and logs.')
 param sessionsContainerName string
 
+@description('Storage queue of the agents\' work (Agents__QueueName).')
+param agentQueueName string = 'drain-agent-work'
+
 @description('Private deployment: VNet integration, private endpoints, public access off on storage, Key Vault and PostgreSQL.')
 param vnetEnabled bool
 
@@ -105,6 +108,7 @@ module storage 'modules/storage.bicep' = {
     tags: tags
     storageAccountName: storageAccountName
     sessionsContainerName: sessionsContainerName
+    agentQueueName: agentQueueName
     deploymentContainerName: deploymentContainerName
     principalId: identity.properties.principalId
     identityResourceId: identity.id
@@ -253,6 +257,9 @@ module functionApp 'modules/functionapp.bicep' = {
       Snapshots__ContainerName: sessionsContainerName
       // The session store uses the managed identity against this endpoint (no connection string).
       Snapshots__BlobServiceUri: storage.outputs.blobEndpoint
+      // Executor kind agent: phases wait here for `drain agent` processes (identity-based, like the sessions).
+      Agents__QueueName: storage.outputs.agentQueueName
+      Agents__QueueServiceUri: storage.outputs.queueEndpoint
     })
   }
 }

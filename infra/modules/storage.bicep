@@ -16,6 +16,9 @@ param storageAccountName string
 @description('Blob container for session snapshots and logs (Snapshots__ContainerName).')
 param sessionsContainerName string
 
+@description('Storage queue that holds phases for `drain agent` processes (Agents__QueueName; executor kind agent).')
+param agentQueueName string = 'drain-agent-work'
+
 @description('Blob container that holds the deployment package (Flex Consumption).')
 param deploymentContainerName string
 
@@ -96,6 +99,18 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   }
 }
 
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+}
+
+// Agents never touch it: they reach the app over HTTPS with a function key; the app (its
+// identity holds Storage Queue Data Contributor) queues phases and claims them for the agents.
+resource agentQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
+  parent: queueService
+  name: agentQueueName
+}
+
 resource dataRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   for role in storageRoles: {
     name: guid(storage.id, identityResourceId, role.id)
@@ -126,6 +141,9 @@ resource developerDataRoles 'Microsoft.Authorization/roleAssignments@2022-04-01'
 
 @description('Storage account name.')
 output name string = storage.name
+
+@description('Queue of the agents\' work.')
+output agentQueueName string = agentQueue.name
 
 @description('Queue service endpoint (trailing slash).')
 output queueEndpoint string = storage.properties.primaryEndpoints.queue

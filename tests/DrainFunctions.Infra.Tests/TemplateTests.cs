@@ -88,6 +88,25 @@ public sealed partial class TemplateTests(CompiledInfra infra) : IClassFixture<C
     }
 
     [Fact]
+    public void StorageAccount_Queues_IncludeTheAgentQueueNamedByParameter()
+    {
+        Assert.Equal("drain-agent-work", (string?)infra.Template["parameters"]!["agentQueueName"]!["defaultValue"]);
+        var queue = Assert.Single(infra.ResourcesOfType("Microsoft.Storage/storageAccounts/queueServices/queues"));
+        Assert.Contains("parameters('agentQueueName')", (string?)queue["name"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AppSettings_Agents_QueueByIdentityAndHeartbeatTimeout()
+    {
+        var settings = DeployedSettings(elasticPremium: false);
+
+        Assert.Equal("reference(resourceId('Microsoft.Resources/deployments', 'storage'), '2025-04-01').outputs.agentQueueName.value", settings["Agents__QueueName"]);
+        Assert.Equal("reference(resourceId('Microsoft.Resources/deployments', 'storage'), '2025-04-01').outputs.queueEndpoint.value", settings["Agents__QueueServiceUri"]);
+        Assert.Contains("Agents__HeartbeatTimeout", settings.Keys);
+        Assert.Contains("agent", infra.Template["parameters"]!["executorKind"]!["allowedValues"]!.AsArray().Select(v => (string?)v));
+    }
+
+    [Fact]
     public void Site_Properties_HttpsOnlyFtpsDisabledAndTls12()
     {
         var site = Assert.Single(infra.ResourcesOfType("Microsoft.Web/sites"));
@@ -309,16 +328,20 @@ public sealed partial class TemplateTests(CompiledInfra infra) : IClassFixture<C
         settings["APPLICATIONINSIGHTS_CONNECTION_STRING"] = "reference(...).ConnectionString";
 
         // main.bicep's drainSettings reach the module through resources.bicep, with the two
-        // snapshot settings resources.bicep adds.
+        // snapshot settings and the two agent queue settings resources.bicep adds.
         var passed = (string?)infra.ModuleDeployment("functionapp")["properties"]!["parameters"]!["appSettings"]!["value"];
         Assert.Equal(
             "[union(parameters('drainSettings'), createObject('Snapshots__ContainerName', parameters('sessionsContainerName'), "
-            + "'Snapshots__BlobServiceUri', reference(resourceId('Microsoft.Resources/deployments', 'storage'), '2025-04-01').outputs.blobEndpoint.value))]",
+            + "'Snapshots__BlobServiceUri', reference(resourceId('Microsoft.Resources/deployments', 'storage'), '2025-04-01').outputs.blobEndpoint.value, "
+            + "'Agents__QueueName', reference(resourceId('Microsoft.Resources/deployments', 'storage'), '2025-04-01').outputs.agentQueueName.value, "
+            + "'Agents__QueueServiceUri', reference(resourceId('Microsoft.Resources/deployments', 'storage'), '2025-04-01').outputs.queueEndpoint.value))]",
             passed);
         Assert.Equal("[variables('drainSettings')]", (string?)infra.ModuleDeployment("resources")["properties"]!["parameters"]!["drainSettings"]!["value"]);
         AddAll(infra.Template["variables"]!["drainSettings"]);
         settings["Snapshots__ContainerName"] = "parameters('sessionsContainerName')";
         settings["Snapshots__BlobServiceUri"] = "reference(resourceId('Microsoft.Resources/deployments', 'storage'), '2025-04-01').outputs.blobEndpoint.value";
+        settings["Agents__QueueName"] = "reference(resourceId('Microsoft.Resources/deployments', 'storage'), '2025-04-01').outputs.agentQueueName.value";
+        settings["Agents__QueueServiceUri"] = "reference(resourceId('Microsoft.Resources/deployments', 'storage'), '2025-04-01').outputs.queueEndpoint.value";
 
         if (elasticPremium)
         {
