@@ -124,6 +124,7 @@ public sealed class AppBed : IAsyncDisposable
             {
                 ConfigureServices = services =>
                 {
+                    Microsoft.Extensions.DependencyInjection.OptionsServiceCollectionExtensions.Configure<Durable.Agents.AgentOptions>(services, a => a.QueueName = Durable.Agents.AgentOptions.QueueNameFor(bed.ContainerName));
                     services.AddDrainServices(
                         new DelegateBacklogStoreFactory(ct => BacklogStores.OpenAsync(Data.DatabaseUrl.Parse(bed.DatabaseUrl), null, ct)),
                         s =>

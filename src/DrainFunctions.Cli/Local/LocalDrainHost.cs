@@ -94,6 +94,7 @@ public sealed class LocalDrainHost : IAsyncDisposable
             };
             Action<IServiceCollection> services = services => services.Configure<DrainFunctions.Durable.Agents.AgentOptions>(agents =>
             {
+                agents.QueueName = DrainFunctions.Durable.Agents.AgentOptions.QueueNameFor(environment.TaskHubName);
                 if (executor.HeartbeatTimeout is { } heartbeat)
                 {
                     agents.HeartbeatTimeout = heartbeat;

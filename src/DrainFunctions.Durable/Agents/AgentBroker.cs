@@ -34,6 +34,9 @@ public sealed class AgentBroker(
     /// <summary>When this process started: silence while it was not running is nobody's fault (<see cref="AgentHeartbeats.IsLost"/>).</summary>
     public static readonly DateTimeOffset UpSince = new(Process.GetCurrentProcess().StartTime.ToUniversalTime(), TimeSpan.Zero);
 
+    /// <summary>Deliveries of a message whose attempt marker cannot be found before it is dropped.</summary>
+    public const int MaxDeliveriesWithoutMarker = 5;
+
     public AgentOptions Options => options.Value;
 
     /// <summary>Up to <see cref="AgentClaim.Free"/> phases for the agent, waiting for work up to the claim's wait.</summary>
@@ -47,16 +50,22 @@ public sealed class AgentBroker(
         var items = new List<AgentWorkItem>();
         while (true)
         {
-            foreach (var (work, id, receipt) in await queue.ReceiveAsync(claim.Free - items.Count, cancellationToken))
+            foreach (var (work, id, receipt, deliveries) in await queue.ReceiveAsync(claim.Free - items.Count, cancellationToken))
             {
                 try
                 {
-                    if (work is not null && await TryClaimAsync(client, claim.Agent, work, cancellationToken) is { } item)
+                    var claimed = work is null ? ClaimOutcome.Done : await TryClaimAsync(client, claim.Agent, work, cancellationToken);
+                    if (claimed.Item is { } item)
                     {
                         items.Add(item);
                     }
 
-                    await queue.DeleteAsync(id, receipt, cancellationToken);
+                    // A pointer to no marker (not written yet, or written where this server does not
+                    // look) comes back later; only one that never resolves is dropped.
+                    if (!claimed.NoMarker || deliveries >= MaxDeliveriesWithoutMarker)
+                    {
+                        await queue.DeleteAsync(id, receipt, cancellationToken);
+                    }
                 }
                 catch (Exception ex) when (ex is RequestFailedException or DependencyUnavailableException || Outage.IsStorageUnreachable(ex))
                 {
@@ -75,12 +84,17 @@ public sealed class AgentBroker(
         }
     }
 
-    private async Task<AgentWorkItem?> TryClaimAsync(DurableTaskClient client, string agent, AgentWorkMessage work, CancellationToken cancellationToken)
+    private async Task<ClaimOutcome> TryClaimAsync(DurableTaskClient client, string agent, AgentWorkMessage work, CancellationToken cancellationToken)
     {
         var record = await blobs.ReadAttemptAsync(work.SessionId, work.AttemptId, cancellationToken);
-        if (record?.Assignment is not { State: AgentWorkStates.Queued })
+        if (record is null)
         {
-            return null; // claimed, withdrawn or reported already: the message was a duplicate
+            return ClaimOutcome.Missing;
+        }
+
+        if (record.Assignment is not { State: AgentWorkStates.Queued })
+        {
+            return ClaimOutcome.Done; // claimed, withdrawn or reported already: the message was a duplicate
         }
 
         var now = clock.GetUtcNow();
@@ -98,7 +112,7 @@ public sealed class AgentBroker(
             cancellationToken);
         if (claimed.Assignment is not { } assignment || !assignment.IsClaimedBy(agent) || assignment.ClaimedAt != now)
         {
-            return null; // another claim won the marker
+            return ClaimOutcome.Done; // another claim won the marker
         }
 
         // The guarded re-queue, as the executor activity does it: only a FAILED phase runs.
@@ -123,12 +137,12 @@ public sealed class AgentBroker(
                 Assignment = current.Assignment! with { State = AgentWorkStates.Reported, Result = refused },
             }, cancellationToken);
             await RaiseAsync(client, claimed, new AgentWorkEvent { Kind = AgentWorkEvent.Reported, Agent = agent, Result = refused });
-            return null;
+            return ClaimOutcome.Done;
         }
 
         AgentLog.Claimed(logger, work.AttemptId, record.RunId, record.PhaseId, agent, deadline);
         await RaiseAsync(client, claimed, new AgentWorkEvent { Kind = AgentWorkEvent.Claimed, Agent = agent, Deadline = deadline });
-        return new AgentWorkItem
+        return new ClaimOutcome(new AgentWorkItem
         {
             SessionId = work.SessionId,
             AttemptId = work.AttemptId,
@@ -139,7 +153,7 @@ public sealed class AgentBroker(
             TimeoutSeconds = record.TimeoutSeconds,
             Deadline = deadline,
             ServerTime = clock.GetUtcNow(),
-        };
+        }, NoMarker: false);
     }
 
     /// <summary>Notes the agent alive and its attempts' heartbeats; returns the attempts it must stop.</summary>
@@ -324,5 +338,12 @@ public sealed class AgentBroker(
         {
             AgentLog.RaiseFailed(logger, instance, record.AttemptId, ex.Message);
         }
+    }
+
+    /// <summary>What one queue message came to: a phase for the agent, nothing (a duplicate, a refused re-queue), or no marker found.</summary>
+    private sealed record ClaimOutcome(AgentWorkItem? Item, bool NoMarker)
+    {
+        public static readonly ClaimOutcome Done = new(null, false);
+        public static readonly ClaimOutcome Missing = new(null, true);
     }
 }

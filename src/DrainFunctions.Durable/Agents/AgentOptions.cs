@@ -26,6 +26,23 @@ public sealed class AgentOptions
     /// <summary>An agent not heard from for this long is left out of the list of connected agents.</summary>
     public TimeSpan ForgetAgentAfter { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// The queue of one task hub's drains: hosts that share a storage account (Azurite on a
+    /// developer's machine) each get their own, so that one never claims, nor drops, another's work.
+    /// </summary>
+    public static string QueueNameFor(string taskHub)
+    {
+        ArgumentNullException.ThrowIfNull(taskHub);
+        var safe = new string([.. taskHub.ToLowerInvariant().Select(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') ? c : '-')]).Trim('-');
+        while (safe.Contains("--", StringComparison.Ordinal))
+        {
+            safe = safe.Replace("--", "-", StringComparison.Ordinal);
+        }
+
+        safe = safe.Length > 56 ? safe[..56].TrimEnd('-') : safe;
+        return (safe.Length == 0 ? "drain" : safe) + "-agents";
+    }
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();

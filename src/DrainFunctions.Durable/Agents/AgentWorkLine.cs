@@ -53,11 +53,11 @@ public sealed class AgentWorkLine
     }
 
     /// <summary>Up to <paramref name="max"/> messages, invisible to others while they are claimed.</summary>
-    public async Task<IReadOnlyList<(AgentWorkMessage? Work, string MessageId, string PopReceipt)>> ReceiveAsync(int max, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<(AgentWorkMessage? Work, string MessageId, string PopReceipt, long DequeueCount)>> ReceiveAsync(int max, CancellationToken cancellationToken = default)
     {
         await EnsureAsync(cancellationToken);
         var received = await queue.ReceiveMessagesAsync(Math.Clamp(max, 1, 32), ClaimVisibility, cancellationToken);
-        return [.. received.Value.Select(m => (Parse(m), m.MessageId, m.PopReceipt))];
+        return [.. received.Value.Select(m => (Parse(m), m.MessageId, m.PopReceipt, m.DequeueCount))];
     }
 
     public async Task DeleteAsync(string messageId, string popReceipt, CancellationToken cancellationToken = default)
