@@ -170,6 +170,34 @@ public sealed class AgentEndToEndTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Agent_CtrlCOnceThenTwice_FinishesNothingNewThenStopsItsPhaseWhichIsRestored()
+    {
+        using var bed = new AgentBed();
+        await AddPhasesAsync(bed, runs: 2, phasesPerRun: 1);
+        bed.Bed.Plan(new JsonObject { ["default"] = new JsonObject { ["sleep"] = 120 } });
+        bed.StartServe();
+        var agent = bed.StartAgent("polite", 1);
+        var sessionId = await bed.StartDrainAsync("""{"batchSize":1}""");
+        var start = await WaitForAnyStartAsync(bed);
+
+        AgentBed.Signal(agent, "-INT");
+        agent.WaitForLine(l => l == "Agent polite: stopping after the 1 running phase(s) (Ctrl-C again stops them)", TimeSpan.FromMinutes(1));
+        Assert.True(AgentBed.IsAlive(start.Pid), "the first Ctrl-C must let the running phase go on");
+        AgentBed.Signal(agent, "-INT");
+        var code = await agent.WaitForExitAsync(TimeSpan.FromMinutes(1));
+        var session = await bed.WaitForSessionAsync(sessionId, Long);
+
+        Assert.Equal(0, code);
+        var result = Assert.Single(session.Results);
+        Assert.Equal(PhaseInterruptions.Cancel, result.InterruptedBy);
+        Assert.Equal("Interrupted: executor stopped from outside; phase restored to FAILED", result.ErrorMessage);
+        Assert.Equal("polite", result.Agent);
+        Assert.False(AgentBed.IsAlive(start.Pid), "the second Ctrl-C must stop the running phase");
+        Assert.Equal("FAILED", bed.Bed.Phases()[start.Key].State);
+        Assert.Contains("stopped (Ctrl-C twice): process tree killed; result reported", agent.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Agent_WrongKey_ExitsOneNamingTheRefusal()
     {
         using var bed = new AgentBed();

@@ -48,8 +48,9 @@ public sealed class AgentWorker(AgentServer server, IPhaseExecutor executor, Att
         {
             if (interrupts.Count >= 2)
             {
-                foreach (var r in running.Values)
+                foreach (var r in running.Values.Where(r => !r.Ended && !r.Stop.IsCancellationRequested))
                 {
+                    r.StoppedBecause = "Ctrl-C twice";
                     await r.Stop.CancelAsync();
                 }
             }
@@ -217,7 +218,7 @@ public sealed class AgentWorker(AgentServer server, IPhaseExecutor executor, Att
             OutputBytes = run.OutputBytes,
         };
         var said = run.TimedOut ? "timed out at its deadline: process tree killed"
-            : run.Stopped ? "stopped (the drain took it back): process tree killed"
+            : run.Stopped ? $"stopped ({entry.StoppedBecause ?? "the drain took it back"}): process tree killed"
             : string.Create(CultureInfo.InvariantCulture, $"exit {run.ReturnCode} in {run.DurationSeconds:0.0}s");
         stdout.WriteLine($"[slot {entry.Slot}] {work.RunId}/{work.PhaseId}: {said}; {await DeliverAsync(work, report)}");
         Interlocked.Increment(ref phasesRun);
@@ -300,6 +301,7 @@ public sealed class AgentWorker(AgentServer server, IPhaseExecutor executor, Att
                 if (running.TryGetValue(attempt, out var r) && !r.Ended && !r.Stop.IsCancellationRequested)
                 {
                     stdout.WriteLine($"[slot {r.Slot}] {r.Work.RunId}/{r.Work.PhaseId}: the drain took it back: stopping it");
+                    r.StoppedBecause = "the drain took it back";
                     await r.Stop.CancelAsync();
                 }
             }
@@ -336,5 +338,8 @@ public sealed class AgentWorker(AgentServer server, IPhaseExecutor executor, Att
 
         /// <summary>Its executor returned: only the report is left, nothing to stop.</summary>
         public bool Ended { get; set; }
+
+        /// <summary>Who stopped it, for the line that says so.</summary>
+        public string? StoppedBecause { get; set; }
     }
 }
