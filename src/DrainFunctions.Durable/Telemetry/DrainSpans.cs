@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using DrainFunctions.Core.Results;
 using DrainFunctions.Core.Sessions;
+using DrainFunctions.Durable.Orchestration;
 using A = DrainFunctions.Durable.Telemetry.DrainTelemetry.Attributes;
 
 namespace DrainFunctions.Durable.Telemetry;
@@ -15,7 +17,8 @@ public static class DrainSpans
     /// A span around one activity's work, parented to its phase (or the session when there is no
     /// attempt) and linked to the engine's own span for the activity, when there is one.
     /// </summary>
-    public static Activity? StartStep(string name, string sessionId, string? attemptId)
+    /// <param name="outcome">The phase's outcome when the step knows it at its start (one of <see cref="DrainTelemetry.Outcomes"/>): a sampler sees it.</param>
+    public static Activity? StartStep(string name, string sessionId, string? attemptId, string? outcome = null)
     {
         if (!DrainTelemetry.Source.HasListeners() || string.IsNullOrEmpty(sessionId))
         {
@@ -25,7 +28,8 @@ public static class DrainSpans
         var parent = attemptId is null ? TraceIds.Session(sessionId) : TraceIds.Phase(sessionId, attemptId);
         var engine = Activity.Current;
         var links = engine is null ? null : new[] { new ActivityLink(engine.Context) };
-        var activity = DrainTelemetry.Source.StartActivity(name, ActivityKind.Internal, parent, links: links);
+        var tags = outcome is null ? null : new[] { new KeyValuePair<string, object?>(A.Outcome, outcome) };
+        var activity = DrainTelemetry.Source.StartActivity(name, ActivityKind.Internal, parent, tags, links);
         activity?.SetTag(A.SessionId, sessionId);
         if (attemptId is not null)
         {
@@ -33,6 +37,21 @@ public static class DrainSpans
         }
 
         return activity;
+    }
+
+    /// <summary>
+    /// Tags a step with its phase's outcome once the phase is settled (success only when the phase
+    /// completed and the drain restored nothing), so that a sampler can tell a failed phase's steps.
+    /// </summary>
+    public static void MarkSettled(Activity? span, SettlePhaseOutcomeOutput? settled)
+    {
+        if (span is null || settled is null)
+        {
+            return;
+        }
+
+        var success = settled.Found && !settled.Restored && ResultClassifier.IsSuccess(settled.State);
+        span.SetTag(A.Outcome, success ? DrainTelemetry.Outcomes.Success : DrainTelemetry.Outcomes.Failed);
     }
 
     /// <summary>The attempt whose phase span a result is: its attempt id, or its place in the session when it has none.</summary>
@@ -57,13 +76,19 @@ public static class DrainSpans
     /// result's timestamp and starts the executor's duration before; its span id is the one its
     /// steps already used as their parent.
     /// </summary>
-    public static void RecordResult(string sessionId, DrainResult result, int resultIndex, PolicyState state)
+    public static void RecordResult(string sessionId, string sessionStartedAt, DrainResult result, int resultIndex, PolicyState state)
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(state);
         var outcome = Outcome(result);
         var duration = result.SubprocessDurationSeconds ?? 0;
         RecordMetrics(result, outcome, duration, state);
+        if (DrainTelemetry.ControllerOverhead.Enabled
+            && PhaseCycles.Overhead(sessionId, ParseOrNow(sessionStartedAt), result, resultIndex, ParseOrNow(result.Timestamp)) is { } overhead)
+        {
+            DrainTelemetry.ControllerOverhead.Record(overhead, new KeyValuePair<string, object?>(A.Outcome, outcome));
+        }
+
         if (!DrainTelemetry.Source.HasListeners())
         {
             return;
@@ -111,6 +136,7 @@ public static class DrainSpans
     public static void RecordSession(DrainSession session)
     {
         ArgumentNullException.ThrowIfNull(session);
+        PhaseCycles.Forget(session.SessionId);
         if (!DrainTelemetry.Source.HasListeners())
         {
             return;
