@@ -42,9 +42,9 @@ public static class CliTelemetry
             throw new UsageException(error);
         }
 
-        var tracing = Sdk.CreateTracerProviderBuilder()
-            .SetResourceBuilder(Resource)
-            .AddSource(DrainTelemetry.Name, DurableTaskSource)
+        // Sampled as in the Function App: a failed phase's spans always, the rest at OTEL_TRACES_SAMPLER_ARG.
+        var sampling = DrainSpanSampler.Ratio(Environment.GetEnvironmentVariable(DrainSpanSampler.RatioSetting));
+        var tracing = DrainSpanSampler.Configure(Sdk.CreateTracerProviderBuilder().SetResourceBuilder(Resource).AddSource(DrainTelemetry.Name, DurableTaskSource), sampling)
             .AddOtlpExporter()
             .Build();
         var metering = Sdk.CreateMeterProviderBuilder()

@@ -578,11 +578,8 @@ public sealed class SaveSessionSnapshot(BlobSessionStore blobs) : TaskActivity<S
             output = new SaveSessionSnapshotOutput(BlobSessionStore.SessionBlobName(input.SessionId), metrics.BytesStaged, metrics.BlockListBytes);
         }
 
-        if (input.Result is { } result)
-        {
-            // After the save only: a failed save is retried and must not count the phase twice.
-            DrainSpans.RecordResult(input.SessionId, input.StartedAt, result, input.ResultIndex, input.State);
-        }
+        // After the save only: a failed save is retried and must not count the phase twice.
+        DrainSpans.RecordSaved(input.SessionId, input.Result, input.ResultIndex, input.State);
 
         return output;
     }

@@ -76,19 +76,13 @@ public static class DrainSpans
     /// result's timestamp and starts the executor's duration before; its span id is the one its
     /// steps already used as their parent.
     /// </summary>
-    public static void RecordResult(string sessionId, string sessionStartedAt, DrainResult result, int resultIndex, PolicyState state)
+    public static void RecordResult(string sessionId, DrainResult result, int resultIndex, PolicyState state)
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(state);
         var outcome = Outcome(result);
         var duration = result.SubprocessDurationSeconds ?? 0;
         RecordMetrics(result, outcome, duration, state);
-        if (DrainTelemetry.ControllerOverhead.Enabled
-            && PhaseCycles.Overhead(sessionId, ParseOrNow(sessionStartedAt), result, resultIndex, ParseOrNow(result.Timestamp)) is { } overhead)
-        {
-            DrainTelemetry.ControllerOverhead.Record(overhead, new KeyValuePair<string, object?>(A.Outcome, outcome));
-        }
-
         if (!DrainTelemetry.Source.HasListeners())
         {
             return;
@@ -130,6 +124,32 @@ public static class DrainSpans
         activity.SetStatus(result.Success ? ActivityStatusCode.Ok : ActivityStatusCode.Error, result.Success ? null : outcome);
         activity.SetEndTime(end.UtcDateTime);
         activity.Stop();
+    }
+
+    /// <summary>
+    /// What a save that succeeded records: the controller's overhead of the phase it ends
+    /// (<see cref="PhaseCycles"/>) and, for a result, <see cref="RecordResult"/>; for the header,
+    /// the start of the session's first cycle.
+    /// </summary>
+    public static void RecordSaved(string sessionId, DrainResult? result, int resultIndex, PolicyState state)
+    {
+        if (DrainTelemetry.ControllerOverhead.Enabled)
+        {
+            var now = DateTimeOffset.UtcNow;
+            if (result is null)
+            {
+                PhaseCycles.Started(sessionId, now);
+            }
+            else if (PhaseCycles.Overhead(sessionId, result, resultIndex, now) is { } overhead)
+            {
+                DrainTelemetry.ControllerOverhead.Record(overhead, new KeyValuePair<string, object?>(A.Outcome, Outcome(result)));
+            }
+        }
+
+        if (result is not null)
+        {
+            RecordResult(sessionId, result, resultIndex, state);
+        }
     }
 
     /// <summary>The session span, from the session's start to its completion, with its totals.</summary>

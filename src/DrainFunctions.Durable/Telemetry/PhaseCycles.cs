@@ -4,49 +4,57 @@ using DrainFunctions.Core.Sessions;
 namespace DrainFunctions.Durable.Telemetry;
 
 /// <summary>
-/// The controller's overhead per phase: the time from one result of a session (of a slot, in a
-/// parallel drain) to the next, less the later phase's executor time. It is what the drain spent
-/// around the executor: selection, snapshots, settle, saves, orchestrator turns. The orchestrator
-/// cannot measure it (no clocks there beyond its replay-safe time, no emission), so the save of each
-/// result does, from the result timestamps it sees: the previous one is remembered in this process,
-/// the first result's cycle starts at the session's start. A result whose predecessor was saved by
-/// another process (scale-out, a restart) is not measured.
+/// The controller's overhead per phase: the wall-clock time from one save of a session to the save
+/// of its next result (of the same slot, in a parallel drain), less that phase's executor time. It
+/// is what the drain spent around the executor: selection, snapshots, settle, saves, the ledger,
+/// orchestrator turns. The orchestrator cannot measure it (it must not read clocks) and the result
+/// timestamps have whole seconds only, so the save activity does, as each save ends: the previous
+/// save is remembered in this process (the header's save starts the first cycle of every slot). A
+/// result whose previous save happened in another process (scale-out, a restart) is not measured,
+/// nor a save delivered again.
 /// </summary>
 public static class PhaseCycles
 {
     /// <summary>Sessions that never finish here must not grow the map without bound.</summary>
     private const int MaxTracked = 10_000;
 
-    private static readonly ConcurrentDictionary<(string Session, int? Slot), DateTimeOffset> LastResultAt = new();
+    private const int Header = -1;
 
-    /// <summary>The overhead of <paramref name="result"/> in seconds (at least 0), or null when its cycle's start is unknown.</summary>
-    public static double? Overhead(string sessionId, DateTimeOffset sessionStart, DrainResult result, int resultIndex, DateTimeOffset resultAt)
+    private static readonly ConcurrentDictionary<(string Session, int? Slot), (DateTimeOffset At, int Index)> LastSave = new();
+
+    /// <summary>The header of <paramref name="sessionId"/> was saved at <paramref name="at"/>: the first cycle of every slot starts here.</summary>
+    public static void Started(string sessionId, DateTimeOffset at)
     {
-        ArgumentNullException.ThrowIfNull(result);
-        if (LastResultAt.Count > MaxTracked)
+        if (LastSave.Count > MaxTracked)
         {
-            LastResultAt.Clear();
+            LastSave.Clear();
         }
 
-        var key = (sessionId, result.Slot);
-        DateTimeOffset? cycleStart = LastResultAt.TryGetValue(key, out var previous) ? previous : resultIndex == 0 ? sessionStart : null;
-        LastResultAt[key] = resultAt;
+        LastSave[(sessionId, null)] = (at, Header);
+    }
 
-        // A redelivered save sees its own timestamp as the previous one: nothing to measure.
-        if (cycleStart is not { } start || resultAt <= start)
+    /// <summary>The overhead of <paramref name="result"/>, saved at <paramref name="at"/>, in seconds (at least 0); null when its cycle's start is unknown.</summary>
+    public static double? Overhead(string sessionId, DrainResult result, int resultIndex, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var key = (sessionId, result.Slot);
+        var found = LastSave.TryGetValue(key, out var previous)
+            || (result.Slot is not null && LastSave.TryGetValue((sessionId, null), out previous) && previous.Index == Header);
+        if (found && resultIndex <= previous.Index)
         {
             return null;
         }
 
-        return Math.Max(0, (resultAt - start).TotalSeconds - (result.SubprocessDurationSeconds ?? 0));
+        LastSave[key] = (at, resultIndex);
+        return found ? Math.Max(0, (at - previous.At).TotalSeconds - (result.SubprocessDurationSeconds ?? 0)) : null;
     }
 
     /// <summary>Forgets a finished session.</summary>
     public static void Forget(string sessionId)
     {
-        foreach (var key in LastResultAt.Keys.Where(k => k.Session == sessionId))
+        foreach (var key in LastSave.Keys.Where(k => k.Session == sessionId))
         {
-            LastResultAt.TryRemove(key, out _);
+            LastSave.TryRemove(key, out _);
         }
     }
 }
