@@ -5,7 +5,6 @@ using DrainFunctions.Durable.Activities;
 using DrainFunctions.Durable.Orchestration;
 using DrainFunctions.Durable.Telemetry;
 using DrainFunctions.Durable.Tests.Infrastructure;
-using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
@@ -21,13 +20,6 @@ namespace DrainFunctions.Durable.Tests;
 [Collection(DurableSerialGroup.Name)]
 public sealed class DrainSpanSamplerTests
 {
-    private sealed class FakeActivityContext(string name) : TaskActivityContext
-    {
-        public override TaskName Name => name;
-
-        public override string InstanceId => "test-instance";
-    }
-
     [Fact]
     public async Task Drain_RatioZero_KeepsEveryFailedPhasesSpansAndNoSuccessfulPhasesSpans()
     {
@@ -127,7 +119,7 @@ public sealed class DrainSpanSamplerTests
         var sessionId = "batch-drain-20260101-" + Guid.NewGuid().ToString("N")[..6];
 
         await ActivatorUtilities.CreateInstance<CaptureTelemetrySnapshot>(services)
-            .RunAsync(new FakeActivityContext(nameof(CaptureTelemetrySnapshot)), new TelemetrySnapshotInput(null) { SessionId = sessionId, AttemptId = "a1" });
+            .RunAsync(new NamedActivityContext(nameof(CaptureTelemetrySnapshot)), new TelemetrySnapshotInput(null) { SessionId = sessionId, AttemptId = "a1" });
         tracing!.ForceFlush();
 
         var snapshot = Assert.Single(spans, s => s.TraceId == TraceIds.Trace(sessionId));
