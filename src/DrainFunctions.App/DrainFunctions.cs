@@ -61,6 +61,10 @@ public static class DrainFunctions
     public static Task<ReleaseDrainLockOutput> ReleaseDrainLock([ActivityTrigger] ReleaseDrainLockInput input, FunctionContext function) =>
         Run<ReleaseDrainLock, ReleaseDrainLockInput, ReleaseDrainLockOutput>(input, function);
 
+    [Function(nameof(CheckAgentWork))]
+    public static Task<CheckAgentWorkOutput> CheckAgentWork([ActivityTrigger] CheckAgentWorkInput input, FunctionContext function) =>
+        Run<CheckAgentWork, CheckAgentWorkInput, CheckAgentWorkOutput>(input, function);
+
     /// <summary>Runs the library's activity inside a logging scope naming its session, as the local host does.</summary>
     private static async Task<TOut> Run<TActivity, TIn, TOut>(TIn input, FunctionContext function)
         where TActivity : TaskActivity<TIn, TOut>

@@ -86,11 +86,11 @@ public sealed class HttpFunctions(BlobSessionStore sessions, BlobLedgerStore led
     /// The checks <c>drain serve</c> makes too (<see cref="ApiRequests"/>): no foreign Origin, JSON
     /// bodies of at most 64 KB. The app's own origin is its host name, over https or http.
     /// </summary>
-    private static ApiResult? Refuse(HttpRequest req) =>
+    internal static ApiResult? Refuse(HttpRequest req) =>
         ApiRequests.Refuse(req.Method, req.ContentType, req.ContentLength, req.Headers.Origin.FirstOrDefault(),
             req.Host.HasValue ? ["https://" + req.Host.Value, "http://" + req.Host.Value] : []);
 
-    private static async Task<ApiResult> WithBodyAsync(HttpRequest req, Func<string?, CancellationToken, Task<ApiResult>> handler)
+    internal static async Task<ApiResult> WithBodyAsync(HttpRequest req, Func<string?, CancellationToken, Task<ApiResult>> handler)
     {
         if (Refuse(req) is { } refusal)
         {

@@ -49,6 +49,7 @@ builder.Services.AddDrainSettings();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.Configure<SnapshotOptions>(configuration.GetSection(SnapshotOptions.SectionName));
 builder.Services.Configure<ExecutorOptions>(configuration.GetSection(ExecutorOptions.SectionName));
+builder.Services.Configure<DrainFunctions.Durable.Agents.AgentOptions>(configuration.GetSection(DrainFunctions.Durable.Agents.AgentOptions.SectionName));
 var blobServiceUri = configuration["Snapshots:BlobServiceUri"];
 var credential = new DefaultAzureCredential();
 if (configuration[AzureMonitorTelemetry.ConnectionStringSetting] is { Length: > 0 } appInsights && !string.IsNullOrWhiteSpace(appInsights))

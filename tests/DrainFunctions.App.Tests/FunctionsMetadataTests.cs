@@ -48,6 +48,7 @@ public sealed class FunctionsMetadataTests
     [InlineData("SaveSessionSnapshot")]
     [InlineData("FinishSession")]
     [InlineData("RecordLedgerEntry")]
+    [InlineData("CheckAgentWork")]
     public void FunctionsMetadata_Activity_HasActivityTrigger(string activity)
     {
         Assert.Equal("activityTrigger", (string?)Trigger(Metadata(), activity)["type"]);
@@ -78,6 +79,11 @@ public sealed class FunctionsMetadataTests
     [InlineData("GetOpenApi", "openapi.json", "get")]
     [InlineData("GetLedger", "ledger", "get")]
     [InlineData("ForgetLedgerRun", "ledger/runs/{runId}", "delete")]
+    [InlineData("ListAgents", "agents", "get")]
+    [InlineData("ClaimAgentWork", "agents/claim", "post")]
+    [InlineData("AgentHeartbeat", "agents/heartbeat", "post")]
+    [InlineData("AppendAgentLog", "agents/work/{sessionId}/{attemptId}/log", "post")]
+    [InlineData("ReportAgentResult", "agents/work/{sessionId}/{attemptId}/result", "post")]
     public void FunctionsMetadata_HttpFunction_HasRouteMethodAndFunctionKey(string function, string route, string method)
     {
         var t = Trigger(Metadata(), function);

@@ -36,8 +36,10 @@ public static class ServeCommand
         ArgumentNullException.ThrowIfNull(context);
         var port = Flag.WholeNumber("--port", "the port on 127.0.0.1 (default 7071)", 1, 65535, "a TCP port");
         var key = Flag.Text("--key", "KEY", $"the function key every request must give (default: ${DrainFlagSet.ApiKeyVariable})");
-        var executor = new ExecutorFlags();
-        var command = new Command("serve", Description) { port, key };
+        var agentKey = Flag.Text("--agent-key", "KEY", $"a key that opens only the agents' routes (POST /api/agents/...), for `drain agent` (default: ${AgentKeyVariable})");
+        var heartbeat = Flag.Number("--heartbeat-timeout", "with --executor agent: seconds without a heartbeat after which an agent's phase is lost (default 30)", 1, 3600, helpName: "SECONDS");
+        var executor = new ExecutorFlags(agents: true);
+        var command = new Command("serve", Description) { port, key, agentKey, heartbeat };
         foreach (var option in executor.Options)
         {
             command.Options.Add(option);
@@ -48,8 +50,8 @@ public static class ServeCommand
             var (kind, template, workspace) = executor.Read(parsed);
             return await RunAsync(
                 parsed.GetValue(port) ?? 7071,
-                parsed.GetValue(key) ?? Environment.GetEnvironmentVariable(DrainFlagSet.ApiKeyVariable),
-                new LocalDrainHost.ExecutorSettings(kind ?? "process", template, workspace, null, 1.0),
+                new ServeKeys(parsed.GetValue(key) ?? Environment.GetEnvironmentVariable(DrainFlagSet.ApiKeyVariable), parsed.GetValue(agentKey) ?? Environment.GetEnvironmentVariable(AgentKeyVariable)),
+                new LocalDrainHost.ExecutorSettings(kind ?? "process", template, workspace, null, 1.0) { HeartbeatTimeout = parsed.GetValue(heartbeat) is { } h ? TimeSpan.FromSeconds(h) : null },
                 context.Stdout,
                 context.Stderr,
                 context.Interrupts);
@@ -60,8 +62,16 @@ public static class ServeCommand
             "drain --endpoint http://127.0.0.1:7071 --batch-size 5   # with DRAIN_API_KEY set: a drain through it");
     }
 
-    public static async Task<int> RunAsync(int port, string? key, LocalDrainHost.ExecutorSettings executor, TextWriter stdout, TextWriter stderr, Interrupts interrupts)
+    /// <summary>The environment variable of the agents' key.</summary>
+    public const string AgentKeyVariable = "DRAIN_AGENT_KEY";
+
+    /// <summary>The operators' key (every route) and the agents' key (only the agents' POST routes).</summary>
+    public sealed record ServeKeys(string? Operators, string? Agents);
+
+    public static async Task<int> RunAsync(int port, ServeKeys keys, LocalDrainHost.ExecutorSettings executor, TextWriter stdout, TextWriter stderr, Interrupts interrupts)
     {
+        ArgumentNullException.ThrowIfNull(keys);
+        var key = keys.Operators;
         ArgumentNullException.ThrowIfNull(executor);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(interrupts);
@@ -84,6 +94,7 @@ public static class ServeCommand
         var environment = LocalEnvironment.FromProcess(database.Backlog);
         await using var host = await LocalDrainHost.StartAsync(environment, database, executor, stderr);
         var api = new DrainApi(host.Drains, host.Ledger, new DrainOptions());
+        var agents = new AgentApi(host.Agents, host.Client);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -115,12 +126,22 @@ public static class ServeCommand
         {
             stderr.WriteLine($"drain serve: WARNING: no key (--key or DRAIN_API_KEY): every program on this machine can start, cancel and read drains at http://127.0.0.1:{port}/api. Give a key unless this machine is yours alone.");
         }
-        else
+
+        if (!string.IsNullOrEmpty(key) || !string.IsNullOrEmpty(keys.Agents))
         {
             app.Use(async (context, next) =>
             {
+                // The agents' key opens only the agents' own routes; the operators' key opens all.
+                var agentRoute = HttpMethods.IsPost(context.Request.Method) && context.Request.Path.StartsWithSegments("/api/agents", StringComparison.Ordinal);
+                string?[] accepted = agentRoute ? [key, keys.Agents] : [key];
+                if (accepted.All(string.IsNullOrEmpty))
+                {
+                    await next();
+                    return;
+                }
+
                 var given = context.Request.Query["code"].FirstOrDefault() ?? context.Request.Headers["x-functions-key"].FirstOrDefault();
-                if (given is null || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(key)))
+                if (given is null || !accepted.Any(k => !string.IsNullOrEmpty(k) && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(k))))
                 {
                     await Write(context, ApiResult.Problem(401, "Unauthorized", "a function key is required: ?code=KEY or the x-functions-key header"));
                     return;
@@ -131,6 +152,7 @@ public static class ServeCommand
         }
 
         MapRoutes(app, api);
+        MapAgentRoutes(app, agents);
         await app.StartAsync();
         stdout.WriteLine($"Serving the drain API on http://127.0.0.1:{port}/api (Ctrl-C stops)");
         while (interrupts.Count == 0)
@@ -163,6 +185,18 @@ public static class ServeCommand
                 await Write(context, ApiFailures.ToResult(ex));
             }
         });
+    }
+
+    /// <summary>The agents' routes of the Function App, mapped to the same handler methods.</summary>
+    public static void MapAgentRoutes(WebApplication app, AgentApi agents)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        ArgumentNullException.ThrowIfNull(agents);
+        app.MapGet("/api/agents", async (HttpContext c) => await Write(c, await agents.ListAsync(c.RequestAborted)));
+        app.MapPost("/api/agents/claim", async (HttpContext c) => await WithBody(c, agents.ClaimAsync));
+        app.MapPost("/api/agents/heartbeat", async (HttpContext c) => await WithBody(c, agents.HeartbeatAsync));
+        app.MapPost("/api/agents/work/{sessionId}/{attemptId}/log", async (HttpContext c, string sessionId, string attemptId) => await WithBody(c, (body, ct) => agents.AppendLogAsync(sessionId, attemptId, body, ct)));
+        app.MapPost("/api/agents/work/{sessionId}/{attemptId}/result", async (HttpContext c, string sessionId, string attemptId) => await WithBody(c, (body, ct) => agents.ReportAsync(sessionId, attemptId, body, ct)));
     }
 
     /// <summary>The routes of the Function App's HTTP functions, mapped to the same handler methods; and the OpenAPI document also where ASP.NET Core serves one.</summary>

@@ -32,7 +32,14 @@ public sealed class LocalDrainHost : IAsyncDisposable
     public DrainLockStore Locks => host.Services.GetRequiredService<DrainLockStore>();
 
     /// <summary>Settings of the executor from the command line.</summary>
-    public sealed record ExecutorSettings(string Kind, string? CommandTemplate, string? Workspace, string? ApiUrl, double DemoTimeScale, bool VerifyExecutable = true);
+    public sealed record ExecutorSettings(string Kind, string? CommandTemplate, string? Workspace, string? ApiUrl, double DemoTimeScale, bool VerifyExecutable = true)
+    {
+        /// <summary>Executor kind agent: silence after which an agent's phase is lost (null: the default).</summary>
+        public TimeSpan? HeartbeatTimeout { get; init; }
+    }
+
+    /// <summary>The agents' side of this host's drains (executor kind agent).</summary>
+    public DrainFunctions.Durable.Agents.AgentBroker Agents => host.Services.GetRequiredService<DrainFunctions.Durable.Agents.AgentBroker>();
 
     /// <summary>The drains of <paramref name="database"/> for every entry point, on this host.</summary>
     public DrainService Drains => new(Client, Sessions, Locks, previewer: new DrainPreviewer(host.Services.GetRequiredService<IBacklogStoreFactory>(), Ledger), restorer: new PhaseRestorer(host.Services));
@@ -85,7 +92,13 @@ public sealed class LocalDrainHost : IAsyncDisposable
                 StorageConnectionString = environment.StorageConnectionString,
                 TaskHubName = environment.TaskHubName,
             };
-            Action<IServiceCollection> services = services => services.AddDrainServices(
+            Action<IServiceCollection> services = services => services.Configure<DrainFunctions.Durable.Agents.AgentOptions>(agents =>
+            {
+                if (executor.HeartbeatTimeout is { } heartbeat)
+                {
+                    agents.HeartbeatTimeout = heartbeat;
+                }
+            }).AddDrainServices(
                     new DelegateBacklogStoreFactory(ct => BacklogStores.OpenAsync(database, null, ct)),
                     snapshots =>
                     {

@@ -30,6 +30,8 @@ public static class CliCommands
         // The commands, one line each (their flags, help and examples are in their own classes).
         root.Subcommands.Add(DemoCommand.Create(context));
         root.Subcommands.Add(ServeCommand.Create(context));
+        root.Subcommands.Add(Agent.AgentCommand.Create(context));
+        root.Subcommands.Add(AgentsCommand.Create(context));
         root.Subcommands.Add(StatusCommand.Create(context));
         root.Subcommands.Add(CancelCommand.Create(context));
         root.Subcommands.Add(LogsCommand.Create(context));

@@ -3,7 +3,7 @@ namespace DrainFunctions.Core.Phases;
 /// <summary>How the race of one attempt ended: the winner, and what the executor's side said if it said anything.</summary>
 /// <param name="Winner">The event that ended the race.</param>
 /// <param name="Report">The executor's report (only when <see cref="PhaseRaceWinner.ExecutorReported"/> won).</param>
-/// <param name="Failure">What failed (only when <see cref="PhaseRaceWinner.ExecutorFailed"/> won).</param>
+/// <param name="Failure">What failed (when <see cref="PhaseRaceWinner.ExecutorFailed"/> or <see cref="PhaseRaceWinner.AgentLost"/> won).</param>
 public sealed record PhaseRaceEnd(PhaseRaceWinner Winner, ExecutorReport? Report = null, string? Failure = null)
 {
     /// <summary>The phase timer won: the attempt overstayed its deadline.</summary>
@@ -24,7 +24,7 @@ public sealed record PhaseRaceEnd(PhaseRaceWinner Winner, ExecutorReport? Report
     /// The race ended without the executor's side reporting the end: the attempt may still run and
     /// must be stopped everywhere before its phase is settled.
     /// </summary>
-    public bool AttemptMayStillRun => Winner is PhaseRaceWinner.PhaseTimer or PhaseRaceWinner.BudgetDeadline or PhaseRaceWinner.CancelNow;
+    public bool AttemptMayStillRun => Winner is PhaseRaceWinner.PhaseTimer or PhaseRaceWinner.BudgetDeadline or PhaseRaceWinner.CancelNow or PhaseRaceWinner.AgentLost;
 
     /// <summary>
     /// The executor exited cleanly, or adopted processes ended by themselves: the phase's own

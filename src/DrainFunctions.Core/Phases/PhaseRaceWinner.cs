@@ -17,4 +17,7 @@ public enum PhaseRaceWinner
 
     /// <summary>A cancel with mode <c>now</c> arrived first.</summary>
     CancelNow,
+
+    /// <summary>The agent running the attempt stopped sending heartbeats; the attempt may still run there.</summary>
+    AgentLost,
 }

@@ -69,6 +69,12 @@ public static class PhaseResults
             return DrainResults.Interrupted(phase, PhaseStates.Failed, by, message, facts.ElapsedSeconds, now);
         }
 
+        if (race.Winner == PhaseRaceWinner.AgentLost)
+        {
+            // Never retried by the drain: the agent may have died mid-write; the phase waits for the next session.
+            return DrainResults.Interrupted(phase, PhaseStates.Failed, PhaseInterruptions.Lost, $"Attempt {facts.AttemptId}: {race.Failure}; phase restored to FAILED", facts.ElapsedSeconds, now);
+        }
+
         if (race.TimedOut)
         {
             return DrainResults.TimedOut(phase, PhaseStates.Failed, facts.PhaseTimeoutSeconds, SeenOutcome(facts, PhaseStates.Timeout, null), now);
@@ -94,6 +100,7 @@ public static class PhaseResults
         {
             PhaseRaceWinner.BudgetDeadline => string.Create(CultureInfo.InvariantCulture, $"Interrupted: total time budget of {facts.MaxTotalMinutes:0.##} minutes reached before the executor started"),
             PhaseRaceWinner.CancelNow => "Interrupted: cancel requested (now) before the executor started",
+            PhaseRaceWinner.AgentLost => $"Attempt {facts.AttemptId}: {race.Failure} before the executor started",
             _ when race.Failure is { } failure => $"Executor activity failed before the executor started: {failure}",
             PhaseRaceWinner.PhaseTimer => $"Attempt {facts.AttemptId}: the executor did not start before the phase's deadline",
             _ => $"Attempt {facts.AttemptId} was interrupted before its executor started (the drain's host stopped)",

@@ -42,6 +42,14 @@ public static class ProgressLines
         return lines.Select(line => line.Trim().Length == 0 ? line : line + tag);
     }
 
+    /// <summary>Executor kind agent: the agent that took the phase, and how long it has.</summary>
+    public static string AgentClaimed(string phaseKey, string agent, double timeoutSeconds) =>
+        string.Create(CultureInfo.InvariantCulture, $"    [AGENT] {phaseKey}: run by {agent} (deadline in {timeoutSeconds:0}s)");
+
+    /// <summary>Executor kind agent: no agent has taken the phase yet (said once per phase).</summary>
+    public static string AgentWaiting(string phaseKey) =>
+        string.Create(CultureInfo.InvariantCulture, $"    [AGENT] {phaseKey}: waiting for an agent with a free slot");
+
     public static string WouldDrain(PhaseCandidate phase)
     {
         ArgumentNullException.ThrowIfNull(phase);

@@ -56,6 +56,9 @@ public sealed class DrainResult
     /// <summary>Ours: the slot (1-based) that drained the phase, in a drain with more than one; null in a sequential one.</summary>
     public int? Slot { get; set; }
 
+    /// <summary>Ours: the agent that ran the phase (executor kind <c>agent</c>); null when the drain's host ran it.</summary>
+    public string? Agent { get; set; }
+
     public string Key => Selection.PhaseKey.Of(RunId, PhaseId);
 
     public bool IsTimeout => Fingerprints.FailureFingerprint.IsTimeoutReturnCode(SubprocessReturncode);

@@ -118,6 +118,11 @@ public static class SessionJson
             writer.WriteNumber("slot", slot);
         }
 
+        if (r.Agent is not null)
+        {
+            writer.WriteString("agent", r.Agent);
+        }
+
         writer.WriteEndObject();
     }
 
@@ -239,6 +244,7 @@ public static class SessionJson
             InterruptedBy = reader.OptionalString(item, "interrupted_by"),
             AttemptId = reader.OptionalString(item, "attempt_id"),
             Slot = reader.OptionalInt(item, "slot"),
+            Agent = reader.OptionalString(item, "agent"),
         };
     }
 

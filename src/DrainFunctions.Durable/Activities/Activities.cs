@@ -3,6 +3,7 @@ using DrainFunctions.Core.Ports;
 using DrainFunctions.Core.Reporting;
 using DrainFunctions.Core.Selection;
 using DrainFunctions.Core.Sessions;
+using DrainFunctions.Durable.Agents;
 using DrainFunctions.Durable.Executors;
 using DrainFunctions.Durable.Hosting;
 using DrainFunctions.Durable.Ledger;
@@ -10,6 +11,7 @@ using DrainFunctions.Durable.Orchestration;
 using DrainFunctions.Durable.Storage;
 using DrainFunctions.Durable.Telemetry;
 using Microsoft.DurableTask;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -71,7 +73,8 @@ public sealed class RunPhaseExecutor(
     AttemptProcesses processes,
     AttemptSettler settler,
     IOptions<ExecutorOptions> options,
-    ILogger<RunPhaseExecutor> logger) : TaskActivity<RunPhaseExecutorInput, RunPhaseExecutorOutput>
+    ILogger<RunPhaseExecutor> logger,
+    IServiceProvider services) : TaskActivity<RunPhaseExecutorInput, RunPhaseExecutorOutput>
 {
     private static readonly TimeSpan AdoptPoll = TimeSpan.FromMilliseconds(500);
 
@@ -82,6 +85,13 @@ public sealed class RunPhaseExecutor(
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
+        if (options.Value.Kind == ExecutorOptions.AgentKind)
+        {
+            // The agents run it: this step only hands it over, and the drain waits for their word.
+            var dispatcher = services.GetRequiredService<AgentDispatcher>();
+            return await Outage.GuardAsync($"handing attempt {input.AttemptId} of {input.Phase.Key} to the agents", blobs.Container.Uri, () => dispatcher.DispatchAsync(context.InstanceId, input));
+        }
+
         using var handle = attempts.TryBegin(input.AttemptId, out var already);
         if (handle is null)
         {
@@ -438,8 +448,9 @@ public sealed class AttemptSettler(BlobSessionStore blobs, AttemptProcesses proc
             unreachable = ex; // the processes are killed all the same, then the call is retried
         }
 
-        // Nothing the attempt started may still run when its phase is judged.
-        var killed = await processes.KillAllAsync(attemptId, record?.MainProcess);
+        // Nothing the attempt started may still run when its phase is judged. An agent's processes
+        // are on its own machine: it kills them when its heartbeat hears the attempt is decided.
+        var killed = record?.RunsOnAgent == true ? 0 : await processes.KillAllAsync(attemptId, record?.MainProcess);
         processes.Release(attemptId);
         if (unreachable is not null)
         {
@@ -522,7 +533,7 @@ public sealed class SettlePhaseOutcome(IBacklogStoreFactory stores, BlobSessionS
 /// blob for other machines; then settles the phase like <see cref="SettlePhaseOutcome"/> (the
 /// decision is recorded, so settling again gives the same answer). Safe to repeat.
 /// </summary>
-public sealed class RestorePhase(IBacklogStoreFactory stores, BlobSessionStore blobs, AttemptRegistry attempts, AttemptSettler settler, ILogger<RestorePhase> logger)
+public sealed class RestorePhase(IBacklogStoreFactory stores, BlobSessionStore blobs, AttemptRegistry attempts, AttemptSettler settler, ILogger<RestorePhase> logger, IServiceProvider services)
     : TaskActivity<RestorePhaseInput, RestorePhaseOutput>
 {
     public static readonly TimeSpan StopWait = TimeSpan.FromSeconds(10);
@@ -541,6 +552,12 @@ public sealed class RestorePhase(IBacklogStoreFactory stores, BlobSessionStore b
                 var restoredWithout = await store.RestoreToFailedAsync(input.RunId, input.PhaseId, input.Reason);
                 Log.PhaseRestored(logger, input.RunId, input.PhaseId, restoredWithout, false);
                 return new RestorePhaseOutput(restoredWithout, false);
+            }
+
+            // Handed to an agent: taken back first, so that its late result is refused.
+            if (services.GetService<AgentBroker>() is { } broker && (await blobs.ReadAttemptAsync(input.SessionId, attemptId))?.RunsOnAgent == true)
+            {
+                await broker.WithdrawAsync(input.SessionId, attemptId, input.Reason);
             }
 
             var stopped = await attempts.StopAsync(attemptId, StopWait);

@@ -1,8 +1,5 @@
 using System.Text;
 using System.Threading.Channels;
-using Azure;
-using Azure.Storage.Blobs.Models;
-using Azure.Storage.Blobs.Specialized;
 using DrainFunctions.Core.Results;
 using DrainFunctions.Durable.Hosting;
 using Microsoft.Extensions.Logging;
@@ -11,7 +8,7 @@ namespace DrainFunctions.Durable.Executors;
 
 /// <summary>
 /// One output stream of the executor, in bounded memory whatever it prints: the first bytes for
-/// the excerpt, a streaming marker scan, and the bytes themselves on their way to an append blob.
+/// the excerpt, a streaming marker scan, and the bytes themselves on their way to their log (<see cref="ILogSink"/>).
 /// At most <c>bufferBytes</c> wait for storage (plus the block being appended); beyond that the
 /// pump stops reading the pipe, so the executor's writes wait instead of the host's memory growing.
 /// While storage is unreachable the bytes wait, and are appended once it is back.
@@ -29,8 +26,7 @@ public sealed class LogCapture
     /// <summary>A block is appended as soon as this much is waiting, without waiting for the flush interval.</summary>
     private const int EagerAppendBytes = 1024 * 1024;
 
-    private readonly AppendBlobClient blob;
-    private readonly Func<Task> ensureContainer;
+    private readonly ILogSink blob;
     private readonly TimeSpan flushInterval;
     private readonly ILogger logger;
     private readonly Channel<byte[]> pending;
@@ -43,11 +39,10 @@ public sealed class LogCapture
     private long appended;
     private bool outageLogged;
 
-    public LogCapture(AppendBlobClient blob, int bufferBytes, TimeSpan flushInterval, ILogger logger, Func<Task>? ensureContainer = null)
+    public LogCapture(ILogSink sink, int bufferBytes, TimeSpan flushInterval, ILogger logger)
     {
-        ArgumentNullException.ThrowIfNull(blob);
-        this.blob = blob;
-        this.ensureContainer = ensureContainer ?? (() => Task.CompletedTask);
+        ArgumentNullException.ThrowIfNull(sink);
+        blob = sink;
         this.flushInterval = flushInterval;
         this.logger = logger;
         pending = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(Math.Max(1, bufferBytes / ReadSize))
@@ -216,80 +211,55 @@ public sealed class LogCapture
         }
     }
 
-    /// <summary>Creates the blob (once) and appends the batch at its expected position; false while storage is unreachable.</summary>
+    /// <summary>Creates the log (once) and appends the batch at its expected position; false while its storage is unreachable.</summary>
     private async Task<bool> TryStoreAsync(MemoryStream batch)
     {
-        try
+        if (!created)
         {
-            if (!created)
+            if (!Stored(await blob.CreateAsync(), 0))
             {
-                // Replaces a blob left by an earlier try of this attempt that never started the executor.
-                await blob.CreateAsync(new AppendBlobCreateOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "text/plain; charset=utf-8" } });
-                created = true;
-                Interlocked.Exchange(ref appended, 0);
+                return false;
             }
 
-            if (batch.Length == 0)
-            {
-                return true;
-            }
+            created = true;
+            Interlocked.Exchange(ref appended, 0);
+        }
 
-            batch.Position = 0;
-            var expected = Interlocked.Read(ref appended);
-            try
-            {
-                await blob.AppendBlockAsync(batch, new AppendBlobAppendBlockOptions
+        if (batch.Length == 0)
+        {
+            return true;
+        }
+
+        batch.Position = 0;
+        if (!Stored(await blob.AppendAsync(batch, Interlocked.Read(ref appended)), batch.Length))
+        {
+            return false;
+        }
+
+        Interlocked.Add(ref appended, batch.Length);
+        return true;
+    }
+
+    /// <summary>True when the bytes are done with (stored, or refused for good and dropped); false: keep them and try again.</summary>
+    private bool Stored((LogStoreResult Result, string? Why) store, long bytes)
+    {
+        switch (store.Result)
+        {
+            case LogStoreResult.Unreachable:
+                if (!outageLogged && store.Why is { } why)
                 {
-                    Conditions = new AppendBlobRequestConditions { IfAppendPositionEqual = expected },
-                });
-            }
-            catch (RequestFailedException ex) when (ex.ErrorCode == "AppendPositionConditionNotMet")
-            {
-                // An append whose answer was lost (a retry of it lands here): it is stored if the blob grew by it.
-                var length = (await blob.GetPropertiesAsync()).Value.ContentLength;
-                if (length != expected + batch.Length)
-                {
-                    throw;
+                    outageLogged = true;
+                    Log.LogFlushFailed(logger, $"{blob.Name}: {why} (kept in memory and retried)");
                 }
-            }
 
-            Interlocked.Add(ref appended, batch.Length);
-            if (outageLogged)
-            {
+                return false;
+            case LogStoreResult.Refused:
+                DroppedBytes += bytes;
+                Log.LogDropped(logger, blob.Name, bytes, store.Why ?? "refused");
+                return true;
+            default:
                 outageLogged = false;
-            }
-
-            return true;
-        }
-        catch (Exception ex) when (Outage.IsStorageUnreachable(ex))
-        {
-            if (!outageLogged)
-            {
-                outageLogged = true;
-                Log.LogFlushFailed(logger, $"{blob.Name}: {Outage.Describe(ex)} (kept in memory and retried)");
-            }
-
-            return false;
-        }
-        catch (RequestFailedException ex) when (ex.ErrorCode == "ContainerNotFound")
-        {
-            // The container was not there yet (storage was unreachable when the attempt began).
-            try
-            {
-                await ensureContainer();
-            }
-            catch (Exception inner) when (Outage.IsStorageUnreachable(inner))
-            {
-            }
-
-            return false;
-        }
-        catch (RequestFailedException ex)
-        {
-            // Refused for good (not an outage): the logs are not worth failing the attempt for.
-            DroppedBytes += batch.Length;
-            Log.LogDropped(logger, blob.Name, batch.Length, ex.Message);
-            return true;
+                return true;
         }
     }
 }

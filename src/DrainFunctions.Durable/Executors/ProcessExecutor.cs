@@ -13,12 +13,12 @@ namespace DrainFunctions.Durable.Executors;
 /// are filled inside each word. A slot of a parallel drain gives its own API server and workspace.
 /// Every process of the attempt is contained (<see cref="AttemptProcesses"/>): at the deadline,
 /// on stop, and when the executor exits, whatever it started is killed too. stdout and stderr are
-/// streamed to their log blobs in bounded memory (<see cref="LogCapture"/>).
+/// streamed to their logs in bounded memory (<see cref="LogCapture"/>): blobs on the drain's host, the server on an agent.
 /// </summary>
 public sealed class ProcessExecutor(
     IOptions<ExecutorOptions> executorOptions,
     IOptions<SnapshotOptions> snapshotOptions,
-    BlobSessionStore blobs,
+    ILogSinks logs,
     AttemptProcesses processes,
     ILogger<ProcessExecutor> logger) : IPhaseExecutor
 {
@@ -69,8 +69,13 @@ public sealed class ProcessExecutor(
             info.ArgumentList.Add(word);
         }
 
-        // The environment of the controller plus the executor's variables.
-        info.Environment["DATABASE_URL"] = options.DatabaseUrl;
+        // The environment of the controller plus the executor's variables (an agent without a
+        // database URL of its own leaves the one of its environment, if any, to the executor).
+        if (!string.IsNullOrEmpty(options.DatabaseUrl))
+        {
+            info.Environment["DATABASE_URL"] = options.DatabaseUrl;
+        }
+
         info.Environment["TELEMETRY_DB_ENABLED"] = "1";
         info.Environment["PYTHONUTF8"] = "1";
         info.Environment["PYTHONIOENCODING"] = "utf-8";
@@ -93,18 +98,9 @@ public sealed class ProcessExecutor(
         var info = CreateStartInfo(request);
         processes.Prepare(attemptId, info);
 
-        // Storage is not needed to run the executor: its output waits in bounded memory meanwhile.
-        try
-        {
-            await blobs.EnsureContainerAsync(CancellationToken.None);
-        }
-        catch (Exception ex) when (Outage.IsStorageUnreachable(ex))
-        {
-            Log.LogFlushFailed(logger, $"{stdoutPath}: {Outage.Describe(ex)} (the executor runs; its output waits for storage)");
-        }
-
-        var stdoutLog = new LogCapture(blobs.LogBlob(stdoutPath), snapshots.LogBufferBytes, snapshots.LogFlushInterval, logger, () => blobs.EnsureContainerAsync());
-        var stderrLog = new LogCapture(blobs.LogBlob(stderrPath), snapshots.LogBufferBytes, snapshots.LogFlushInterval, logger, () => blobs.EnsureContainerAsync());
+        await logs.PrepareAsync(stdoutPath);
+        var stdoutLog = new LogCapture(logs.Open(request, stdoutPath, "stdout"), snapshots.LogBufferBytes, snapshots.LogFlushInterval, logger);
+        var stderrLog = new LogCapture(logs.Open(request, stderrPath, "stderr"), snapshots.LogBufferBytes, snapshots.LogFlushInterval, logger);
 
         using var deadline = new CancellationTokenSource();
         var remaining = request.Deadline - DateTimeOffset.UtcNow;

@@ -49,9 +49,13 @@ public sealed class SnapshotOptions
 public sealed class ExecutorOptions
 {
     public const string SectionName = "Executor";
+    public const string AgentKind = "agent";
     public const string DefaultTemplate = "python scripts/drain_one_phase.py --run-id {run_id} --phase-id {phase_id} --force";
 
-    /// <summary><c>process</c> (the template as is) or <c>demo</c> (our stand-in executor through the same process path).</summary>
+    /// <summary>
+    /// <c>process</c> (the template as is), <c>demo</c> (our stand-in executor through the same
+    /// process path), or <c>agent</c> (handed to <c>drain agent</c> processes through a queue).
+    /// </summary>
     public string Kind { get; set; } = "process";
 
     public string CommandTemplate { get; set; } = DefaultTemplate;
@@ -167,9 +171,9 @@ internal sealed class ExecutorOptionsValidator : IValidateOptions<ExecutorOption
     public ValidateOptionsResult Validate(string? name, ExecutorOptions options)
     {
         var errors = new List<string>();
-        if (options.Kind is not ("process" or "demo"))
+        if (options.Kind is not ("process" or "demo" or ExecutorOptions.AgentKind))
         {
-            errors.Add($"Executor: Kind must be 'process' or 'demo', not '{options.Kind}'.");
+            errors.Add($"Executor: Kind must be 'process', 'demo' or 'agent', not '{options.Kind}'.");
         }
 
         if (string.IsNullOrWhiteSpace(options.DatabaseUrl))

@@ -1,6 +1,7 @@
 using Azure.Core;
 using Azure.Storage.Blobs;
 using DrainFunctions.Durable.Activities;
+using DrainFunctions.Durable.Agents;
 using DrainFunctions.Durable.Executors;
 using DrainFunctions.Durable.Ledger;
 using DrainFunctions.Durable.Orchestration;
@@ -29,6 +30,7 @@ public static class DrainRegistration
         registry.AddActivity(nameof(RecordLedgerEntry), SessionScopedActivity.Create<RecordLedgerEntry>);
         registry.AddActivity(nameof(RenewDrainLock), SessionScopedActivity.Create<RenewDrainLock>);
         registry.AddActivity(nameof(ReleaseDrainLock), SessionScopedActivity.Create<ReleaseDrainLock>);
+        registry.AddActivity(nameof(CheckAgentWork), SessionScopedActivity.Create<CheckAgentWork>);
         return registry;
     }
 
@@ -70,7 +72,17 @@ public static class DrainRegistration
         services.TryAddSingleton<AttemptRegistry>();
         services.TryAddSingleton<AttemptProcesses>();
         services.TryAddSingleton<AttemptSettler>();
+        services.TryAddSingleton<ILogSinks, BlobLogSinks>();
         services.TryAddSingleton<IPhaseExecutor, ProcessExecutor>();
+
+        // The agent pool: built on first use (executor kind agent, or the agents' routes).
+        services.AddOptions<AgentOptions>().Validate(o => o.Validate().Count == 0, "Agents: invalid settings (QueueName, HeartbeatTimeout, ClaimWait, ClaimPoll)");
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<AgentWorkSignal>();
+        services.TryAddSingleton(sp => new AgentWorkLine(sp.GetRequiredService<IOptions<SnapshotOptions>>(), sp.GetRequiredService<IOptions<AgentOptions>>(), credential));
+        services.TryAddSingleton<AgentDirectory>();
+        services.TryAddSingleton<AgentBroker>();
+        services.TryAddSingleton<AgentDispatcher>();
         return services;
     }
 

@@ -23,6 +23,9 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
     /// <summary>What the executor activity reported, when it reported (one flow per attempt).</summary>
     private RunPhaseExecutorOutput? executorOutput;
 
+    /// <summary>The agent that took the attempt (executor kind agent).</summary>
+    private string? agent;
+
     private DateTimeOffset Now => new(context.CurrentUtcDateTime, TimeSpan.Zero);
 
     /// <param name="phase">The pick.</param>
@@ -92,6 +95,7 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
     {
         result.AttemptId = attemptId;
         result.Slot = settings.Options.ParallelSlots() > 1 ? slot.Number : null;
+        result.Agent = agent;
         return new PhaseAttemptOutcome(result, race.Winner);
     }
 
@@ -169,6 +173,16 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
                 try
                 {
                     executorOutput = await attempt.Run;
+                    if (executorOutput.Status == PhaseRunStatus.Dispatched)
+                    {
+                        // Handed to the agents: their claim and result decide from here.
+                        var agents = new AgentAttemptWait(context, settings, calls, cancel);
+                        end = await agents.RunAsync(phase.Key, attemptId, TimeSpan.FromSeconds(executorOutput.HeartbeatTimeoutSeconds ?? 30), budgetTimer, timers.Token);
+                        executorOutput = agents.Output;
+                        agent = agents.Agent;
+                        break;
+                    }
+
                     end = new PhaseRaceEnd(PhaseRaceWinner.ExecutorReported, ExecutorReports.From(executorOutput));
                 }
                 catch (TaskFailedException ex) when (Outage.IsOutage(ex) && !calls.OutageTooLong(ref outageSince))

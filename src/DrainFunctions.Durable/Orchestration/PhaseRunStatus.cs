@@ -23,4 +23,10 @@ public enum PhaseRunStatus
 
     /// <summary>Stopped from outside (cancel now, budget) through the attempt's stop signal.</summary>
     Stopped,
+
+    /// <summary>
+    /// Executor kind <c>agent</c>: the phase was handed to the agent pool (queued, not yet run);
+    /// the drain now waits for an agent's claim and result (<see cref="AgentWorkEvent"/>).
+    /// </summary>
+    Dispatched,
 }

@@ -47,6 +47,12 @@ public sealed record RunPhaseExecutorOutput
     /// <summary>Adopted: the attempt ran on another machine, whose processes cannot be seen from here.</summary>
     public string? ElsewhereOn { get; init; }
 
+    /// <summary>The agent that ran the attempt (executor kind <c>agent</c>).</summary>
+    public string? Agent { get; init; }
+
+    /// <summary><see cref="PhaseRunStatus.Dispatched"/>: how often the drain checks on the attempt, and how long an agent may be silent.</summary>
+    public double? HeartbeatTimeoutSeconds { get; init; }
+
     /// <summary>
     /// The settle this call made itself (the executor exited on its own with time to spare): the
     /// orchestrator then skips <c>SettlePhaseOutcome</c>; null when it must settle.

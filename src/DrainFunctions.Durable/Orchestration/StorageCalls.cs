@@ -86,6 +86,13 @@ internal sealed class StorageCalls(TaskOrchestrationContext context, LineLog log
         return (Now - since.Value).TotalMinutes >= outageToleranceMinutes;
     }
 
+    /// <summary>A progress line about the step in flight, published at once.</summary>
+    public void Line(string line)
+    {
+        log.Add(line);
+        progressed();
+    }
+
     public void WaitLine(string message, TimeSpan delay)
     {
         log.Add(string.Create(CultureInfo.InvariantCulture, $"  [WAIT] {message}; retrying in {delay.TotalSeconds:0}s"));

@@ -92,6 +92,13 @@ public sealed record AttemptRecord
 
     public AttemptSettlement? Settlement { get; init; }
 
+    /// <summary>The agent pool's side of the attempt (executor <c>agent</c> only).</summary>
+    public AgentAssignment? Assignment { get; init; }
+
+    /// <summary>Handed to the agent pool: its processes are an agent's, never this host's.</summary>
+    [JsonIgnore]
+    public bool RunsOnAgent => Assignment is not null;
+
     /// <summary>The text of a marker written before markers were JSON (kept for what it said).</summary>
     public string? LegacyText { get; init; }
 

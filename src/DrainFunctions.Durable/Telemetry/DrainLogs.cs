@@ -35,6 +35,7 @@ public static partial class DrainLogs
         FinishSessionInput i => i.SessionId,
         RecordLedgerEntryInput i => i.SessionId,
         RenewDrainLockInput i => i.SessionId,
+        CheckAgentWorkInput i => i.SessionId,
         _ => null,
     };
 

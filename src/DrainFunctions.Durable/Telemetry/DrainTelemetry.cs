@@ -25,6 +25,7 @@ public static class DrainTelemetry
         public const string Restore = "drain.restore";
         public const string Save = "drain.save";
         public const string Snapshot = "drain.snapshot";
+        public const string CheckAgent = "drain.check_agent";
     }
 
     public static class Attributes
@@ -40,6 +41,7 @@ public static class DrainTelemetry
         public const string TimedOut = "drain.timed_out";
         public const string InterruptedBy = "drain.interrupted_by";
         public const string Slot = "drain.slot";
+        public const string Agent = "drain.agent";
         public const string ExecutorStatus = "drain.executor_status";
         public const string Restored = "drain.restored";
         public const string Processed = "drain.total_processed";

@@ -26,6 +26,34 @@ public class PhaseResultsTests
     };
 
     [Fact]
+    public void Decide_AgentLostAfterStartAndRestored_LostWithTheAgentsSilence()
+    {
+        var result = PhaseResults.Decide(Facts(new PhaseRaceEnd(PhaseRaceWinner.AgentLost, Failure: "agent box-7 sent no heartbeat for 30 s"), Restored()));
+
+        Assert.Equal(PhaseInterruptions.Lost, result.InterruptedBy);
+        Assert.Equal("Attempt att1: agent box-7 sent no heartbeat for 30 s; phase restored to FAILED", result.ErrorMessage);
+        Assert.False(result.Success);
+    }
+
+    [Fact]
+    public void Decide_AgentLostButPhaseSettledComplete_CreditedAsTheDatabaseSays()
+    {
+        var result = PhaseResults.Decide(Facts(new PhaseRaceEnd(PhaseRaceWinner.AgentLost, Failure: "agent box-7 sent no heartbeat for 30 s"), new PhaseSettlement(true, PhaseStates.Complete, null, false, true)));
+
+        Assert.True(result.Success);
+        Assert.Null(result.InterruptedBy);
+    }
+
+    [Fact]
+    public void Decide_AgentLostBeforeTheExecutorStarted_SaysItNeverStarted()
+    {
+        var result = PhaseResults.Decide(Facts(new PhaseRaceEnd(PhaseRaceWinner.AgentLost, Failure: "agent box-7 sent no heartbeat for 30 s"), Restored(started: false)));
+
+        Assert.Equal(PhaseInterruptions.Lost, result.InterruptedBy);
+        Assert.Equal("Attempt att1: agent box-7 sent no heartbeat for 30 s before the executor started; phase restored to FAILED", result.ErrorMessage);
+    }
+
+    [Fact]
     public void NotRun_PhaseNotInDatabase_NotFoundResult()
     {
         var result = PhaseResults.NotRun(Phase, new ExecutorReport { End = ExecutorRunEnd.NotFound }, At);

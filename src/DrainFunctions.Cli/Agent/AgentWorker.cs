@@ -1,0 +1,340 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using DrainFunctions.Cli.Local;
+using DrainFunctions.Durable.Agents;
+using DrainFunctions.Durable.Executors;
+
+namespace DrainFunctions.Cli.Agent;
+
+/// <summary>
+/// <c>drain agent</c>'s loop: claims phases while it has free slots, runs each with the process
+/// executor (no shell; the process tree killed at its deadline, or when the drain takes the phase
+/// back), streams its output to the server, heartbeats, and reports how each run ended. The server
+/// decides everything on its side; the agent only runs what it claimed and obeys "stop".
+/// </summary>
+public sealed class AgentWorker(AgentServer server, IPhaseExecutor executor, AttemptProcesses processes, AgentJournal journal, int slots, TextWriter stdout, TextWriter stderr, Interrupts interrupts)
+{
+    /// <summary>How long a result is offered to an unreachable server before the agent gives up on it (the drain then finds the agent lost).</summary>
+    public static readonly TimeSpan ReportPatience = TimeSpan.FromMinutes(10);
+
+    private readonly ConcurrentDictionary<string, Running> running = new(StringComparer.Ordinal);
+    private readonly List<double> turnarounds = [];
+    private readonly DateTimeOffset?[] slotFreedAt = new DateTimeOffset?[slots];
+    private readonly Lock gate = new();
+    private TimeSpan heartbeatEvery = TimeSpan.FromSeconds(5);
+    private int phasesRun;
+    private bool unreachableSaid;
+
+    /// <summary>The attempt's work item, for its log sinks.</summary>
+    public AgentWorkItem? WorkOf(string attemptId) => running.TryGetValue(attemptId, out var r) ? r.Work : null;
+
+    public async Task<int> RunAsync()
+    {
+        // What a previous run of this agent left running (it was killed): the drain declared those
+        // attempts lost and restored their phases, so nothing of them may go on.
+        foreach (var leftover in journal.Leftovers())
+        {
+            var killed = await processes.KillAllAsync(leftover);
+            stdout.WriteLine($"Agent {server.Agent}: attempt {leftover} of a previous run: {killed} process(es) left, killed");
+        }
+
+        journal.Reset();
+        stdout.WriteLine($"Agent {server.Agent}: {slots} slot(s), pulling work (Ctrl-C: finish the running phases and stop; twice: stop them too)");
+        using var quit = new CancellationTokenSource();
+        var beats = HeartbeatLoopAsync(quit.Token);
+        var retry = TimeSpan.FromMilliseconds(500);
+        var stopSaid = false;
+        while (true)
+        {
+            if (interrupts.Count >= 2)
+            {
+                foreach (var r in running.Values)
+                {
+                    await r.Stop.CancelAsync();
+                }
+            }
+
+            if (interrupts.Count >= 1)
+            {
+                if (!stopSaid)
+                {
+                    stopSaid = true;
+                    stdout.WriteLine(running.IsEmpty ? $"Agent {server.Agent}: stopping" : $"Agent {server.Agent}: stopping after the {running.Count} running phase(s) (Ctrl-C again stops them)");
+                }
+
+                if (running.IsEmpty)
+                {
+                    break;
+                }
+
+                await Task.Delay(200);
+                continue;
+            }
+
+            var free = FreeSlots();
+            if (free.Count == 0)
+            {
+                await Task.WhenAny([.. running.Values.Select(r => r.Task), Task.Delay(200)]);
+                continue;
+            }
+
+            // The claim waits on the server for work; Ctrl-C must not wait for it to answer.
+            using var claimStop = new CancellationTokenSource();
+            var claim = server.ClaimAsync(slots, free.Count, 10, claimStop.Token);
+            while (!claim.IsCompleted && interrupts.Count == 0)
+            {
+                await Task.WhenAny(claim, Task.Delay(200));
+            }
+
+            if (!claim.IsCompleted)
+            {
+                await claimStop.CancelAsync();
+                try
+                {
+                    await claim;
+                }
+                catch (OperationCanceledException)
+                {
+                    // Ctrl-C while waiting for work; a claim the server made meanwhile is found lost by the drain
+                }
+
+                continue;
+            }
+
+            var (outcome, answer, why) = await claim;
+            if (outcome != AgentCallOutcome.Accepted || answer is null)
+            {
+                if (outcome == AgentCallOutcome.Rejected)
+                {
+                    stderr.WriteLine($"drain agent: the server refused the agent: {why}");
+                    await quit.CancelAsync();
+                    await beats;
+                    return 1;
+                }
+
+                Unreachable(why);
+                await Task.Delay(retry);
+                retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+                continue;
+            }
+
+            Reachable();
+            retry = TimeSpan.FromMilliseconds(500);
+            heartbeatEvery = TimeSpan.FromSeconds(Math.Max(0.2, answer.HeartbeatSeconds));
+            foreach (var (work, slot) in answer.Work.Zip(free))
+            {
+                Start(work, slot);
+            }
+        }
+
+        await quit.CancelAsync();
+        await beats;
+        stdout.WriteLine($"Agent {server.Agent} stopped: {phasesRun} phase(s) run; {Turnaround()}");
+        return 0;
+    }
+
+    /// <summary>Slot turnaround: from a run's end to the next run's start in the same slot (what a freed slot waits for).</summary>
+    public string Turnaround()
+    {
+        lock (gate)
+        {
+            if (turnarounds.Count == 0)
+            {
+                return "slot turnaround: no samples";
+            }
+
+            var sorted = turnarounds.Order().ToList();
+            var median = sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+            var p95 = sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(0.95 * sorted.Count) - 1)];
+            return string.Create(CultureInfo.InvariantCulture, $"slot turnaround median {median:0} ms, p95 {p95:0} ms ({sorted.Count} samples)");
+        }
+    }
+
+    private List<int> FreeSlots()
+    {
+        var busy = running.Values.Select(r => r.Slot).ToHashSet();
+        return [.. Enumerable.Range(1, slots).Where(s => !busy.Contains(s))];
+    }
+
+    private void Start(AgentWorkItem work, int slot)
+    {
+        // The deadline on this machine's clock: the time the server gave, from the moment it gave it.
+        var deadline = DateTimeOffset.UtcNow + (work.Deadline - work.ServerTime);
+        var stop = new CancellationTokenSource();
+        var entry = new Running(work, slot, stop);
+        running[work.AttemptId] = entry;
+        journal.Begin(work.AttemptId);
+        entry.Task = Task.Run(() => RunOneAsync(entry, deadline));
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[slot {slot}] {work.RunId}/{work.PhaseId}: started (attempt {work.AttemptId}, deadline in {(deadline - DateTimeOffset.UtcNow).TotalSeconds:0}s)"));
+    }
+
+    private async Task RunOneAsync(Running entry, DateTimeOffset deadline)
+    {
+        var work = entry.Work;
+        ExecutorRun? run = null;
+        try
+        {
+            run = await executor.RunAsync(
+                new ExecutorRequest(work.SessionId, work.RunId, work.PhaseId, work.PhaseIndex, deadline, null)
+                {
+                    AttemptId = work.AttemptId,
+                    Slot = entry.Slot,
+                    OnStarted = _ =>
+                    {
+                        NoteStarted(entry.Slot);
+                        return Task.CompletedTask;
+                    },
+                },
+                entry.Stop.Token);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Could not start it (a missing program): said to the drain as a failed run, not hidden.
+            stderr.WriteLine($"drain agent: [slot {entry.Slot}] {work.RunId}/{work.PhaseId}: the executor did not start: {ex.Message}");
+            run = new ExecutorRun { ReturnCode = 127, StderrExcerpt = "drain agent: the executor did not start: " + ex.Message };
+        }
+        finally
+        {
+            entry.Ended = true;
+            lock (gate)
+            {
+                slotFreedAt[entry.Slot - 1] = DateTimeOffset.UtcNow;
+            }
+        }
+
+        var report = new AgentRunReport
+        {
+            Agent = server.Agent,
+            ReturnCode = run.ReturnCode,
+            TimedOut = run.TimedOut,
+            Stopped = run.Stopped,
+            DurationSeconds = run.DurationSeconds,
+            StdoutExcerpt = run.StdoutExcerpt,
+            StderrExcerpt = run.StderrExcerpt,
+            ReachedLlmBoundary = run.ReachedLlmBoundary,
+            FailedBeforeLlm = run.FailedBeforeLlm,
+            ProcessId = run.ProcessId,
+            OutputBytes = run.OutputBytes,
+        };
+        var said = run.TimedOut ? "timed out at its deadline: process tree killed"
+            : run.Stopped ? "stopped (the drain took it back): process tree killed"
+            : string.Create(CultureInfo.InvariantCulture, $"exit {run.ReturnCode} in {run.DurationSeconds:0.0}s");
+        stdout.WriteLine($"[slot {entry.Slot}] {work.RunId}/{work.PhaseId}: {said}; {await DeliverAsync(work, report)}");
+        Interlocked.Increment(ref phasesRun);
+        running.TryRemove(work.AttemptId, out _);
+        journal.End(work.AttemptId);
+        entry.Stop.Dispose();
+    }
+
+    private async Task<string> DeliverAsync(AgentWorkItem work, AgentRunReport report)
+    {
+        var until = DateTimeOffset.UtcNow + ReportPatience;
+        var retry = TimeSpan.FromMilliseconds(250);
+        while (true)
+        {
+            var (outcome, why) = await server.ReportAsync(work, report, CancellationToken.None);
+            switch (outcome)
+            {
+                case AgentCallOutcome.Accepted:
+                    Reachable();
+                    return "result reported";
+                case AgentCallOutcome.Refused:
+                    return $"result refused: {why}";
+                case AgentCallOutcome.Rejected:
+                    return $"result rejected: {why}";
+            }
+
+            Unreachable(why);
+            if (DateTimeOffset.UtcNow >= until)
+            {
+                return "result not delivered: the server stayed unreachable";
+            }
+
+            await Task.Delay(retry);
+            retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+        }
+    }
+
+    private void NoteStarted(int slot)
+    {
+        lock (gate)
+        {
+            if (slotFreedAt[slot - 1] is { } freed)
+            {
+                turnarounds.Add((DateTimeOffset.UtcNow - freed).TotalMilliseconds);
+            }
+        }
+    }
+
+    private async Task HeartbeatLoopAsync(CancellationToken quit)
+    {
+        while (!quit.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(heartbeatEvery, quit);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            var beat = new AgentBeat
+            {
+                Agent = server.Agent,
+                Slots = slots,
+                Machine = Environment.MachineName,
+                Stopping = interrupts.Count > 0,
+                Running = [.. running.Values.Where(r => !r.Ended).Select(r => new AgentRunning { SessionId = r.Work.SessionId, AttemptId = r.Work.AttemptId })],
+            };
+            var (outcome, answer, why) = await server.HeartbeatAsync(beat, CancellationToken.None);
+            if (outcome != AgentCallOutcome.Accepted || answer is null)
+            {
+                Unreachable(why);
+                continue;
+            }
+
+            Reachable();
+            foreach (var attempt in answer.Stop)
+            {
+                if (running.TryGetValue(attempt, out var r) && !r.Ended && !r.Stop.IsCancellationRequested)
+                {
+                    stdout.WriteLine($"[slot {r.Slot}] {r.Work.RunId}/{r.Work.PhaseId}: the drain took it back: stopping it");
+                    await r.Stop.CancelAsync();
+                }
+            }
+        }
+    }
+
+    private void Unreachable(string? why)
+    {
+        if (!unreachableSaid)
+        {
+            unreachableSaid = true;
+            stderr.WriteLine($"drain agent: the server is unreachable ({why}); retrying, the running phases go on");
+        }
+    }
+
+    private void Reachable()
+    {
+        if (unreachableSaid)
+        {
+            unreachableSaid = false;
+            stderr.WriteLine("drain agent: the server answers again");
+        }
+    }
+
+    private sealed class Running(AgentWorkItem work, int slot, CancellationTokenSource stop)
+    {
+        public AgentWorkItem Work => work;
+
+        public int Slot => slot;
+
+        public CancellationTokenSource Stop => stop;
+
+        public Task Task { get; set; } = Task.CompletedTask;
+
+        /// <summary>Its executor returned: only the report is left, nothing to stop.</summary>
+        public bool Ended { get; set; }
+    }
+}

@@ -1,0 +1,27 @@
+namespace DrainFunctions.Durable.Agents;
+
+/// <summary>
+/// A claimed phase, as the agent gets it: what to run and until when. <see cref="ServerTime"/>
+/// lets the agent count its deadline on its own clock (<see cref="TimeoutSeconds"/> from the claim),
+/// whatever the skew between the machines.
+/// </summary>
+public sealed record AgentWorkItem
+{
+    public string SessionId { get; init; } = string.Empty;
+
+    public string AttemptId { get; init; } = string.Empty;
+
+    public string RunId { get; init; } = string.Empty;
+
+    public string PhaseId { get; init; } = string.Empty;
+
+    public int PhaseIndex { get; init; }
+
+    public int Slot { get; init; } = 1;
+
+    public int TimeoutSeconds { get; init; }
+
+    public DateTimeOffset Deadline { get; init; }
+
+    public DateTimeOffset ServerTime { get; init; }
+}

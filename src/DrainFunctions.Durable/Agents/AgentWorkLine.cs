@@ -1,0 +1,95 @@
+using System.Text.Json;
+using Azure.Core;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
+using DrainFunctions.Durable.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace DrainFunctions.Durable.Agents;
+
+/// <summary>
+/// The storage queue between the drains and the agents (the line phases wait in). A message is only a pointer to an attempt
+/// marker; delivering one twice is harmless because the claim is a conditional write of the marker.
+/// </summary>
+public sealed class AgentWorkLine
+{
+    /// <summary>How long a received message stays invisible while its claim is made.</summary>
+    public static readonly TimeSpan ClaimVisibility = TimeSpan.FromSeconds(30);
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly QueueClient queue;
+    private int created;
+
+    public AgentWorkLine(IOptions<SnapshotOptions> snapshots, IOptions<AgentOptions> agents, TokenCredential? credential = null)
+    {
+        ArgumentNullException.ThrowIfNull(snapshots);
+        ArgumentNullException.ThrowIfNull(agents);
+        var options = new QueueClientOptions();
+        options.Retry.MaxRetries = snapshots.Value.MaxRetries;
+        options.Retry.Delay = TimeSpan.FromMilliseconds(500);
+        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(60);
+        var name = agents.Value.QueueName;
+        if (!string.IsNullOrWhiteSpace(snapshots.Value.ConnectionString))
+        {
+            queue = new QueueClient(snapshots.Value.ConnectionString, name, options);
+        }
+        else if (agents.Value.QueueServiceUri is { } uri && credential is not null)
+        {
+            queue = new QueueServiceClient(uri, credential, options).GetQueueClient(name);
+        }
+        else
+        {
+            throw new OptionsValidationException(nameof(AgentOptions), typeof(AgentOptions),
+                ["Agents: set Snapshots:ConnectionString, or Agents:QueueServiceUri with an identity, for the agents' queue."]);
+        }
+    }
+
+    public string Name => queue.Name;
+
+    public async Task SendAsync(AgentWorkMessage message, CancellationToken cancellationToken = default)
+    {
+        await EnsureAsync(cancellationToken);
+        await queue.SendMessageAsync(JsonSerializer.Serialize(message, Json), cancellationToken);
+    }
+
+    /// <summary>Up to <paramref name="max"/> messages, invisible to others while they are claimed.</summary>
+    public async Task<IReadOnlyList<(AgentWorkMessage? Work, string MessageId, string PopReceipt)>> ReceiveAsync(int max, CancellationToken cancellationToken = default)
+    {
+        await EnsureAsync(cancellationToken);
+        var received = await queue.ReceiveMessagesAsync(Math.Clamp(max, 1, 32), ClaimVisibility, cancellationToken);
+        return [.. received.Value.Select(m => (Parse(m), m.MessageId, m.PopReceipt))];
+    }
+
+    public async Task DeleteAsync(string messageId, string popReceipt, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await queue.DeleteMessageAsync(messageId, popReceipt, cancellationToken);
+        }
+        catch (Azure.RequestFailedException ex) when (ex.Status == 404)
+        {
+            // gone already (its visibility ran out and another claim took it): the marker decides
+        }
+    }
+
+    private static AgentWorkMessage? Parse(QueueMessage message)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<AgentWorkMessage>(message.Body.ToString(), Json) is { SessionId.Length: > 0, AttemptId.Length: > 0 } work ? work : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private async Task EnsureAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref created) == 0)
+        {
+            await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+            Volatile.Write(ref created, 1);
+        }
+    }
+}

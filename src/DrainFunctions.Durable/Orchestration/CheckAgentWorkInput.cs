@@ -1,0 +1,3 @@
+namespace DrainFunctions.Durable.Orchestration;
+
+public sealed record CheckAgentWorkInput(string SessionId, string AttemptId);

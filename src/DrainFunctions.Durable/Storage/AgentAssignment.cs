@@ -1,0 +1,37 @@
+using DrainFunctions.Core.Agents;
+using DrainFunctions.Durable.Orchestration;
+
+namespace DrainFunctions.Durable.Storage;
+
+/// <summary>
+/// A phase handed to the agent pool, kept in its attempt marker: every change is a conditional
+/// write of the marker (ETag), so exactly one agent claims it, and once it is decided
+/// (<see cref="AgentWorkStates.IsOpen"/> false) nothing an agent says changes it.
+/// </summary>
+public sealed record AgentAssignment
+{
+    public string State { get; init; } = AgentWorkStates.Queued;
+
+    /// <summary>The agent that claimed it.</summary>
+    public string? Agent { get; init; }
+
+    public int PhaseIndex { get; init; }
+
+    /// <summary>The drain's slot the phase fills (1-based).</summary>
+    public int Slot { get; init; } = 1;
+
+    public DateTimeOffset QueuedAt { get; init; }
+
+    public DateTimeOffset? ClaimedAt { get; init; }
+
+    /// <summary>The agent's last heartbeat (the claim counts as one).</summary>
+    public DateTimeOffset? HeartbeatAt { get; init; }
+
+    /// <summary>What the agent reported (<see cref="AgentWorkStates.Reported"/>), as the executor activity would have.</summary>
+    public RunPhaseExecutorOutput? Result { get; init; }
+
+    /// <summary>Why it was closed without a report (lost, withdrawn).</summary>
+    public string? ClosedBecause { get; init; }
+
+    public bool IsClaimedBy(string agent) => State == AgentWorkStates.Claimed && string.Equals(Agent, agent, StringComparison.Ordinal);
+}
