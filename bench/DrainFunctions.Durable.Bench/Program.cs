@@ -29,11 +29,14 @@ using OpenTelemetry.Trace;
 //   ... [-- --sessions 1000]
 // BENCH_TELEMETRY=on: the drain's traces and metrics go to the OpenTelemetry SDK (in-memory
 // exporter), to measure what turning telemetry on costs per phase (docs/observability.md).
+// The telemetry emission alone per phase, off and on, medians over N phases per mode (no Azurite needed):
+//   ... [-- --telemetry 20000]
 var sizesArgument = new Argument<string[]>("SIZE") { Arity = ArgumentArity.ZeroOrMore, Description = "phases per measured drain (default 10 1000; 40 with --parallel)" };
 var parallelOption = new Option<int[]>("--parallel") { Description = "slots K (repeatable): one drain per K on the local durable host", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
 var sleepOption = new Option<double>("--sleep") { Description = "seconds each phase's executor sleeps with --parallel (default 2)", DefaultValueFactory = _ => 2.0 };
 var sessionsOption = new Option<int?>("--sessions") { Description = "store N sessions and time sessions list, report and status over them" };
-var root = new RootCommand("Controller overhead per phase of the durable drain with an instant executor; with --parallel, wall time per number of slots") { sizesArgument, parallelOption, sleepOption, sessionsOption };
+var telemetryOption = new Option<int?>("--telemetry") { Description = "time what the drain's telemetry emits per phase, off and on, over N phases per round and mode" };
+var root = new RootCommand("Controller overhead per phase of the durable drain with an instant executor; with --parallel, wall time per number of slots") { sizesArgument, parallelOption, sleepOption, sessionsOption, telemetryOption };
 root.Validators.Add(result =>
 {
     if ((result.GetValue(sizesArgument) ?? []).FirstOrDefault(s => !int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1) is { } bad)
@@ -48,6 +51,18 @@ if (!FlagParsing.TryParse(root, args, Console.Out, Console.Error, out var parsed
 }
 
 var given = parsed.GetValue(sizesArgument) ?? [];
+if (parsed.GetValue(telemetryOption) is { } telemetryPhases)
+{
+    if (telemetryPhases < 1)
+    {
+        Console.Error.WriteLine($"bench: error: argument --telemetry: invalid value: {telemetryPhases} (allowed: an integer >= 1)");
+        return 2;
+    }
+
+    TelemetryBench.Run(telemetryPhases);
+    return 0;
+}
+
 var azurite = Environment.GetEnvironmentVariable("DRAIN_TEST_AZURITE");
 if (string.IsNullOrEmpty(azurite))
 {

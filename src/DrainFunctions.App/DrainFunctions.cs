@@ -1,6 +1,7 @@
 using DrainFunctions.Durable.Activities;
 using DrainFunctions.Durable.Ledger;
 using DrainFunctions.Durable.Orchestration;
+using DrainFunctions.Durable.Telemetry;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
@@ -64,11 +65,13 @@ public static class DrainFunctions
     public static Task<CheckAgentWorkOutput> CheckAgentWork([ActivityTrigger] CheckAgentWorkInput input, FunctionContext function) =>
         Run<CheckAgentWork, CheckAgentWorkInput, CheckAgentWorkOutput>(input, function);
 
-    private static Task<TOut> Run<TActivity, TIn, TOut>(TIn input, FunctionContext function)
+    /// <summary>Runs the library's activity inside a logging scope naming its session, as the local host does.</summary>
+    private static async Task<TOut> Run<TActivity, TIn, TOut>(TIn input, FunctionContext function)
         where TActivity : TaskActivity<TIn, TOut>
     {
         ArgumentNullException.ThrowIfNull(function);
         var activity = ActivatorUtilities.CreateInstance<TActivity>(function.InstanceServices);
-        return activity.RunAsync(new FunctionActivityContext(typeof(TActivity).Name, function), input);
+        using var scope = DrainLogs.BeginSession(function.GetLogger(typeof(TActivity).Name), DrainLogs.SessionOf(input));
+        return await activity.RunAsync(new FunctionActivityContext(typeof(TActivity).Name, function), input);
     }
 }

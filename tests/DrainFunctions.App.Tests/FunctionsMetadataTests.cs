@@ -158,4 +158,14 @@ public sealed class FunctionsMetadataTests
         Assert.Equal("%DURABLE_TASK_HUB_NAME%", (string?)host["extensions"]!["durableTask"]!["hubName"]);
         Assert.NotNull(host["functionTimeout"]);
     }
+
+    [Fact]
+    public void BuildOutput_HostJson_SendsTheHostsTelemetryThroughOpenTelemetry()
+    {
+        var hostJson = Path.Combine(RepoRoot, "src", "DrainFunctions.App", "bin", "Release", "net10.0", "host.json");
+        var host = JsonNode.Parse(File.ReadAllText(hostJson))!;
+
+        // The host's own logs and traces then go where the worker's go (docs/observability.md).
+        Assert.Equal("OpenTelemetry", (string?)host["telemetryMode"]);
+    }
 }

@@ -61,6 +61,51 @@ public sealed class CliTelemetryTests : IDisposable
     }
 
     [Fact]
+    public async Task LogFormat_Json_ProgressLinesAreEventsAndActivityLogsCarryTheSessionScope()
+    {
+        await SeedAsync();
+
+        var (code, stdout, stderr) = await RunAsync(environment, "--batch-size", "1", "--phase-timeout-seconds", "20", "--log-level", "information", "--log-format", "json");
+
+        Assert.InRange(code, 0, 1);
+        var sessionId = System.Text.RegularExpressions.Regex.Match(stdout, @"Session ID: (\S+)").Groups[1].Value;
+        Assert.NotEmpty(sessionId);
+        var logs = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement).ToList();
+        var progress = logs.Where(l => l.GetProperty("EventId").GetInt32() == 4100).ToList();
+        var printed = stdout.Split('\n').Where(l => l.Length > 0).ToList();
+        Assert.NotEmpty(progress);
+        Assert.All(progress, l =>
+        {
+            Assert.Equal(sessionId, l.GetProperty("State").GetProperty("SessionId").GetString());
+            Assert.Equal(sessionId, Assert.Single(l.GetProperty("Scopes").EnumerateArray()).GetProperty("SessionId").GetString());
+        });
+        var sequences = progress.Select(l => l.GetProperty("State").GetProperty("LineSequence").GetInt64()).ToList();
+        Assert.Equal(Enumerable.Range(1, sequences.Count).Select(i => (long)i), sequences);
+        Assert.Contains(progress, l => printed.Contains(l.GetProperty("State").GetProperty("Line").GetString()!.Trim('\n')));
+
+        // What an activity logs (here the executor's start) is inside the session's scope too.
+        var activityLogs = logs.Where(l => l.GetProperty("Category").GetString()!.StartsWith("DrainFunctions.Durable", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(activityLogs);
+        Assert.All(activityLogs, l => Assert.Contains(l.GetProperty("Scopes").EnumerateArray(), s => s.TryGetProperty("SessionId", out var id) && id.GetString() == sessionId));
+    }
+
+    [Theory]
+    [InlineData("localhost:4317", "localhost:4317")]
+    [InlineData("ftp://collector/otlp", "ftp://collector/otlp")]
+    [InlineData("http://user:secret@", "http://***@")]
+    public async Task OtlpEndpoint_NotAnHttpUrl_NamesTheVariableAndExits2(string endpoint, string shown)
+    {
+        var env = new Dictionary<string, string>(environment) { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint };
+
+        var drain = await RunAsync(env, "--dry-run", "--batch-size", "1");
+        var serve = await RunAsync(env, "serve", "--port", "7999");
+
+        var expected = $"drain: error: environment variable OTEL_EXPORTER_OTLP_ENDPOINT: invalid value '{shown}' (expected an absolute http:// or https:// URL of an OTLP collector, such as http://localhost:4317; unset it to export nothing)";
+        Assert.Equal((2, string.Empty, expected), drain);
+        Assert.Equal((2, string.Empty, expected), serve);
+    }
+
+    [Fact]
     public async Task OtlpEndpoint_Set_LogsReachTheCollectorAndStdoutIsUnchanged()
     {
         await SeedAsync();

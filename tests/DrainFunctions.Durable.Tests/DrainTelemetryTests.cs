@@ -78,6 +78,10 @@ public sealed class DrainTelemetryTests
         Assert.Equal(session.Results.Count, HistogramCount(metrics, "drain.executor.duration"));
         Assert.True(HistogramCount(metrics, "drain.selection.duration") >= session.Results.Count);
 
+        // One process saved every result: each phase's overhead (its cycle less its executor time) is measured.
+        Assert.Equal(session.Results.Count, HistogramCount(metrics, "drain.controller.overhead"));
+        Assert.InRange(Last(metrics, "drain.controller.overhead").MetricPoints.Sum(p => p.GetHistogramSum()), 0.0, 60.0);
+
         // fail-2 repeats fail-1's fingerprint: its executor seconds are the waste.
         var repeated = session.Results.Where((r, i) => !r.Success && session.Results.Take(i).Any(e => e.FailureFingerprint == r.FailureFingerprint)).ToList();
         Assert.Single(repeated);

@@ -310,6 +310,7 @@ public static class DrainCommand
         ArgumentNullException.ThrowIfNull(interrupts);
         long printed = 0;
         string? watchedSession = null;
+        using var events = new ProgressEvents();
         var cancelsSent = 0;
         DateTime? unansweredSince = null;
         var lastNotice = DateTime.MinValue;
@@ -351,6 +352,7 @@ public static class DrainCommand
                     }
 
                     progress.WriteLine(line.Text);
+                    events.Line(watchedSession, line.Seq, line.Text);
                     printed = line.Seq;
                 }
 

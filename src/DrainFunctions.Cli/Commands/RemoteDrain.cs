@@ -69,6 +69,7 @@ public static class RemoteDrain
         ArgumentNullException.ThrowIfNull(interrupts);
         long printed = 0;
         var cancels = 0;
+        using var events = new ProgressEvents();
         while (true)
         {
             using var response = await http.GetAsync($"api/drains/{sessionId}");
@@ -84,7 +85,9 @@ public static class RemoteDrain
                 var seq = line!["seq"]!.GetValue<long>();
                 if (seq > printed)
                 {
-                    progress.WriteLine(line["text"]!.GetValue<string>());
+                    var text = line["text"]!.GetValue<string>();
+                    progress.WriteLine(text);
+                    events.Line(sessionId, seq, text);
                     printed = seq;
                 }
             }

@@ -1,4 +1,5 @@
 using DrainFunctions.Durable.Telemetry;
+using DrainFunctions.Flags;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Logs;
@@ -25,7 +26,10 @@ public static class CliTelemetry
 
     private static ResourceBuilder Resource => ResourceBuilder.CreateDefault().AddService("drain");
 
-    /// <summary>Exports until disposed; a no-op when no endpoint is set.</summary>
+    /// <summary>
+    /// Exports until disposed; a no-op when no endpoint is set. An endpoint that is not an absolute
+    /// http(s) URL is bad usage (<see cref="UsageException"/>: exit 2), not a crash of the exporter.
+    /// </summary>
     public static IDisposable Start()
     {
         if (!Enabled)
@@ -33,9 +37,14 @@ public static class CliTelemetry
             return new Providers(null, null);
         }
 
-        var tracing = Sdk.CreateTracerProviderBuilder()
-            .SetResourceBuilder(Resource)
-            .AddSource(DrainTelemetry.Name, DurableTaskSource)
+        if (EndpointError(Environment.GetEnvironmentVariable(EndpointVariable)!) is { } error)
+        {
+            throw new UsageException(error);
+        }
+
+        // Sampled as in the Function App: a failed phase's spans always, the rest at OTEL_TRACES_SAMPLER_ARG.
+        var sampling = DrainSpanSampler.Ratio(Environment.GetEnvironmentVariable(DrainSpanSampler.RatioSetting));
+        var tracing = DrainSpanSampler.Configure(Sdk.CreateTracerProviderBuilder().SetResourceBuilder(Resource).AddSource(DrainTelemetry.Name, DurableTaskSource), sampling)
             .AddOtlpExporter()
             .Build();
         var metering = Sdk.CreateMeterProviderBuilder()
@@ -44,6 +53,20 @@ public static class CliTelemetry
             .AddOtlpExporter()
             .Build();
         return new Providers(tracing, metering);
+    }
+
+    /// <summary>Why <paramref name="endpoint"/> cannot be the OTLP endpoint, or null when it can; a password in it is masked.</summary>
+    public static string? EndpointError(string endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        var trimmed = endpoint.Trim();
+        if (Uri.TryCreate(trimmed, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.Host.Length > 0)
+        {
+            return null;
+        }
+
+        var shown = System.Text.RegularExpressions.Regex.Replace(trimmed, "(?<=//)[^/@]*@", "***@");
+        return $"environment variable {EndpointVariable}: invalid value '{FlagError.Shorten(shown)}' (expected an absolute http:// or https:// URL of an OTLP collector, such as http://localhost:4317; unset it to export nothing)";
     }
 
     public static void AddLogs(ILoggingBuilder logging) => logging.AddOpenTelemetry(options =>

@@ -50,6 +50,7 @@ public sealed class CaptureTelemetrySnapshot(IBacklogStoreFactory stores) : Task
     public override Task<TelemetrySnapshotOutput> RunAsync(TaskActivityContext context, TelemetrySnapshotInput input) =>
         Outage.GuardAsync("counting telemetry", null, async () =>
         {
+            using var span = DrainSpans.StartStep(DrainTelemetry.Spans.Snapshot, input?.SessionId ?? string.Empty, input?.AttemptId);
             await using var store = await stores.OpenAsync();
             return new TelemetrySnapshotOutput(await store.CountTelemetryAsync(input?.RunId));
         });
@@ -123,6 +124,7 @@ public sealed class RunPhaseExecutor(
         var output = await RunStagesAsync(context, input, handle);
         span?.SetTag(DrainTelemetry.Attributes.ExecutorStatus, output.Status.ToString());
         span?.SetTag(DrainTelemetry.Attributes.TimedOut, output.Status == PhaseRunStatus.TimedOut);
+        DrainSpans.MarkSettled(span, output.Settled);
         return output;
     }
 
@@ -518,7 +520,9 @@ public sealed class SettlePhaseOutcome(IBacklogStoreFactory stores, BlobSessionS
         {
             using var span = DrainSpans.StartStep(DrainTelemetry.Spans.Settle, input.SessionId, input.AttemptId);
             await using var store = await stores.OpenAsync();
-            return await settler.SettleAsync(store, input.SessionId, input.AttemptId, input.RunId, input.PhaseId, input.RestoreReason, input.WaitForSettle);
+            var settled = await settler.SettleAsync(store, input.SessionId, input.AttemptId, input.RunId, input.PhaseId, input.RestoreReason, input.WaitForSettle);
+            DrainSpans.MarkSettled(span, settled);
+            return settled;
         });
     }
 }
@@ -585,17 +589,14 @@ public sealed class SaveSessionSnapshot(BlobSessionStore blobs) : TaskActivity<S
         };
         var attemptId = input.Result is null ? null : DrainSpans.AttemptOf(input.SessionId, input.Result, input.ResultIndex);
         SaveSessionSnapshotOutput output;
-        using (DrainSpans.StartStep(DrainTelemetry.Spans.Save, input.SessionId, attemptId))
+        using (DrainSpans.StartStep(DrainTelemetry.Spans.Save, input.SessionId, attemptId, input.Result is null ? null : DrainSpans.Outcome(input.Result)))
         {
             var metrics = await Outage.GuardAsync($"saving session {input.SessionId}", blobs.Container.Uri, () => blobs.SaveAsync(header, input.Result, input.ResultIndex));
             output = new SaveSessionSnapshotOutput(BlobSessionStore.SessionBlobName(input.SessionId), metrics.BytesStaged, metrics.BlockListBytes);
         }
 
-        if (input.Result is { } result)
-        {
-            // After the save only: a failed save is retried and must not count the phase twice.
-            DrainSpans.RecordResult(input.SessionId, result, input.ResultIndex, input.State);
-        }
+        // After the save only: a failed save is retried and must not count the phase twice.
+        DrainSpans.RecordSaved(input.SessionId, input.Result, input.ResultIndex, input.State);
 
         return output;
     }

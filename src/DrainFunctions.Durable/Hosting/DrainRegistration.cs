@@ -15,22 +15,22 @@ namespace DrainFunctions.Durable.Hosting;
 
 public static class DrainRegistration
 {
-    /// <summary>The orchestrator and every activity, registered under their class names.</summary>
+    /// <summary>The orchestrator and every activity, registered under their class names; each activity logs inside its session's scope.</summary>
     public static DurableTaskRegistry AddDrainTasks(this DurableTaskRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(registry);
         registry.AddOrchestrator<DrainOrchestrator>();
-        registry.AddActivity<SelectNextPhase>();
-        registry.AddActivity<CaptureTelemetrySnapshot>();
-        registry.AddActivity<RunPhaseExecutor>();
-        registry.AddActivity<RestorePhase>();
-        registry.AddActivity<SettlePhaseOutcome>();
-        registry.AddActivity<SaveSessionSnapshot>();
-        registry.AddActivity<FinishSession>();
-        registry.AddActivity<RecordLedgerEntry>();
-        registry.AddActivity<RenewDrainLock>();
-        registry.AddActivity<ReleaseDrainLock>();
-        registry.AddActivity<CheckAgentWork>();
+        registry.AddActivity(nameof(SelectNextPhase), SessionScopedActivity.Create<SelectNextPhase>);
+        registry.AddActivity(nameof(CaptureTelemetrySnapshot), SessionScopedActivity.Create<CaptureTelemetrySnapshot>);
+        registry.AddActivity(nameof(RunPhaseExecutor), SessionScopedActivity.Create<RunPhaseExecutor>);
+        registry.AddActivity(nameof(RestorePhase), SessionScopedActivity.Create<RestorePhase>);
+        registry.AddActivity(nameof(SettlePhaseOutcome), SessionScopedActivity.Create<SettlePhaseOutcome>);
+        registry.AddActivity(nameof(SaveSessionSnapshot), SessionScopedActivity.Create<SaveSessionSnapshot>);
+        registry.AddActivity(nameof(FinishSession), SessionScopedActivity.Create<FinishSession>);
+        registry.AddActivity(nameof(RecordLedgerEntry), SessionScopedActivity.Create<RecordLedgerEntry>);
+        registry.AddActivity(nameof(RenewDrainLock), SessionScopedActivity.Create<RenewDrainLock>);
+        registry.AddActivity(nameof(ReleaseDrainLock), SessionScopedActivity.Create<ReleaseDrainLock>);
+        registry.AddActivity(nameof(CheckAgentWork), SessionScopedActivity.Create<CheckAgentWork>);
         return registry;
     }
 

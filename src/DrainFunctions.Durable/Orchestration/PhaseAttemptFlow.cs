@@ -36,7 +36,7 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
     {
         ArgumentNullException.ThrowIfNull(phase);
         ArgumentNullException.ThrowIfNull(slot);
-        var before = telemetryBefore ?? await calls.CallAsync<TelemetrySnapshotOutput>(nameof(CaptureTelemetrySnapshot), new TelemetrySnapshotInput(TelemetryScope(phase)));
+        var before = telemetryBefore ?? await calls.CallAsync<TelemetrySnapshotOutput>(nameof(CaptureTelemetrySnapshot), new TelemetrySnapshotInput(TelemetryScope(phase)) { SessionId = settings.SessionId, AttemptId = attemptId });
         var start = Now;
         var race = await RaceExecutorAsync(phase, attemptId, slot);
 
@@ -66,7 +66,7 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
         });
 
         var after = (inline?.Settled is not null ? inline.TelemetryAfter : null)
-            ?? await calls.CallAsync<TelemetrySnapshotOutput>(nameof(CaptureTelemetrySnapshot), new TelemetrySnapshotInput(TelemetryScope(phase)));
+            ?? await calls.CallAsync<TelemetrySnapshotOutput>(nameof(CaptureTelemetrySnapshot), new TelemetrySnapshotInput(TelemetryScope(phase)) { SessionId = settings.SessionId, AttemptId = attemptId });
         var now = Now;
         var result = PhaseResults.Decide(new PhaseAttemptFacts
         {

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using DrainFunctions.Core.Results;
 using DrainFunctions.Core.Sessions;
+using DrainFunctions.Durable.Orchestration;
 using A = DrainFunctions.Durable.Telemetry.DrainTelemetry.Attributes;
 
 namespace DrainFunctions.Durable.Telemetry;
@@ -15,7 +17,8 @@ public static class DrainSpans
     /// A span around one activity's work, parented to its phase (or the session when there is no
     /// attempt) and linked to the engine's own span for the activity, when there is one.
     /// </summary>
-    public static Activity? StartStep(string name, string sessionId, string? attemptId)
+    /// <param name="outcome">The phase's outcome when the step knows it at its start (one of <see cref="DrainTelemetry.Outcomes"/>): a sampler sees it.</param>
+    public static Activity? StartStep(string name, string sessionId, string? attemptId, string? outcome = null)
     {
         if (!DrainTelemetry.Source.HasListeners() || string.IsNullOrEmpty(sessionId))
         {
@@ -25,7 +28,8 @@ public static class DrainSpans
         var parent = attemptId is null ? TraceIds.Session(sessionId) : TraceIds.Phase(sessionId, attemptId);
         var engine = Activity.Current;
         var links = engine is null ? null : new[] { new ActivityLink(engine.Context) };
-        var activity = DrainTelemetry.Source.StartActivity(name, ActivityKind.Internal, parent, links: links);
+        var tags = outcome is null ? null : new[] { new KeyValuePair<string, object?>(A.Outcome, outcome) };
+        var activity = DrainTelemetry.Source.StartActivity(name, ActivityKind.Internal, parent, tags, links);
         activity?.SetTag(A.SessionId, sessionId);
         if (attemptId is not null)
         {
@@ -33,6 +37,21 @@ public static class DrainSpans
         }
 
         return activity;
+    }
+
+    /// <summary>
+    /// Tags a step with its phase's outcome once the phase is settled (success only when the phase
+    /// completed and the drain restored nothing), so that a sampler can tell a failed phase's steps.
+    /// </summary>
+    public static void MarkSettled(Activity? span, SettlePhaseOutcomeOutput? settled)
+    {
+        if (span is null || settled is null)
+        {
+            return;
+        }
+
+        var success = settled.Found && !settled.Restored && ResultClassifier.IsSuccess(settled.State);
+        span.SetTag(A.Outcome, success ? DrainTelemetry.Outcomes.Success : DrainTelemetry.Outcomes.Failed);
     }
 
     /// <summary>The attempt whose phase span a result is: its attempt id, or its place in the session when it has none.</summary>
@@ -107,10 +126,37 @@ public static class DrainSpans
         activity.Stop();
     }
 
+    /// <summary>
+    /// What a save that succeeded records: the controller's overhead of the phase it ends
+    /// (<see cref="PhaseCycles"/>) and, for a result, <see cref="RecordResult"/>; for the header,
+    /// the start of the session's first cycle.
+    /// </summary>
+    public static void RecordSaved(string sessionId, DrainResult? result, int resultIndex, PolicyState state)
+    {
+        if (DrainTelemetry.ControllerOverhead.Enabled)
+        {
+            var now = DateTimeOffset.UtcNow;
+            if (result is null)
+            {
+                PhaseCycles.Started(sessionId, now);
+            }
+            else if (PhaseCycles.Overhead(sessionId, result, resultIndex, now) is { } overhead)
+            {
+                DrainTelemetry.ControllerOverhead.Record(overhead, new KeyValuePair<string, object?>(A.Outcome, Outcome(result)));
+            }
+        }
+
+        if (result is not null)
+        {
+            RecordResult(sessionId, result, resultIndex, state);
+        }
+    }
+
     /// <summary>The session span, from the session's start to its completion, with its totals.</summary>
     public static void RecordSession(DrainSession session)
     {
         ArgumentNullException.ThrowIfNull(session);
+        PhaseCycles.Forget(session.SessionId);
         if (!DrainTelemetry.Source.HasListeners())
         {
             return;

@@ -24,6 +24,7 @@ public static class DrainTelemetry
         public const string Settle = "drain.settle";
         public const string Restore = "drain.restore";
         public const string Save = "drain.save";
+        public const string Snapshot = "drain.snapshot";
         public const string CheckAgent = "drain.check_agent";
     }
 
@@ -76,6 +77,9 @@ public static class DrainTelemetry
     public static readonly Histogram<double> SelectionSeconds = Meter.CreateHistogram<double>("drain.selection.duration", "s", "Time to pick the next phase");
 
     public static readonly Counter<long> Skips = Meter.CreateCounter<long>("drain.skips", "{pick}", "Candidates passed over, by reason");
+
+    /// <summary>The drain's own time per phase: from the previous result to this one, less the executor's time (<see cref="PhaseCycles"/>).</summary>
+    public static readonly Histogram<double> ControllerOverhead = Meter.CreateHistogram<double>("drain.controller.overhead", "s", "Drain time per phase outside the executor");
 
     public static readonly UpDownCounter<long> PhasesInFlight = Meter.CreateUpDownCounter<long>("drain.phases.in_flight", "{phase}", "Executors running now");
 }
