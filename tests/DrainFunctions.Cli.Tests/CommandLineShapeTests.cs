@@ -99,7 +99,7 @@ public sealed class CommandLineShapeTests
     }
 
     [Theory]
-    [InlineData(new[] { "bogus" }, "argument command: invalid choice: 'bogus' (choose from 'demo', 'serve', 'status', 'cancel', 'logs', 'watch', 'sessions', 'ledger', 'report', 'fingerprint', 'db', 'simulate', 'completion', or drain flags such as --batch-size)")]
+    [InlineData(new[] { "bogus" }, "argument command: invalid choice: 'bogus' (choose from 'demo', 'serve', 'agent', 'agents', 'status', 'cancel', 'logs', 'watch', 'sessions', 'ledger', 'report', 'fingerprint', 'db', 'simulate', 'completion', or drain flags such as --batch-size)")]
     [InlineData(new[] { "--dry-run=yes" }, "argument --dry-run: ignored explicit argument (this flag takes no value)")]
     [InlineData(new[] { "sessions" }, "argument sessions: invalid choice: '' (choose from 'list', 'show', 'import')")]
     [InlineData(new[] { "ledger", "prune" }, "argument ledger: invalid choice: 'prune' (choose from 'show', 'forget')")]
