@@ -25,7 +25,8 @@ public static class ServeCommand
     public const string Description = """
         the Function App's HTTP API on the local durable host, on http://127.0.0.1:PORT/api like `func start`:
         /api/drains, /api/drains/{id}, .../summary, .../logs/{run}/{phase}, .../cancel, /api/drains/preview,
-        /api/drains/resume (alias /api/drains/continue), /api/ledger, /api/ledger/runs/{run} and /api/openapi.json
+        /api/drains/resume (alias /api/drains/continue), /api/ledger, /api/ledger/runs/{run}, /api/agents (and the agents'
+        routes: --executor agent hands phases to `drain agent` processes) and /api/openapi.json
         (also /openapi/v1.json). With a key every request needs ?code=KEY or the
         x-functions-key header; without one, anything on this machine may call it (a warning says so). Requests
         from another origin (a web page) or host name are refused (403); bodies are JSON (else 415), at most 64 KB (else 413).
