@@ -66,6 +66,10 @@ public sealed class AgentEndToEndTests(ITestOutputHelper output)
         AssertEachStartedOnce(bed, 20);
         Assert.All(bed.Bed.Phases().Values, p => Assert.Equal("COMPLETE", p.State));
         Assert.Contains("slot turnaround median", a1.Stdout + a2.Stdout, StringComparison.Ordinal);
+
+        // Without an OTLP endpoint the agents record nothing, and the executors run in the phase span's context.
+        var traceParents = bed.Bed.TraceParents();
+        Assert.All(session.Results, r => Assert.Equal(Durable.Telemetry.TraceIds.TraceParent(session.SessionId, r.AttemptId!), traceParents[r.Key]));
     }
 
     [Fact]

@@ -93,6 +93,12 @@ internal sealed class CrashBed : IDisposable
         return rows;
     }
 
+    /// <summary>The <c>TRACEPARENT</c> each executor was started with, by phase key.</summary>
+    public Dictionary<string, string> TraceParents() =>
+        File.Exists(Path.Combine(Folder, "traceparents.log"))
+            ? File.ReadAllLines(Path.Combine(Folder, "traceparents.log")).Where(l => l.Length > 0).Select(l => l.Split(' ')).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal)
+            : [];
+
     public List<ExecutorEvent> Events()
     {
         if (!File.Exists(EventsPath))
@@ -179,6 +185,9 @@ internal sealed class CrashBed : IDisposable
             plan = plan["again"]
 
         note("start")
+        if os.environ.get("TRACEPARENT"):
+            with open(os.path.join(folder, "traceparents.log"), "a") as f:
+                f.write("%s %s\n" % (key, os.environ["TRACEPARENT"]))
         sys.stdout.write("executing %s\n" % key)
         sys.stdout.flush()
         mb = plan.get("print_mb", 0)

@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using DrainFunctions.Cli.Local;
 using DrainFunctions.Durable.Agents;
 using DrainFunctions.Durable.Executors;
+using DrainFunctions.Durable.Telemetry;
 
 namespace DrainFunctions.Cli.Agent;
 
@@ -172,6 +174,17 @@ public sealed class AgentWorker(AgentServer server, IPhaseExecutor executor, Att
     private async Task RunOneAsync(Running entry, DateTimeOffset deadline)
     {
         var work = entry.Work;
+
+        // The drain's trace goes on here (exported when OTEL_EXPORTER_OTLP_ENDPOINT is set), and on in the executor.
+        using var span = ActivityContext.TryParse(work.TraceParent, null, isRemote: true, out var parent)
+            ? DrainTelemetry.Source.StartActivity(DrainTelemetry.Spans.AgentRun, ActivityKind.Consumer, parent)
+            : null;
+        span?.SetTag(DrainTelemetry.Attributes.SessionId, work.SessionId);
+        span?.SetTag(DrainTelemetry.Attributes.AttemptId, work.AttemptId);
+        span?.SetTag(DrainTelemetry.Attributes.RunId, work.RunId);
+        span?.SetTag(DrainTelemetry.Attributes.PhaseId, work.PhaseId);
+        span?.SetTag(DrainTelemetry.Attributes.Agent, server.Agent);
+        span?.SetTag(DrainTelemetry.Attributes.Slot, entry.Slot);
         ExecutorRun? run = null;
         try
         {
@@ -180,6 +193,7 @@ public sealed class AgentWorker(AgentServer server, IPhaseExecutor executor, Att
                 {
                     AttemptId = work.AttemptId,
                     Slot = entry.Slot,
+                    TraceParent = span is null ? work.TraceParent : TraceIds.TraceParent(span.Context),
                     OnStarted = _ =>
                     {
                         NoteStarted(entry.Slot);
@@ -217,6 +231,13 @@ public sealed class AgentWorker(AgentServer server, IPhaseExecutor executor, Att
             ProcessId = run.ProcessId,
             OutputBytes = run.OutputBytes,
         };
+        span?.SetTag(DrainTelemetry.Attributes.TimedOut, run.TimedOut);
+        span?.SetTag(DrainTelemetry.Attributes.ExecutorStatus, run.TimedOut ? "TimedOut" : run.Stopped ? "Stopped" : "Completed");
+        if (run.TimedOut || run.Stopped || run.ReturnCode != 0)
+        {
+            span?.SetStatus(ActivityStatusCode.Error);
+        }
+
         var said = run.TimedOut ? "timed out at its deadline: process tree killed"
             : run.Stopped ? $"stopped ({entry.StoppedBecause ?? "the drain took it back"}): process tree killed"
             : string.Create(CultureInfo.InvariantCulture, $"exit {run.ReturnCode} in {run.DurationSeconds:0.0}s");

@@ -192,6 +192,7 @@ public sealed class RunPhaseExecutor(
                         AttemptId = input.AttemptId,
                         Slot = input.Slot,
                         Workspace = input.Workspace,
+                        TraceParent = TraceIds.TraceParent(input.SessionId, input.AttemptId),
                         OnStarted = main => blobs.UpdateAttemptAsync(input.SessionId, input.AttemptId, current => (current ?? fresh) with
                         {
                             Stage = AttemptStages.Started,

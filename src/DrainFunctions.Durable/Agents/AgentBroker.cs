@@ -153,6 +153,7 @@ public sealed class AgentBroker(
             TimeoutSeconds = record.TimeoutSeconds,
             Deadline = deadline,
             ServerTime = clock.GetUtcNow(),
+            TraceParent = Telemetry.TraceIds.TraceParent(work.SessionId, work.AttemptId),
         }, NoMarker: false);
     }
 

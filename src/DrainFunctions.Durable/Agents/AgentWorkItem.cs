@@ -24,4 +24,7 @@ public sealed record AgentWorkItem
     public DateTimeOffset Deadline { get; init; }
 
     public DateTimeOffset ServerTime { get; init; }
+
+    /// <summary>The W3C trace context of the attempt's phase span: the agent's span and the executor continue the drain's trace.</summary>
+    public string? TraceParent { get; init; }
 }

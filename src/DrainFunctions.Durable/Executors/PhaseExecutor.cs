@@ -12,6 +12,9 @@ public sealed record ExecutorRequest(string SessionId, string RunId, string Phas
     /// <summary>The slot's working directory (<c>{workspace}</c>); null: the executor's own.</summary>
     public string? Workspace { get; init; }
 
+    /// <summary>The W3C trace context the executor runs in, given to it as <c>TRACEPARENT</c>; null: none.</summary>
+    public string? TraceParent { get; init; }
+
     /// <summary>Called once the main process runs (pid and start time), beside the run: e.g. to record them in the attempt marker.</summary>
     public Func<AttemptProcess, Task>? OnStarted { get; init; }
 }

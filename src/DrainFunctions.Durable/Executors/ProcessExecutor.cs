@@ -84,6 +84,12 @@ public sealed class ProcessExecutor(
             info.Environment["AUTOPACK_API_URL"] = apiUrl;
         }
 
+        // The OpenTelemetry convention for a child process: what the executor records joins the phase's trace.
+        if (request.TraceParent is { } traceParent)
+        {
+            info.Environment["TRACEPARENT"] = traceParent;
+        }
+
         return info;
     }
 

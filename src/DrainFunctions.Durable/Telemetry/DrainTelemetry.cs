@@ -26,6 +26,7 @@ public static class DrainTelemetry
         public const string Save = "drain.save";
         public const string Snapshot = "drain.snapshot";
         public const string CheckAgent = "drain.check_agent";
+        public const string AgentRun = "drain.agent.run";
     }
 
     public static class Attributes

@@ -31,6 +31,14 @@ public static class TraceIds
 
     public static ActivityContext Phase(string sessionId, string attemptId) => new(Trace(sessionId), PhaseSpan(attemptId), ActivityTraceFlags.Recorded, isRemote: true);
 
+    /// <summary>
+    /// The W3C <c>traceparent</c> of an attempt's phase span: handed to agents with their work and
+    /// to executors as <c>TRACEPARENT</c>, so that what they record joins the drain's trace.
+    /// </summary>
+    public static string TraceParent(string sessionId, string attemptId) => TraceParent(Phase(sessionId, attemptId));
+
+    public static string TraceParent(ActivityContext context) => $"00-{context.TraceId.ToHexString()}-{context.SpanId.ToHexString()}-01";
+
     /// <summary>Gives a started activity the span id <paramref name="spanId"/>; <paramref name="root"/>: drops its parent too.</summary>
     public static void Assign(Activity activity, ActivitySpanId spanId, bool root)
     {
