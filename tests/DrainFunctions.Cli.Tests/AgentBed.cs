@@ -57,9 +57,9 @@ internal sealed class AgentBed : IDisposable
     }
 
     /// <summary>An agent: only the endpoint and its key, plus DATABASE_URL for the executor script (Autopack's own need).</summary>
-    public DrainProcess StartAgent(string name, int slots, string? key = AgentKey)
+    public DrainProcess StartAgent(string name, int slots, string? key = AgentKey, IReadOnlyDictionary<string, string>? extra = null)
     {
-        var env = new Dictionary<string, string>
+        var env = new Dictionary<string, string>(extra ?? new Dictionary<string, string>())
         {
             ["DATABASE_URL"] = Bed.Environment["DATABASE_URL"],
             ["DRAIN_AGENT_KEY"] = key ?? string.Empty,

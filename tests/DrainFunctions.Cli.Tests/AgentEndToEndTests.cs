@@ -202,6 +202,72 @@ public sealed class AgentEndToEndTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Agent_WithOtlpEndpoint_ContinuesTheDrainsTraceIntoTheExecutor()
+    {
+        using var bed = new AgentBed();
+        await AddPhasesAsync(bed, runs: 1, phasesPerRun: 1);
+        bed.Bed.Plan(new JsonObject { ["default"] = new JsonObject { ["sleep"] = 0.2 } });
+        bed.StartServe();
+        using var collector = new System.Net.HttpListener();
+        int port;
+        using (var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        collector.Prefixes.Add($"http://127.0.0.1:{port}/");
+        collector.Start();
+        var traces = new System.Collections.Concurrent.ConcurrentBag<byte[]>();
+        var serving = Task.Run(async () =>
+        {
+            while (collector.IsListening)
+            {
+                try
+                {
+                    var context = await collector.GetContextAsync();
+                    using var body = new MemoryStream();
+                    await context.Request.InputStream.CopyToAsync(body);
+                    if (context.Request.Url!.AbsolutePath == "/v1/traces")
+                    {
+                        traces.Add(body.ToArray());
+                    }
+
+                    context.Response.StatusCode = 200;
+                    context.Response.Close();
+                }
+                catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+                {
+                    return;
+                }
+            }
+        });
+        var agent = bed.StartAgent("traced", 1, extra: new Dictionary<string, string>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = $"http://127.0.0.1:{port}",
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+        });
+
+        var session = await bed.WaitForSessionAsync(await bed.StartDrainAsync("""{"batchSize":1}"""), Long);
+        AgentBed.Signal(agent, "-INT");
+        Assert.Equal(0, await agent.WaitForExitAsync(TimeSpan.FromMinutes(1)));
+        collector.Stop();
+        await serving;
+
+        var result = Assert.Single(session.Results);
+        var traceParent = bed.Bed.TraceParents()[result.Key].Split('-');
+        var trace = Durable.Telemetry.TraceIds.Trace(session.SessionId).ToHexString();
+        var phaseSpan = Durable.Telemetry.TraceIds.PhaseSpan(result.AttemptId!).ToHexString();
+        Assert.Equal(trace, traceParent[1]);
+        Assert.NotEqual(phaseSpan, traceParent[2]); // the executor runs inside the agent's own span ...
+
+        // ... which the agent exported in the drain's trace, as a child of the phase span.
+        Assert.Contains(traces, body => Has(body, trace) && Has(body, traceParent[2]) && Has(body, phaseSpan));
+    }
+
+    private static bool Has(byte[] body, string hex) => body.AsSpan().IndexOf(Convert.FromHexString(hex)) >= 0;
+
+    [Fact]
     public async Task Agent_WrongKey_ExitsOneNamingTheRefusal()
     {
         using var bed = new AgentBed();

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Azure.Storage.Blobs;
 using DrainFunctions.Cli.Commands;
 using DrainFunctions.Core.Options;
+using DrainFunctions.Durable.Agents;
 using DrainFunctions.Durable.Api;
 using DrainFunctions.Durable.Hosting;
 using DrainFunctions.Durable.Ledger;
@@ -39,6 +40,18 @@ public sealed class ServeApiTests
         return new DrainApi(new DrainService(client, new BlobSessionStore(blobs, options), new DrainLockStore(blobs, options)), new BlobLedgerStore(blobs, options), new DrainOptions());
     }
 
+    /// <summary>The agents' handlers over <paramref name="storage"/> (their routes only are looked at).</summary>
+    private static AgentApi AgentsOver(string storage)
+    {
+        var blobs = new BlobServiceClient(storage, new BlobClientOptions { Retry = { MaxRetries = 0, NetworkTimeout = TimeSpan.FromSeconds(5) } });
+        var snapshots = Options.Create(new SnapshotOptions { ConnectionString = storage, ContainerName = "serve-api-" + Guid.NewGuid().ToString("N")[..12], Backlog = "sqlite:////tmp/serve-api-tests.db", MaxRetries = 0 });
+        var agents = Options.Create(new AgentOptions());
+        var sessions = new BlobSessionStore(blobs, snapshots);
+        var broker = new AgentBroker(sessions, new DelegateBacklogStoreFactory(_ => throw new InvalidOperationException("no database in this test")), new AgentWorkLine(snapshots, agents), new AgentDirectory(sessions), new AgentWorkSignal(), agents, TimeProvider.System, NullLogger<AgentBroker>.Instance);
+        var client = new GrpcDurableTaskClient("closed", new GrpcDurableTaskClientOptions { Address = "http://127.0.0.1:9" }, NullLogger.Instance);
+        return new AgentApi(broker, client);
+    }
+
     private static async Task<(WebApplication App, Uri Base)> ServeAsync(DrainApi api, TextWriter stderr)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -46,6 +59,7 @@ public sealed class ServeApiTests
         var app = builder.Build();
         ServeCommand.UseProblemAnswers(app, stderr);
         ServeCommand.MapRoutes(app, api);
+        ServeCommand.MapAgentRoutes(app, AgentsOver(ClosedStorage));
         await app.StartAsync();
         return (app, new Uri(app.Urls.First()));
     }
