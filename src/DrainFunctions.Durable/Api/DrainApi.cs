@@ -321,6 +321,11 @@ public sealed class DrainApi(DrainService drains, BlobLedgerStore ledger, DrainO
     /// </summary>
     public const string ForceMode = "force";
 
+    // ------------------------------------------------------------------ GET /api/options
+
+    /// <summary>The options a request body takes, with this host's defaults (<see cref="OptionDeclarations"/>).</summary>
+    public ApiResult Options() => OptionDeclarations.Answer(defaults);
+
     // ------------------------------------------------------------------ ledger
 
     public async Task<ApiResult> LedgerAsync(CancellationToken cancellationToken = default) =>
