@@ -145,6 +145,7 @@ public sealed class DrainApi(DrainService drains, BlobLedgerStore ledger, DrainO
             startedAt = d.Session?.StartedAt,
             completedAt = d.Session?.CompletedAt,
             totals = d.Session is null ? null : d.Totals?.ToDictionary(),
+            batchSize = d.Session?.BatchSize ?? d.Progress?.BatchSize,
         }).ToList();
         if (page.LastRead is not { } last)
         {
