@@ -79,7 +79,11 @@
     return h('div', { class: `card ${tone || ''}` }, h('div', { class: 'label' }, label), h('div', { class: 'value', 'data-test': test }, value));
   }
 
+  /** A table; each cell carries its column's name (data-label), which narrow screens show beside the value. */
   function table(headers, rows, empty) {
+    for (const row of rows) {
+      [...row.children].forEach((cell, i) => { if (headers[i] && headers[i][0]) cell.dataset.label = headers[i][0]; });
+    }
     const head = h('tr', {}, headers.map(([text, cls]) => h('th', { class: cls, scope: 'col' }, text)));
     const body = rows.length ? rows : [h('tr', { class: 'empty' }, h('td', { colspan: headers.length }, empty))];
     return h('div', { class: 'table-wrap' }, h('table', {}, h('thead', {}, head), h('tbody', {}, body)));
@@ -229,7 +233,7 @@
     return h('tr', { 'data-session': s.sessionId },
       h('td', {}, h('a', { href: `#/session/${encodeURIComponent(s.sessionId)}`, class: 'mono' }, s.sessionId)),
       h('td', {}, badge(s.status)),
-      h('td', {}, h('div', { 'data-test': 'progress', class: 'mono' }, size ? `${processed}/${size}` : `${processed}`), bar(size ? processed / size : 0, `${processed} of ${size} phases`)),
+      h('td', {}, h('div', {}, h('div', { 'data-test': 'progress', class: 'mono' }, size ? `${processed}/${size}` : `${processed}`), bar(size ? processed / size : 0, `${processed} of ${size} phases`))),
       h('td', { class: 'num ok' }, t.success ?? '–'),
       h('td', { class: 'num bad' }, t.failed ?? '–'),
       h('td', { class: 'num warn' }, t.timeouts ?? '–'),
@@ -324,7 +328,7 @@
           const limit = progress.phaseTimeoutSeconds || 0;
           return h('tr', { 'data-inflight': p.phase },
             h('td', { class: 'mono' }, p.slot !== undefined ? `slot ${p.slot}: ${p.phase}` : p.phase),
-            h('td', {}, h('span', { class: 'mono' }, `${duration(elapsed)} / ${limit ? duration(limit) : '?'}`), bar(limit ? elapsed / limit : 0, `${duration(elapsed)} of ${duration(limit)}`, limit && elapsed > limit)),
+            h('td', {}, h('div', {}, h('span', { class: 'mono' }, `${duration(elapsed)} / ${limit ? duration(limit) : '?'}`), bar(limit ? elapsed / limit : 0, `${duration(elapsed)} of ${duration(limit)}`, limit && elapsed > limit))),
             h('td', {}, logLink(drain.sessionId, p.run, p.phaseId, 'Follow log')));
         }), ''),
     ]);
