@@ -44,9 +44,9 @@ public sealed class DashboardTests(DashboardBed bed) : IClassFixture<DashboardBe
         await bed.FailedSessionAsync();
         bed.Open("#/sessions");
         bed.Browser.ExecuteScript("window.notReloaded = true");
-        bed.PhaseDelay(1.5);
+        bed.PhaseDelay(3);
 
-        var sessionId = await bed.StartDrainAsync("""{"batchSize":3,"ledgerEnabled":false,"phaseTimeoutSeconds":120}""");
+        var sessionId = await bed.StartDrainAsync("""{"batchSize":4,"ledgerEnabled":false,"phaseTimeoutSeconds":120}""");
 
         var row = $"tr[data-session='{sessionId}']";
         bed.WaitUntil(() => Shown(row) && Find(row + " [data-status]").Text == "Running", "the new session, running");
@@ -54,7 +54,7 @@ public sealed class DashboardTests(DashboardBed bed) : IClassFixture<DashboardBe
         bed.WaitUntil(() => Find(row + " [data-test=progress]").Text != first, $"progress beyond {first}");
         bed.Screenshot("sessions");
         bed.WaitUntil(() => Find(row + " [data-status]").Text == "Completed", "the session to complete", TimeSpan.FromSeconds(90));
-        Assert.Equal("3/3", Find(row + " [data-test=progress]").Text);
+        Assert.Equal("4/4", Find(row + " [data-test=progress]").Text);
         Assert.Equal(true, bed.Browser.ExecuteScript("return window.notReloaded === true"));
         await bed.WaitForEndAsync(sessionId);
     }

@@ -4,6 +4,8 @@
 
 (() => {
   const POLL_MS = 2000;
+  const QUIET_POLL_MS = 6000;
+  const LIST_SIZE = 20;
   const KEY_STORAGE = 'drainFunctionKey';
   const STATUSES = ['Pending', 'Running', 'Suspended', 'Completed', 'Failed', 'Terminated', 'Incomplete'];
   const LIVE = new Set(['Pending', 'Running', 'Suspended']);
@@ -214,10 +216,15 @@
         h('label', { for: 'status-filter' }, 'Status'), filter),
       h('div', { class: 'panel' }, list));
 
+    // While nothing listed is live the list changes only when a drain starts: ask every 6 s, not every 2
+    // (each list reads every listed session's blob).
+    let quietUntil = 0;
     return async () => {
-      const query = status ? `?top=50&status=${status}` : '?top=50';
+      if (Date.now() < quietUntil) return;
+      const query = status ? `?top=${LIST_SIZE}&status=${status}` : `?top=${LIST_SIZE}`;
       const { body } = await api(`/drains${query}`);
       const sessions = body.sessions || [];
+      quietUntil = sessions.some((s) => LIVE.has(s.status)) ? 0 : Date.now() + QUIET_POLL_MS;
       patch(list, JSON.stringify(sessions) + Math.floor(Date.now() / 10000), () => table(
         [['Session'], ['Status'], ['Progress'], ['OK', 'num'], ['Failed', 'num'], ['Timeouts', 'num'], ['Events', 'num hide-narrow'], ['Yield/min', 'num hide-narrow'], ['Duration', 'num hide-narrow'], ['Started', 'hide-narrow']],
         sessions.map(sessionRow),
@@ -712,7 +719,8 @@
 
   // ------------------------------------------------------------------ routing and polling
 
-  function route() {
+  function route(event) {
+    const moved = !!event;
     statusLine.className = 'status-line';
     say('');
     const hash = location.hash || '#/sessions';
@@ -739,6 +747,8 @@
       refresh = sessionsView(params);
     }
     document.title = `Drains: ${section}`;
+    // A new view takes the focus, so that keyboard and screen reader users start at its top.
+    if (moved) view.focus({ preventScroll: true });
     poll();
   }
 
