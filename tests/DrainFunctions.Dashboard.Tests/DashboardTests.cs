@@ -80,6 +80,26 @@ public sealed class DashboardTests(DashboardBed bed) : IClassFixture<DashboardBe
     }
 
     [Fact]
+    public async Task Sessions_Keyboard_TabAndEnterOpenASession()
+    {
+        var sessionId = await bed.FailedSessionAsync();
+        bed.Open("#/sessions");
+        bed.WaitUntil(() => Shown($"tr[data-session='{sessionId}'] a"), "the session's link");
+        Browser.ExecuteScript("document.activeElement.blur()");
+
+        var tabs = 0;
+        while (Browser.SwitchTo().ActiveElement().GetAttribute("href")?.EndsWith($"#/session/{sessionId}", StringComparison.Ordinal) != true && tabs++ < 20)
+        {
+            new OpenQA.Selenium.Interactions.Actions(Browser).SendKeys(Keys.Tab).Perform();
+        }
+
+        Browser.SwitchTo().ActiveElement().SendKeys(Keys.Enter);
+        bed.WaitUntil(() => Shown("#session-head [data-status]"), "the session opened by keyboard");
+        Assert.True(tabs <= 20, "the session link was not reachable with Tab");
+        Assert.Equal("view", Browser.SwitchTo().ActiveElement().GetAttribute("id"));
+    }
+
+    [Fact]
     public async Task Session_CancelNow_StopsTheDrain()
     {
         string sessionId;
