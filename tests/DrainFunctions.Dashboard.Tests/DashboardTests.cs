@@ -177,6 +177,23 @@ public sealed class DashboardTests(DashboardBed bed) : IClassFixture<DashboardBe
     }
 
     [Fact]
+    public async Task Agents_AgentHeartbeat_ListedWithItsSlots()
+    {
+        using var beat = await bed.Http.PostAsync("/api/agents/heartbeat", new StringContent("""{"agent":"dash-agent-1","slots":2,"machine":"build-box (drain 1.0)","running":[]}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, beat.StatusCode);
+
+        bed.Open("#/agents");
+
+        bed.WaitUntil(() => Shown("tr[data-agent='dash-agent-1']"), "the agent");
+        var row = Find("tr[data-agent='dash-agent-1']");
+        Assert.Contains("0/2", row.Text, StringComparison.Ordinal);
+        Assert.Contains("build-box (drain 1.0)", row.Text, StringComparison.Ordinal);
+        Assert.Contains("idle", row.Text, StringComparison.Ordinal);
+        Assert.Equal("0/2", Find("[data-test=agents-slots]").Text);
+        bed.Screenshot("agents");
+    }
+
+    [Fact]
     public async Task Sessions_NarrowDarkScreen_ReadableWithoutSideScrolling()
     {
         await bed.FailedSessionAsync();

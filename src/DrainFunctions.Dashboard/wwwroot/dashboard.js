@@ -717,6 +717,40 @@
     poll();
   }
 
+  // ------------------------------------------------------------------ agents and their slots
+
+  function agentsView() {
+    const content = h('div', { id: 'agents' });
+    view.replaceChildren(h('h2', {}, 'Agents'), h('p', { class: 'muted' }, 'The drain agents heard from lately (executor kind agent), their slots and the phases they run.'), content);
+    return async () => {
+      const { body } = await api('/agents');
+      const agents = body.agents || [];
+      patch(content, JSON.stringify(agents) + Math.floor(Date.now() / 5000), () => agentsContent(agents, body.heartbeatTimeoutSeconds || 0));
+    };
+  }
+
+  function agentsContent(agents, timeout) {
+    const used = agents.reduce((n, a) => n + (a.running || []).length, 0);
+    const slots = agents.reduce((n, a) => n + (a.slots || 0), 0);
+    return [
+      h('div', { class: 'cards' }, card('Agents', agents.length), card('Slots in use', `${used}/${slots}`, '', 'agents-slots')),
+      table([['Agent'], ['Machine', 'hide-narrow'], ['Slots'], ['Last heard'], ['State'], ['Running']], agents.map((a) => {
+        const silent = secondsBetween(a.lastSeen);
+        const running = a.running || [];
+        const state = a.stopping ? ['warn', 'stopping'] : timeout && silent > timeout ? ['bad', 'silent'] : running.length ? ['ok', 'busy'] : ['muted', 'idle'];
+        return h('tr', { 'data-agent': a.name },
+          h('td', { class: 'mono' }, a.name),
+          h('td', { class: 'hide-narrow' }, a.machine || '–'),
+          h('td', {}, h('div', {}, h('div', { class: 'mono' }, `${running.length}/${a.slots}`), bar(a.slots ? running.length / a.slots : 0, `${running.length} of ${a.slots} slots in use`))),
+          h('td', {}, `${duration(silent)} ago`),
+          h('td', {}, h('span', { class: state[0] }, state[1])),
+          h('td', {}, running.length
+            ? h('ul', { class: 'plain' }, running.map((r) => h('li', {}, r.runId && r.phaseId ? logLink(r.sessionId, r.runId, r.phaseId) : h('span', { class: 'mono' }, r.attemptId), ' ', h('span', { class: 'muted' }, r.startedAt ? duration(secondsBetween(r.startedAt)) : ''))))
+            : '–'));
+      }), 'No agent has been heard from lately.'),
+    ];
+  }
+
   // ------------------------------------------------------------------ routing and polling
 
   function route(event) {
@@ -743,6 +777,8 @@
       refresh = startView();
     } else if (section === 'ledger') {
       refresh = ledgerView();
+    } else if (section === 'agents') {
+      refresh = agentsView();
     } else {
       refresh = sessionsView(params);
     }
