@@ -265,7 +265,7 @@
       h('div', { class: 'grid2' }, sections.timeline, sections.yield));
 
     const log = logFollower(sessionId, sections.log);
-    if (logPick) log.select(logPick.run, logPick.phase);
+    if (logPick) log.select(logPick.run, logPick.phase).catch(failed);
     let ended = false;
 
     const update = async () => {
@@ -284,7 +284,7 @@
         }
         throw error;
       }
-      renderSession(sections, drain, log);
+      renderSession(sections, drain);
       ended = !LIVE.has(drain.status);
       await log.poll();
     };
@@ -293,7 +293,7 @@
     return update;
   }
 
-  function renderSession(sections, drain, log) {
+  function renderSession(sections, drain) {
     const session = drain.session || {};
     const progress = drain.progress || {};
     const totals = drain.totals || {};
