@@ -51,7 +51,7 @@ public sealed class AgentBroker(
         var o = options.Value;
         var wait = TimeSpan.FromSeconds(Math.Clamp(claim.WaitSeconds ?? o.ClaimWait.TotalSeconds, 0, o.ClaimWait.TotalSeconds));
         var until = clock.GetUtcNow() + wait;
-        await directory.NoteAsync(claim.Agent, claim.Slots, claim.Machine, [], stopping: false, clock.GetUtcNow(), cancellationToken);
+        await directory.NoteAsync(claim.Agent, claim.Slots, claim.Machine, running: null, stopping: false, clock.GetUtcNow(), cancellationToken);
         var items = new List<AgentWorkItem>();
         while (true)
         {
