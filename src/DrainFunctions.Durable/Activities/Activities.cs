@@ -574,7 +574,7 @@ public sealed class RestorePhase(IBacklogStoreFactory stores, BlobSessionStore b
 /// Rewrites the session header and appends one result (or only the header, at the start). Bytes
 /// written per phase do not grow with the session: see <see cref="BlobSessionStore.SaveAsync"/>.
 /// </summary>
-public sealed class SaveSessionSnapshot(BlobSessionStore blobs) : TaskActivity<SaveSessionSnapshotInput, SaveSessionSnapshotOutput>
+public sealed class SaveSessionSnapshot(BlobSessionStore blobs, BlobLedgerStore ledger) : TaskActivity<SaveSessionSnapshotInput, SaveSessionSnapshotOutput>
 {
     public override async Task<SaveSessionSnapshotOutput> RunAsync(TaskActivityContext context, SaveSessionSnapshotInput input)
     {
@@ -596,6 +596,12 @@ public sealed class SaveSessionSnapshot(BlobSessionStore blobs) : TaskActivity<S
 
         // After the save only: a failed save is retried and must not count the phase twice.
         DrainSpans.RecordSaved(input.SessionId, input.Result, input.ResultIndex, input.State);
+
+        // After the save too: an entry is never in the ledger for a result the session lacks.
+        if (input.Ledger is { } entry)
+        {
+            await RecordLedgerEntry.RecordAsync(ledger, entry);
+        }
 
         return output;
     }

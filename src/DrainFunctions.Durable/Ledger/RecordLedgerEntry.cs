@@ -22,11 +22,16 @@ public sealed record RecordLedgerEntryOutput(bool Recorded, int Attempts);
 /// <summary>
 /// Writes one drained attempt to the ledger. Interrupted attempts (cancel, budget, lost,
 /// re-queue conflict) say nothing about the phase and are not recorded. Idempotent by attempt id.
+/// Drains now record their entries with the result's save (<see cref="Activities.SaveSessionSnapshot"/>,
+/// one round trip for both); the activity stays for the histories of drains started before.
 /// </summary>
 public sealed class RecordLedgerEntry(BlobLedgerStore ledger) : TaskActivity<RecordLedgerEntryInput, RecordLedgerEntryOutput>
 {
-    public override async Task<RecordLedgerEntryOutput> RunAsync(TaskActivityContext context, RecordLedgerEntryInput input)
+    public override Task<RecordLedgerEntryOutput> RunAsync(TaskActivityContext context, RecordLedgerEntryInput input) => RecordAsync(ledger, input);
+
+    public static async Task<RecordLedgerEntryOutput> RecordAsync(BlobLedgerStore ledger, RecordLedgerEntryInput input)
     {
+        ArgumentNullException.ThrowIfNull(ledger);
         ArgumentNullException.ThrowIfNull(input);
         var r = input.Result;
         if (r.InterruptedBy is not null)

@@ -19,4 +19,10 @@ public sealed record SaveSessionSnapshotInput
     public DrainResult? Result { get; init; }
 
     public int ResultIndex { get; init; }
+
+    /// <summary>
+    /// With the ledger on: the result's ledger entry, recorded right after the save (one round trip
+    /// for both; a repeated call records it once, by attempt id). Null: no ledger.
+    /// </summary>
+    public Ledger.RecordLedgerEntryInput? Ledger { get; init; }
 }
