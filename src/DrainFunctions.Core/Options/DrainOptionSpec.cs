@@ -60,6 +60,9 @@ public sealed class DrainOptionSpec
     /// <summary>What separates a list's items in a Function App setting (a slot's own parts use commas).</summary>
     public char ListSeparator { get; init; } = ',';
 
+    /// <summary>The only values a text option takes (<c>--prioritize seed|yield|forecast</c>); null when any text goes.</summary>
+    public IReadOnlyList<string>? Choices { get; init; }
+
     /// <summary>What the items of a list are called in the count error ("prefixes").</summary>
     public string? ItemNoun { get; init; }
 
@@ -129,6 +132,9 @@ public sealed class DrainOptionSpec
                 return InRange(number) ? ParsedOptionValue.Of(number) : ParsedOptionValue.Refused($"invalid value: {Shorten(text)} (allowed: {Allowed})");
             case DrainOptionKind.Switch:
                 return bool.TryParse(text, out var on) ? ParsedOptionValue.Of(on) : ParsedOptionValue.Refused($"invalid value: '{Shorten(text)}' (allowed: true, false)");
+            case DrainOptionKind.Text when Choices is { } choices && !choices.Contains(text, StringComparer.Ordinal):
+                // argparse's words for a bad choice, as every other choice flag says it.
+                return ParsedOptionValue.Refused($"invalid choice: '{Shorten(text)}' (choose from {string.Join(", ", choices.Select(c => $"'{c}'"))})");
             default:
                 return ItemProblem(text) is { } problem ? ParsedOptionValue.Refused(problem) : ParsedOptionValue.Of(text);
         }
@@ -192,7 +198,8 @@ public sealed class DrainOptionSpec
 
     /// <summary>The first problem of one text: empty, then too long, then malformed.</summary>
     private string? ItemProblem(string text) =>
-        EmptyRule?.Invoke(text)
+        (Choices is { } choices && !choices.Contains(text, StringComparer.Ordinal) ? $"must be one of {string.Join(", ", choices)} (got '{Shorten(text)}')" : null)
+        ?? EmptyRule?.Invoke(text)
         ?? (text.Length > Bounds.MaxLength ? DrainOptions.TooLong(text.Length, Bounds.MaxLength.Value) : null)
         ?? FormatRule?.Invoke(text);
 
