@@ -148,6 +148,7 @@ public static class Simulator
                 ? null
                 : YieldHistory.BuildAsync(YieldHistory.Attempts(sessions), environment.Store).GetAwaiter().GetResult();
             var run = SimulatedDrain.Run(options, environment, ledger);
+            run.HistoryAttempts = environment.History?.All.Attempts ?? 0;
             ledger?.Commit(run.Results, run.State, environment.Now);
             runs.Add(run);
             sessions.Add(new DrainSession { SessionId = SessionIds.FromStart(run.StartedAt), Results = run.Results });
