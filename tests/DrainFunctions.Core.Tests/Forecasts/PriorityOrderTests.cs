@@ -1,5 +1,6 @@
 using DrainFunctions.Core.Forecasts;
 using DrainFunctions.Core.Options;
+using DrainFunctions.Core.Reporting;
 using DrainFunctions.Core.Selection;
 using DrainFunctions.Core.Sessions;
 
@@ -101,5 +102,16 @@ public class PriorityOrderTests
         Assert.Equal("invalid choice: 'fastest' (choose from 'seed', 'yield', 'forecast')", parsed.Error);
         Assert.Equal(["must be one of seed, yield, forecast (got 'fastest')"], DrainOptionCatalog.Prioritize.Problems("fastest"));
         Assert.Equal(PrioritizeModes.Seed, new DrainOptions().Prioritize);
+    }
+
+    [Fact]
+    public void Banner_PrioritizeNotSeed_OneLineAndTheSeedBannerUnchanged()
+    {
+        var seed = ProgressLines.Banner("batch-drain-20260105-000000", new DrainOptions()).ToList();
+        var forecast = ProgressLines.Banner("batch-drain-20260105-000000", new DrainOptions { Prioritize = PrioritizeModes.Forecast }).ToList();
+
+        Assert.DoesNotContain(seed, l => l.Contains("Prioritize", StringComparison.Ordinal));
+        Assert.Equal(["  - Prioritize: forecast (docs/forecast.md)"], forecast.Except(seed));
+        Assert.Equal(seed.Count + 1, forecast.Count);
     }
 }
