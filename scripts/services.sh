@@ -2,6 +2,7 @@
 # Starts the services the tests and the demo need, privately and on free loopback ports:
 #   - PostgreSQL (Debian package, installed with apt when missing) in a throw-away cluster;
 #   - Azurite (npm, installed from this repository's package.json when missing).
+# ensure_chromium_installed installs Debian's chromium and chromium-driver (the dashboard tests' browser) when missing.
 # Source it, call start_postgres / start_azurite, and call stop_services on exit.
 # It never touches a system-wide cluster or data folder.
 
@@ -67,6 +68,16 @@ start_postgres() {
   export DRAIN_TEST_PG="Host=127.0.0.1;Port=$port;Username=postgres;Password=$pw;Database=postgres"
   export DRAIN_TEST_PG_URL="postgresql://postgres:$pw@127.0.0.1:$port/postgres"
   _log "PostgreSQL $(basename "$(dirname "$bin")") on 127.0.0.1:$port"
+}
+
+# Debian's chromium and chromium-driver, for the dashboard's browser tests (Selenium).
+ensure_chromium_installed() {
+  if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then return 0; fi
+  _log "Chromium not found; installing the Debian packages chromium and chromium-driver"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq chromium chromium-driver >/dev/null
+  command -v chromedriver >/dev/null || { _log "Chromium install failed"; return 1; }
 }
 
 ensure_azurite_installed() {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: restores, builds, starts a private PostgreSQL and Azurite (installing them
-# when missing), runs every test project of the solution, stops what it started, and closes with
+# when missing, and Chromium for the dashboard's browser tests), runs every test project of the solution, stops what it started, and closes with
 # one line "tests: N passed, N failed".
 set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,6 +14,7 @@ dotnet build DrainFunctions.sln --no-restore --nologo -v q -c Release -clp:Error
 
 start_postgres
 start_azurite
+ensure_chromium_installed
 
 results="$(mktemp -d /tmp/drainfunctions-results.XXXXXX)"
 set +e

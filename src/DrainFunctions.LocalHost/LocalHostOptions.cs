@@ -21,7 +21,7 @@ public sealed class LocalHostOptions
     /// </summary>
     public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
-    public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
 

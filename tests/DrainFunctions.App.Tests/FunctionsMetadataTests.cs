@@ -33,6 +33,9 @@ public sealed class FunctionsMetadataTests
         return f!["bindings"]!.AsArray().Select(b => b!.AsObject()).Single(b => ((string?)b["type"])!.EndsWith("Trigger", StringComparison.Ordinal));
     }
 
+    /// <summary>The trigger binding of an HTTP function.</summary>
+    internal static JsonObject HttpTrigger(string function) => Trigger(Metadata(), function);
+
     [Fact]
     public void FunctionsMetadata_Orchestrator_HasOrchestrationTrigger()
     {
@@ -84,6 +87,7 @@ public sealed class FunctionsMetadataTests
     [InlineData("AgentHeartbeat", "agents/heartbeat", "post")]
     [InlineData("AppendAgentLog", "agents/work/{sessionId}/{attemptId}/log", "post")]
     [InlineData("ReportAgentResult", "agents/work/{sessionId}/{attemptId}/result", "post")]
+    [InlineData("GetDrainOptions", "options", "get")]
     public void FunctionsMetadata_HttpFunction_HasRouteMethodAndFunctionKey(string function, string route, string method)
     {
         var t = Trigger(Metadata(), function);

@@ -268,6 +268,19 @@ public sealed class AgentEndToEndTests(ITestOutputHelper output)
     private static bool Has(byte[] body, string hex) => body.AsSpan().IndexOf(Convert.FromHexString(hex)) >= 0;
 
     [Fact]
+    public async Task Agent_SecondOfTheSameNameOnOneMachine_RefusedWithExit2AndTheFirstUntouched()
+    {
+        using var bed = new AgentBed();
+        var first = bed.StartAgent("twin", 1);
+        var env = new Dictionary<string, string> { ["DRAIN_AGENT_KEY"] = AgentBed.AgentKey, ["DRAIN_API_KEY"] = string.Empty, ["DRAIN_AGENT_STATE"] = Path.Combine(bed.Bed.Folder, "agent-state") };
+        using var second = DrainProcess.Start(env, "agent", "--endpoint", bed.Endpoint, "--name", "twin", "--executor-command", bed.Bed.Template);
+
+        Assert.Equal(2, await second.WaitForExitAsync(TimeSpan.FromMinutes(2)));
+        Assert.Contains("drain: error: argument --name: another agent named twin runs on this machine", second.Stderr, StringComparison.Ordinal);
+        Assert.False(first.HasExited);
+    }
+
+    [Fact]
     public async Task Agent_WrongKey_ExitsOneNamingTheRefusal()
     {
         using var bed = new AgentBed();

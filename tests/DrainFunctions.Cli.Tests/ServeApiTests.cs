@@ -47,7 +47,9 @@ public sealed class ServeApiTests
         var snapshots = Options.Create(new SnapshotOptions { ConnectionString = storage, ContainerName = "serve-api-" + Guid.NewGuid().ToString("N")[..12], Backlog = "sqlite:////tmp/serve-api-tests.db", MaxRetries = 0 });
         var agents = Options.Create(new AgentOptions());
         var sessions = new BlobSessionStore(blobs, snapshots);
-        var broker = new AgentBroker(sessions, new DelegateBacklogStoreFactory(_ => throw new InvalidOperationException("no database in this test")), new AgentWorkLine(snapshots, agents), new AgentDirectory(sessions), new AgentWorkSignal(), agents, TimeProvider.System, NullLogger<AgentBroker>.Instance);
+        var executor = Options.Create(new ExecutorOptions());
+        var settler = new Durable.Activities.AttemptSettler(sessions, new Durable.Executors.AttemptProcesses(executor, NullLogger<Durable.Executors.AttemptProcesses>.Instance), executor, NullLogger<Durable.Activities.AttemptSettler>.Instance);
+        var broker = new AgentBroker(sessions, new DelegateBacklogStoreFactory(_ => throw new InvalidOperationException("no database in this test")), new AgentWorkLine(snapshots, agents), new AgentDirectory(sessions), new AgentWorkSignal(), settler, executor, agents, TimeProvider.System, NullLogger<AgentBroker>.Instance);
         var client = new GrpcDurableTaskClient("closed", new GrpcDurableTaskClientOptions { Address = "http://127.0.0.1:9" }, NullLogger.Instance);
         return new AgentApi(broker, client);
     }

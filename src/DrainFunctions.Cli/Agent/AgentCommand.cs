@@ -103,7 +103,8 @@ public static class AgentCommand
         var sinks = new HttpLogSinks(server, attempt => worker?.WorkOf(attempt));
         var processes = new AttemptProcesses(executorOptions, logging.CreateLogger<AttemptProcesses>());
         var executor = new ProcessExecutor(executorOptions, Options.Create(new SnapshotOptions()), sinks, processes, logging.CreateLogger<ProcessExecutor>());
-        worker = new AgentWorker(server, executor, processes, new AgentJournal(settings.Name), slots, context.Stdout, context.Stderr, context.Interrupts);
+        using var journal = new AgentJournal(settings.Name);
+        worker = new AgentWorker(server, executor, processes, journal, slots, context.Stdout, context.Stderr, context.Interrupts);
         return await worker.RunAsync();
     }
 }

@@ -5,13 +5,16 @@ namespace DrainFunctions.Cli.Agent;
 /// started again after a crash (kill -9, a reboot of the service) kills whatever its previous run
 /// left behind before it takes new work: the drain has declared those attempts lost already.
 /// </summary>
-public sealed class AgentJournal
+public sealed class AgentJournal : IDisposable
 {
     public const string StateVariable = "DRAIN_AGENT_STATE";
 
     private readonly string path;
     private readonly HashSet<string> attempts = new(StringComparer.Ordinal);
     private readonly Lock gate = new();
+
+    /// <summary>Held for the agent's life: a second agent of the same name on this machine would kill the first one's phases as leftovers.</summary>
+    private readonly FileStream held;
 
     public AgentJournal(string agent)
     {
@@ -20,7 +23,17 @@ public sealed class AgentJournal
             : Path.Combine(Environment.GetEnvironmentVariable("XDG_STATE_HOME") is { Length: > 0 } state ? state : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state"), "drain-agent");
         Directory.CreateDirectory(folder);
         path = Path.Combine(folder, agent + ".attempts");
+        try
+        {
+            held = new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            throw UsageException.ForFlag("--name", $"another agent named {agent} runs on this machine (its journal {path} is held); give each agent its own --name");
+        }
     }
+
+    public void Dispose() => held.Dispose();
 
     public string FilePath => path;
 

@@ -123,6 +123,7 @@ public static class ServeCommand
             await next();
         });
         UseProblemAnswers(app, stderr);
+        DashboardRoutes.UsePage(app);
         if (string.IsNullOrEmpty(key))
         {
             stderr.WriteLine($"drain serve: WARNING: no key (--key or DRAIN_API_KEY): every program on this machine can start, cancel and read drains at http://127.0.0.1:{port}/api. Give a key unless this machine is yours alone.");
@@ -220,6 +221,8 @@ public static class ServeCommand
         app.MapDelete("/api/ledger/runs/{runId}", async (HttpContext c, string runId) => await Write(c, await At(c).ForgetRunAsync(runId, c.RequestAborted)));
         app.MapGet("/api/openapi.json", async (HttpContext c) => await Write(c, ApiDocument.Answer()));
         app.MapGet("/openapi/v1.json", async (HttpContext c) => await Write(c, ApiDocument.Answer()));
+        app.MapGet("/api/options", async (HttpContext c) => await Write(c, At(c).Options()));
+        DashboardRoutes.Map(app);
     }
 
     /// <summary>The host names this server answers to: its loopback address and localhost, with its port.</summary>

@@ -13,7 +13,6 @@ using DrainFunctions.Durable.Orchestration;
 using DrainFunctions.Durable.Storage;
 using DrainFunctions.Durable.Telemetry;
 using Microsoft.DurableTask;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -80,7 +79,7 @@ public sealed class RunPhaseExecutor(
     AttemptSettler settler,
     IOptions<ExecutorOptions> options,
     ILogger<RunPhaseExecutor> logger,
-    IServiceProvider services) : TaskActivity<RunPhaseExecutorInput, RunPhaseExecutorOutput>
+    AgentDispatcher agents) : TaskActivity<RunPhaseExecutorInput, RunPhaseExecutorOutput>
 {
     private static readonly TimeSpan AdoptPoll = TimeSpan.FromMilliseconds(500);
 
@@ -94,8 +93,7 @@ public sealed class RunPhaseExecutor(
         if (options.Value.Kind == ExecutorOptions.AgentKind)
         {
             // The agents run it: this step only hands it over, and the drain waits for their word.
-            var dispatcher = services.GetRequiredService<AgentDispatcher>();
-            return await Outage.GuardAsync($"handing attempt {input.AttemptId} of {input.Phase.Key} to the agents", blobs.Container.Uri, () => dispatcher.DispatchAsync(context.InstanceId, input));
+            return await Outage.GuardAsync($"handing attempt {input.AttemptId} of {input.Phase.Key} to the agents", blobs.Container.Uri, () => agents.DispatchAsync(context.InstanceId, input));
         }
 
         using var handle = attempts.TryBegin(input.AttemptId, out var already);
@@ -540,7 +538,7 @@ public sealed class SettlePhaseOutcome(IBacklogStoreFactory stores, BlobSessionS
 /// blob for other machines; then settles the phase like <see cref="SettlePhaseOutcome"/> (the
 /// decision is recorded, so settling again gives the same answer). Safe to repeat.
 /// </summary>
-public sealed class RestorePhase(IBacklogStoreFactory stores, BlobSessionStore blobs, AttemptRegistry attempts, AttemptSettler settler, ILogger<RestorePhase> logger, IServiceProvider services)
+public sealed class RestorePhase(IBacklogStoreFactory stores, BlobSessionStore blobs, AttemptRegistry attempts, AttemptSettler settler, ILogger<RestorePhase> logger, AgentBroker agents)
     : TaskActivity<RestorePhaseInput, RestorePhaseOutput>
 {
     public static readonly TimeSpan StopWait = TimeSpan.FromSeconds(10);
@@ -562,9 +560,9 @@ public sealed class RestorePhase(IBacklogStoreFactory stores, BlobSessionStore b
             }
 
             // Handed to an agent: taken back first, so that its late result is refused.
-            if (services.GetService<AgentBroker>() is { } broker && (await blobs.ReadAttemptAsync(input.SessionId, attemptId))?.RunsOnAgent == true)
+            if ((await blobs.ReadAttemptAsync(input.SessionId, attemptId))?.RunsOnAgent == true)
             {
-                await broker.WithdrawAsync(input.SessionId, attemptId, input.Reason);
+                await agents.WithdrawAsync(input.SessionId, attemptId, input.Reason);
             }
 
             var stopped = await attempts.StopAsync(attemptId, StopWait);

@@ -27,6 +27,8 @@ public sealed class AgentBroker(
     AgentWorkLine queue,
     AgentDirectory directory,
     AgentWorkSignal signal,
+    Activities.AttemptSettler settler,
+    IOptions<ExecutorOptions> executorOptions,
     IOptions<AgentOptions> options,
     TimeProvider clock,
     ILogger<AgentBroker> logger)
@@ -37,6 +39,9 @@ public sealed class AgentBroker(
     /// <summary>Deliveries of a message whose attempt marker cannot be found before it is dropped.</summary>
     public const int MaxDeliveriesWithoutMarker = 5;
 
+    /// <summary>Room left before the phase timer for the settle's own queries and the event.</summary>
+    private static readonly TimeSpan InlineSettleMargin = TimeSpan.FromSeconds(2);
+
     public AgentOptions Options => options.Value;
 
     /// <summary>Up to <see cref="AgentClaim.Free"/> phases for the agent, waiting for work up to the claim's wait.</summary>
@@ -46,7 +51,7 @@ public sealed class AgentBroker(
         var o = options.Value;
         var wait = TimeSpan.FromSeconds(Math.Clamp(claim.WaitSeconds ?? o.ClaimWait.TotalSeconds, 0, o.ClaimWait.TotalSeconds));
         var until = clock.GetUtcNow() + wait;
-        await directory.NoteAsync(claim.Agent, claim.Slots, claim.Machine, [], stopping: false, clock.GetUtcNow(), cancellationToken);
+        await directory.NoteAsync(claim.Agent, claim.Slots, claim.Machine, running: null, stopping: false, clock.GetUtcNow(), cancellationToken);
         var items = new List<AgentWorkItem>();
         while (true)
         {
@@ -262,8 +267,39 @@ public sealed class AgentBroker(
         }
 
         AgentLog.Reported(logger, attemptId, report.Agent, output.Status);
-        await RaiseAsync(client, updated, new AgentWorkEvent { Kind = AgentWorkEvent.Reported, Agent = report.Agent, Result = output });
+        await RaiseAsync(client, updated, new AgentWorkEvent { Kind = AgentWorkEvent.Reported, Agent = report.Agent, Result = await SettleInlineAsync(updated, output, cancellationToken) });
         return true;
+    }
+
+    /// <summary>
+    /// A run that ended on its own, with time to settle before the drain's phase timer: settled and
+    /// its telemetry counted here, as the executor step does for its own processes, which saves the
+    /// drain two round trips. The decision goes to the marker first, so the drain's own settle (if
+    /// this one fails, or the event is lost) agrees with it.
+    /// </summary>
+    private async Task<RunPhaseExecutorOutput> SettleInlineAsync(AttemptRecord record, RunPhaseExecutorOutput output, CancellationToken cancellationToken)
+    {
+        var settleTimeout = executorOptions.Value.SettleTimeout;
+        var phaseTimer = record.Deadline + TimeSpan.FromSeconds(record.Assignment?.GraceSeconds ?? 0);
+        if (output.Status != PhaseRunStatus.Completed || clock.GetUtcNow() + settleTimeout + InlineSettleMargin >= phaseTimer)
+        {
+            return output;
+        }
+
+        try
+        {
+            var race = new Core.Phases.PhaseRaceEnd(Core.Phases.PhaseRaceWinner.ExecutorReported, ExecutorReports.From(output));
+            await using var store = await stores.OpenAsync(cancellationToken);
+            var reason = Core.Phases.RestoreReasons.For(race, new PhaseCandidate(record.RunId, record.PhaseId, record.Assignment?.PhaseIndex ?? 0, record.Assignment?.LastFailureReason), record.TimeoutSeconds);
+            var settled = await settler.SettleAsync(store, record.SessionId, record.AttemptId, record.RunId, record.PhaseId, reason, race.WaitForSettle);
+            var after = new Activities.TelemetrySnapshotOutput(await store.CountTelemetryAsync(record.Assignment?.TelemetryRunId, cancellationToken));
+            return output with { Settled = settled, TelemetryAfter = after };
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.SettleDeferred(logger, record.AttemptId, Outage.Describe(ex));
+            return output;
+        }
     }
 
     /// <summary>

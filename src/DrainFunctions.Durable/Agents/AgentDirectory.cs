@@ -16,7 +16,8 @@ public sealed class AgentDirectory(BlobSessionStore blobs)
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false };
 
-    public async Task NoteAsync(string name, int slots, string? machine, IReadOnlyList<AgentRunning> running, bool stopping, DateTimeOffset now, CancellationToken cancellationToken = default)
+    /// <param name="running">What it runs (a heartbeat); null: as last heard (a claim says nothing about it).</param>
+    public async Task NoteAsync(string name, int slots, string? machine, IReadOnlyList<AgentRunning>? running, bool stopping, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(name);
         await blobs.EnsureContainerAsync(cancellationToken);
@@ -29,7 +30,7 @@ public sealed class AgentDirectory(BlobSessionStore blobs)
             Machine = machine,
             FirstSeen = earlier?.FirstSeen ?? now,
             LastSeen = now,
-            Running = running,
+            Running = running ?? earlier?.Running ?? [],
             Stopping = stopping,
         };
         await blob.UploadAsync(BinaryData.FromString(JsonSerializer.Serialize(entry, Json)), new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json; charset=utf-8" } }, cancellationToken);

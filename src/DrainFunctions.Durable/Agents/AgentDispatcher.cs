@@ -27,7 +27,15 @@ public sealed class AgentDispatcher(BlobSessionStore blobs, AgentWorkLine queue,
             Stage = AttemptStages.Marked,
             Deadline = input.Deadline,
             TimeoutSeconds = input.TimeoutSeconds,
-            Assignment = new AgentAssignment { PhaseIndex = input.Phase.PhaseIndex, Slot = input.Slot, QueuedAt = clock.GetUtcNow() },
+            Assignment = new AgentAssignment
+            {
+                PhaseIndex = input.Phase.PhaseIndex,
+                Slot = input.Slot,
+                QueuedAt = clock.GetUtcNow(),
+                GraceSeconds = input.SettleBy is { } by ? Math.Max(0, (by - input.Deadline).TotalSeconds) : 0,
+                TelemetryRunId = input.TelemetryRunId,
+                LastFailureReason = input.Phase.LastFailureReason,
+            },
         };
 
         var record = await blobs.TryCreateAttemptAsync(fresh) ? fresh : await blobs.ReadAttemptAsync(input.SessionId, input.AttemptId) ?? fresh;

@@ -17,46 +17,52 @@ public sealed class AgentWorkLine
     public static readonly TimeSpan ClaimVisibility = TimeSpan.FromSeconds(30);
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private readonly QueueClient queue;
+    private readonly Lazy<QueueClient> client;
     private int created;
 
+    /// <summary>The client is made on first use: a host whose drains never use agents needs no queue settings.</summary>
     public AgentWorkLine(IOptions<SnapshotOptions> snapshots, IOptions<AgentOptions> agents, TokenCredential? credential = null)
     {
         ArgumentNullException.ThrowIfNull(snapshots);
         ArgumentNullException.ThrowIfNull(agents);
-        var options = new QueueClientOptions();
-        options.Retry.MaxRetries = snapshots.Value.MaxRetries;
-        options.Retry.Delay = TimeSpan.FromMilliseconds(500);
-        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(60);
-        var name = agents.Value.QueueName;
-        if (!string.IsNullOrWhiteSpace(snapshots.Value.ConnectionString))
-        {
-            queue = new QueueClient(snapshots.Value.ConnectionString, name, options);
-        }
-        else if (agents.Value.QueueServiceUri is { } uri && credential is not null)
-        {
-            queue = new QueueServiceClient(uri, credential, options).GetQueueClient(name);
-        }
-        else
-        {
-            throw new OptionsValidationException(nameof(AgentOptions), typeof(AgentOptions),
-                ["Agents: set Snapshots:ConnectionString, or Agents:QueueServiceUri with an identity, for the agents' queue."]);
-        }
+        client = new Lazy<QueueClient>(() => Create(snapshots.Value, agents.Value, credential));
     }
 
-    public string Name => queue.Name;
+    private QueueClient Queue => client.Value;
+
+    private static QueueClient Create(SnapshotOptions snapshots, AgentOptions agents, TokenCredential? credential)
+    {
+        var options = new QueueClientOptions();
+        options.Retry.MaxRetries = snapshots.MaxRetries;
+        options.Retry.Delay = TimeSpan.FromMilliseconds(500);
+        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(60);
+        if (!string.IsNullOrWhiteSpace(snapshots.ConnectionString))
+        {
+            return new QueueClient(snapshots.ConnectionString, agents.QueueName, options);
+        }
+
+        if (agents.QueueServiceUri is { } uri && credential is not null)
+        {
+            return new QueueServiceClient(uri, credential, options).GetQueueClient(agents.QueueName);
+        }
+
+        throw new OptionsValidationException(nameof(AgentOptions), typeof(AgentOptions),
+            ["Agents: set Snapshots:ConnectionString, or Agents:QueueServiceUri with an identity, for the agents' queue."]);
+    }
+
+    public string Name => Queue.Name;
 
     public async Task SendAsync(AgentWorkMessage message, CancellationToken cancellationToken = default)
     {
         await EnsureAsync(cancellationToken);
-        await queue.SendMessageAsync(JsonSerializer.Serialize(message, Json), cancellationToken);
+        await Queue.SendMessageAsync(JsonSerializer.Serialize(message, Json), cancellationToken);
     }
 
     /// <summary>Up to <paramref name="max"/> messages, invisible to others while they are claimed.</summary>
     public async Task<IReadOnlyList<(AgentWorkMessage? Work, string MessageId, string PopReceipt, long DequeueCount)>> ReceiveAsync(int max, CancellationToken cancellationToken = default)
     {
         await EnsureAsync(cancellationToken);
-        var received = await queue.ReceiveMessagesAsync(Math.Clamp(max, 1, 32), ClaimVisibility, cancellationToken);
+        var received = await Queue.ReceiveMessagesAsync(Math.Clamp(max, 1, 32), ClaimVisibility, cancellationToken);
         return [.. received.Value.Select(m => (Parse(m), m.MessageId, m.PopReceipt, m.DequeueCount))];
     }
 
@@ -64,7 +70,7 @@ public sealed class AgentWorkLine
     {
         try
         {
-            await queue.DeleteMessageAsync(messageId, popReceipt, cancellationToken);
+            await Queue.DeleteMessageAsync(messageId, popReceipt, cancellationToken);
         }
         catch (Azure.RequestFailedException ex) when (ex.Status == 404)
         {
@@ -88,7 +94,7 @@ public sealed class AgentWorkLine
     {
         if (Volatile.Read(ref created) == 0)
         {
-            await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+            await Queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
             Volatile.Write(ref created, 1);
         }
     }

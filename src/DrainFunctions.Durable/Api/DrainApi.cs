@@ -145,6 +145,7 @@ public sealed class DrainApi(DrainService drains, BlobLedgerStore ledger, DrainO
             startedAt = d.Session?.StartedAt,
             completedAt = d.Session?.CompletedAt,
             totals = d.Session is null ? null : d.Totals?.ToDictionary(),
+            batchSize = d.Session?.BatchSize ?? d.Progress?.BatchSize,
         }).ToList();
         if (page.LastRead is not { } last)
         {
@@ -320,6 +321,11 @@ public sealed class DrainApi(DrainService drains, BlobLedgerStore ledger, DrainO
     /// (<see cref="DrainService.ForceStopAsync"/>), for a drain that does not stop otherwise.
     /// </summary>
     public const string ForceMode = "force";
+
+    // ------------------------------------------------------------------ GET /api/options
+
+    /// <summary>The options a request body takes, with this host's defaults (<see cref="OptionDeclarations"/>).</summary>
+    public ApiResult Options() => OptionDeclarations.Answer(defaults);
 
     // ------------------------------------------------------------------ ledger
 

@@ -281,6 +281,8 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
             Processed = Processed,
             BatchSize = options.BatchSize,
             CurrentPhase = board.InFlight.Count > 0 ? board.InFlight[0].Phase.Key : null,
+            CurrentPhaseStartedAt = board.InFlight.Count > 0 ? board.InFlight[0].StartedAt : null,
+            PhaseTimeoutSeconds = options.PhaseTimeoutSeconds,
             Parallel = Parallel ? board.Slots : null,
             InFlight = Parallel ? [.. board.InFlight.Select(p => new InFlightStatus(p.Slot, p.Phase.Key, p.StartedAt))] : null,
             Success = state.TotalSuccess,

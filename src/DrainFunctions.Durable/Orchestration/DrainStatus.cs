@@ -12,6 +12,12 @@ public sealed record DrainStatus
     /// <summary>The phase in flight (the first started, with several slots).</summary>
     public string? CurrentPhase { get; init; }
 
+    /// <summary>When <see cref="CurrentPhase"/> started, so that a watcher can show its elapsed time against <see cref="PhaseTimeoutSeconds"/>.</summary>
+    public DateTimeOffset? CurrentPhaseStartedAt { get; init; }
+
+    /// <summary>The drain's phase timeout, in seconds.</summary>
+    public int PhaseTimeoutSeconds { get; init; }
+
     /// <summary>The slots of a parallel drain; null in a sequential one.</summary>
     public int? Parallel { get; init; }
 

@@ -27,6 +27,15 @@ public sealed record AgentAssignment
     /// <summary>The agent's last heartbeat (the claim counts as one).</summary>
     public DateTimeOffset? HeartbeatAt { get; init; }
 
+    /// <summary>How long after the deadline the drain's phase timer fires: the report is settled at once only when it has time to before it.</summary>
+    public double GraceSeconds { get; init; }
+
+    /// <summary>The phase's failure reason at the pick: what a restore after a clean exit writes back (<see cref="Core.Phases.RestoreReasons.Original"/>).</summary>
+    public string? LastFailureReason { get; init; }
+
+    /// <summary>The run whose telemetry rows the phase is credited with (null: every row), as the executor step was told.</summary>
+    public string? TelemetryRunId { get; init; }
+
     /// <summary>What the agent reported (<see cref="AgentWorkStates.Reported"/>), as the executor activity would have.</summary>
     public RunPhaseExecutorOutput? Result { get; init; }
 
