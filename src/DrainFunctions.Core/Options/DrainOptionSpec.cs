@@ -89,7 +89,7 @@ public sealed class DrainOptionSpec
     public IReadOnlyList<string> ConfigurationKeys =>
         SettingKey is null ? [] : SharedSettingKey is null ? [DrainOptionCatalog.SettingsSection + ":" + SettingKey] : [SharedSettingKey, DrainOptionCatalog.SettingsSection + ":" + SettingKey];
 
-    /// <summary>What a value must be, as the CLI says it (<c>an integer from 1 to 604800 (7 days)</c>); null for texts and switches.</summary>
+    /// <summary>What a value must be, as the CLI says it (<c>an integer from 1 to 604800 (7 days)</c>, <c>one of seed, yield, forecast</c>); null for other texts and switches.</summary>
     public string? Allowed => Kind switch
     {
         DrainOptionKind.WholeNumber when Bounds.Maximum is { } max => Invariant($"an integer from {Bounds.Minimum} to {max} ({Bounds.MaximumMeaning})"),
@@ -97,6 +97,7 @@ public sealed class DrainOptionSpec
         DrainOptionKind.WholeNumber => "an integer",
         DrainOptionKind.Number when Bounds.Maximum is { } max => Invariant($"a number {LowerBound("> ", ">= ")} and <= {max} ({Bounds.MaximumMeaning})"),
         DrainOptionKind.Number => Bounds.Minimum is null ? "a number" : Invariant($"a number {LowerBound("> ", ">= ")}"),
+        DrainOptionKind.Text when Choices is { } choices => "one of " + string.Join(", ", choices),
         _ => null,
     };
 
