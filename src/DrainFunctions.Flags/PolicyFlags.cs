@@ -99,7 +99,13 @@ public sealed class PolicyFlags
                 list.CustomParser = result => [.. result.Tokens.Select(t => Read(spec, flag, result, t.Value) as string ?? t.Value)];
                 return list;
             default:
-                return Flag.Valued<object>(flag, spec.Metavar ?? "VALUE", spec.Help, (result, text) => Read(spec, flag, result, text));
+                var valued = Flag.Valued<object>(flag, spec.Metavar ?? "VALUE", spec.Help, (result, text) => Read(spec, flag, result, text));
+                if (spec.Choices is { } choices)
+                {
+                    valued.CompletionSources.Add([.. choices]);
+                }
+
+                return valued;
         }
     }
 

@@ -23,6 +23,9 @@ public sealed class DrainRun
 
     public PolicyState State { get; set; } = new();
 
+    /// <summary>Earlier attempts the drain's forecast rested on (<c>--prioritize yield|forecast</c>; 0 otherwise).</summary>
+    public int HistoryAttempts { get; set; }
+
     public SessionStop Stop { get; set; }
 
     /// <summary>Skip lines the selector produced (not printed, only counted).</summary>

@@ -1,3 +1,4 @@
+using DrainFunctions.Core.Forecasts;
 using DrainFunctions.Core.Options;
 using DrainFunctions.Core.Phases;
 using DrainFunctions.Core.Ports;
@@ -38,13 +39,16 @@ public sealed class SimulatedEnvironment : IDrainEnvironment
 
     public ModelPhase Phase(string key) => phases[key];
 
+    /// <summary>What earlier simulated sessions saw, for <c>--prioritize yield|forecast</c> (null: none yet).</summary>
+    public YieldHistory? History { get; set; }
+
     public SelectionOutcome SelectNext(PolicyState state, DrainOptions options, ICrossSessionLimits? ledger, IReadOnlySet<string> busyRuns)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(options);
 
         // The store filters as SQL would and streams in its order; the core walks the stream.
-        return BacklogSelection.SelectNextAsync(Store, state, options, ledger, busyRuns).GetAwaiter().GetResult();
+        return BacklogSelection.SelectNextAsync(Store, state, options, ledger, busyRuns, History).GetAwaiter().GetResult();
     }
 
     /// <summary>One attempt alone: started now, the clock moved to its end.</summary>

@@ -1,4 +1,6 @@
+using DrainFunctions.Core.Forecasts;
 using DrainFunctions.Core.Options;
+using DrainFunctions.Core.Sessions;
 
 namespace DrainFunctions.Simulation;
 
@@ -132,6 +134,7 @@ public static class Simulator
         var ledger = ledgerOn ? new SimulatedLedger(options.MaxFingerprintRepeats, options.LedgerWindowHours, repeatStop) : null;
         var start = environment.Now;
         var runs = new List<DrainRun>(drains);
+        var sessions = new List<DrainSession>(drains);
         for (var i = 0; i < drains; i++)
         {
             environment.Clock.AdvanceTo(start + TimeSpan.FromMinutes((double)intervalMinutes * i));
@@ -140,9 +143,15 @@ public static class Simulator
                 ledger.Now = environment.Now;
             }
 
+            // Each drain learns from the sessions the earlier ones produced, as the durable activity does.
+            environment.History = options.PrioritizeMode() == PrioritizeMode.Seed
+                ? null
+                : YieldHistory.BuildAsync(YieldHistory.Attempts(sessions), environment.Store).GetAwaiter().GetResult();
             var run = SimulatedDrain.Run(options, environment, ledger);
+            run.HistoryAttempts = environment.History?.All.Attempts ?? 0;
             ledger?.Commit(run.Results, run.State, environment.Now);
             runs.Add(run);
+            sessions.Add(new DrainSession { SessionId = SessionIds.FromStart(run.StartedAt), Results = run.Results });
         }
 
         return new PolicyRunReport { Name = preset.Name, Description = preset.Description, Options = options, Ledger = ledgerOn, Drains = runs };

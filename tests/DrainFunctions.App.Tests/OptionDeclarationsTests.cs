@@ -23,4 +23,14 @@ public sealed class OptionDeclarationsTests
         var ledger = options.Single(o => o.GetProperty("name").GetString() == "ledgerEnabled");
         Assert.Equal(("boolean", "--no-ledger", true), (ledger.GetProperty("kind").GetString(), ledger.GetProperty("flag").GetString(), ledger.GetProperty("default").GetBoolean()));
     }
+
+    [Fact]
+    public void Answer_ChoiceOption_CarriesItsChoicesAndDefault()
+    {
+        var answer = OptionDeclarations.Answer(new DrainOptions());
+
+        var prioritize = JsonDocument.Parse(answer.Body).RootElement.GetProperty("options").EnumerateArray().Single(o => o.GetProperty("name").GetString() == "prioritize");
+        Assert.Equal(("text", "--prioritize", "seed", "one of seed, yield, forecast"), (prioritize.GetProperty("kind").GetString(), prioritize.GetProperty("flag").GetString(), prioritize.GetProperty("default").GetString(), prioritize.GetProperty("allowed").GetString()));
+        Assert.Equal(["seed", "yield", "forecast"], prioritize.GetProperty("choices").EnumerateArray().Select(c => c.GetString()));
+    }
 }

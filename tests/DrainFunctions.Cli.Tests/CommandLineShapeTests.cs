@@ -10,7 +10,7 @@ namespace DrainFunctions.Cli.Tests;
 public sealed class CommandLineShapeTests
 {
     public static TheoryData<string> CommandsWithExamples => new(
-        string.Empty, "demo", "serve", "status", "cancel", "logs", "watch", "sessions", "ledger", "report", "fingerprint", "db", "simulate", "completion");
+        string.Empty, "demo", "serve", "status", "cancel", "logs", "watch", "sessions", "ledger", "forecast", "report", "fingerprint", "db", "simulate", "completion");
 
     public static TheoryData<string> Subcommands => new(
         "sessions list", "sessions show", "sessions import", "ledger show", "ledger forget", "db init", "db seed-demo");
@@ -90,6 +90,7 @@ public sealed class CommandLineShapeTests
     [InlineData("--executor ", 11, "demo")]
     [InlineData("--max-f", 7, "--max-fingerprint-repeats")]
     [InlineData("ledger show --output ", 21, "json")]
+    [InlineData("--prioritize ", 13, "forecast")]
     public void SuggestDirective_PartialLine_CompletesCommandsFlagsAndValues(string line, int position, string expected)
     {
         var result = CliRunner.Run(string.Empty, $"[suggest:{position}]", line);
@@ -99,7 +100,7 @@ public sealed class CommandLineShapeTests
     }
 
     [Theory]
-    [InlineData(new[] { "bogus" }, "argument command: invalid choice: 'bogus' (choose from 'demo', 'serve', 'agent', 'agents', 'status', 'cancel', 'logs', 'watch', 'sessions', 'ledger', 'report', 'fingerprint', 'db', 'simulate', 'completion', or drain flags such as --batch-size)")]
+    [InlineData(new[] { "bogus" }, "argument command: invalid choice: 'bogus' (choose from 'demo', 'serve', 'agent', 'agents', 'status', 'cancel', 'logs', 'watch', 'sessions', 'ledger', 'forecast', 'report', 'fingerprint', 'db', 'simulate', 'completion', or drain flags such as --batch-size)")]
     [InlineData(new[] { "--dry-run=yes" }, "argument --dry-run: ignored explicit argument (this flag takes no value)")]
     [InlineData(new[] { "sessions" }, "argument sessions: invalid choice: '' (choose from 'list', 'show', 'import')")]
     [InlineData(new[] { "ledger", "prune" }, "argument ledger: invalid choice: 'prune' (choose from 'show', 'forget')")]
@@ -110,6 +111,9 @@ public sealed class CommandLineShapeTests
     [InlineData(new[] { "serve", "--port", "70000" }, "argument --port: invalid value: 70000 (allowed: an integer from 1 to 65535 (a TCP port))")]
     [InlineData(new[] { "simulate", "--share-hang", "2" }, "argument --share-hang: invalid value: 2 (allowed: a number from 0 to 1)")]
     [InlineData(new[] { "demo", "--executor", "docker" }, "argument --executor: invalid choice: 'docker' (choose from 'process', 'demo')")]
+    [InlineData(new[] { "--dry-run", "--prioritize", "fastest" }, "argument --prioritize: invalid choice: 'fastest' (choose from 'seed', 'yield', 'forecast')")]
+    [InlineData(new[] { "simulate", "--prioritize", "Yield" }, "argument --prioritize: invalid choice: 'Yield' (choose from 'seed', 'yield', 'forecast')")]
+    [InlineData(new[] { "forecast", "--output", "xml" }, "argument --output: invalid choice: 'xml' (choose from 'table', 'json')")]
     public void BadUsage_AnyCommand_OneErrorStyleAndExit2(string[] args, string expected)
     {
         var result = CliRunner.Run(string.Empty, args);

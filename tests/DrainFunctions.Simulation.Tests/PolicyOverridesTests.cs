@@ -11,6 +11,7 @@ public sealed class PolicyOverridesTests
             DrainOptionKind.WholeNumber => 5,
             DrainOptionKind.Number => 15.0,
             DrainOptionKind.Switch => true,
+            DrainOptionKind.Text => spec.Choices![^1],
             _ => (IReadOnlyList<string>)["scratch-"],
         }));
 

@@ -16,7 +16,7 @@ internal static class OptionSamples
         DrainOptionKind.WholeNumber => spec == DrainOptionCatalog.Parallel ? 2 : 7,
         DrainOptionKind.Number => 12.5,
         DrainOptionKind.Switch => !(bool)spec.Default!,
-        DrainOptionKind.Text => spec.FormatRule is null ? "run-7" : "http://127.0.0.1:8000",
+        DrainOptionKind.Text => spec.Choices is { } choices ? choices[^1] : spec.FormatRule is null ? "run-7" : "http://127.0.0.1:8000",
         _ => spec.FormatRule is null ? (IReadOnlyList<string>)["research-", "tmp-"] : (IReadOnlyList<string>)[SlotText(1), SlotText(2)],
     };
 
@@ -61,6 +61,11 @@ internal static class OptionSamples
                 if (spec.FormatRule is not null)
                 {
                     yield return ("malformed", "ftp://x");
+                }
+
+                if (spec.Choices is not null)
+                {
+                    yield return ("not a choice", "sideways");
                 }
 
                 break;

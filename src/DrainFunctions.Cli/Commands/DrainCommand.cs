@@ -170,14 +170,19 @@ public static class DrainCommand
     /// </summary>
     private static async Task<int> PreviewAsync(DrainInvocation invocation, DatabaseUrl database, LocalEnvironment environment, TextWriter progress, TextWriter stdout, TextWriter stderr, Interrupts interrupts)
     {
-        var (azurite, previewer) = await LocalDrainHost.OpenPreviewerAsync(environment, database, invocation.Options.LedgerEnabled, stderr);
+        var prioritized = invocation.Options.PrioritizeMode() != Core.Forecasts.PrioritizeMode.Seed;
+        var (azurite, previewer) = await LocalDrainHost.OpenPreviewerAsync(environment, database, invocation.Options.LedgerEnabled, stderr, readsHistory: prioritized);
         try
         {
             var preview = await previewer.RunAsync(
                 invocation.Options,
                 progress.WriteLine,
                 () => interrupts.Count switch { 0 => null, 1 => CancelRequest.Graceful, _ => CancelRequest.Now });
-            if (invocation.Json)
+            if (invocation.Json && prioritized)
+            {
+                stdout.WriteLine(JsonSerializer.Serialize(new { session_id = preview.Outcome.SessionId, dry_run = true, picks = preview.Outcome.Picks, prioritize = invocation.Options.Prioritize, forecasts = Core.Forecasts.ForecastJson.Of(preview.Outcome.Forecasts) }));
+            }
+            else if (invocation.Json)
             {
                 stdout.WriteLine(JsonSerializer.Serialize(new { session_id = preview.Outcome.SessionId, dry_run = true, picks = preview.Outcome.Picks }));
             }

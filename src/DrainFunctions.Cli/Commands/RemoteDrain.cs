@@ -144,7 +144,7 @@ public static class RemoteDrain
     /// <summary>
     /// The drain options in the HTTP API's field names: every option of the command line that the
     /// API takes (<see cref="DrainOptionCatalog"/>), but <c>dryRun</c>, which picks the route; one
-    /// without a value (no limit, no prefixes) is left out, so the API's default applies.
+    /// without a value (no limit, no prefixes) or a choice at its default is left out, so the API's default applies.
     /// </summary>
     public static string Body(DrainOptions options, bool resume)
     {
@@ -166,7 +166,9 @@ public static class RemoteDrain
                 IReadOnlyList<string> { Count: > 0 } items => new JsonArray([.. items.Select(i => JsonValue.Create(i))]),
                 _ => null,
             };
-            if (value is not null)
+            // A choice left at its default is not sent: the body of a drain that does not use it
+            // stays as it was, and an app that predates the option still takes it.
+            if (value is not null && !(spec.Choices is not null && Equals(spec.Get(options), spec.Default)))
             {
                 body[spec.JsonName] = value;
             }

@@ -42,7 +42,7 @@ public sealed class LocalDrainHost : IAsyncDisposable
     public DrainFunctions.Durable.Agents.AgentBroker Agents => host.Services.GetRequiredService<DrainFunctions.Durable.Agents.AgentBroker>();
 
     /// <summary>The drains of <paramref name="database"/> for every entry point, on this host.</summary>
-    public DrainService Drains => new(Client, Sessions, Locks, previewer: new DrainPreviewer(host.Services.GetRequiredService<IBacklogStoreFactory>(), Ledger), restorer: new PhaseRestorer(host.Services));
+    public DrainService Drains => new(Client, Sessions, Locks, previewer: new DrainPreviewer(host.Services.GetRequiredService<IBacklogStoreFactory>(), Ledger, sessions: Sessions), restorer: new PhaseRestorer(host.Services));
 
     private const string LedgerFromBlobs = "read from blob storage";
     private const string NoStorage = "off: no storage touched";
@@ -52,20 +52,22 @@ public sealed class LocalDrainHost : IAsyncDisposable
     /// and, with the ledger on, the ledger's blobs (Azurite is started for that when it is not
     /// running); with the ledger off it needs no storage at all. Dispose the launcher after the run.
     /// </summary>
-    public static async Task<(AzuriteLauncher? Azurite, DrainPreviewer Previewer)> OpenPreviewerAsync(LocalEnvironment environment, DatabaseUrl database, bool ledgerEnabled, TextWriter progress, CancellationToken cancellationToken = default)
+    /// <param name="readsHistory">The preview orders by <c>--prioritize yield|forecast</c>: the stored sessions are read too.</param>
+    public static async Task<(AzuriteLauncher? Azurite, DrainPreviewer Previewer)> OpenPreviewerAsync(LocalEnvironment environment, DatabaseUrl database, bool ledgerEnabled, TextWriter progress, bool readsHistory = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(database);
         var backlog = new DelegateBacklogStoreFactory(ct => BacklogStores.OpenAsync(database, null, ct));
         var log = Parsing.CliLogging.Current.CreateLogger("DrainFunctions.Cli.Preview");
         PreviewLog.InProcess(log, ledgerEnabled ? LedgerFromBlobs : NoStorage);
-        if (!ledgerEnabled)
+        if (!ledgerEnabled && !readsHistory)
         {
             return (null, new DrainPreviewer(backlog, null));
         }
 
         var (azurite, options) = await OpenStorageAsync(environment, progress, database.Backlog, cancellationToken);
         var ledger = new DrainFunctions.Durable.Ledger.BlobLedgerStore(DrainRegistration.CreateBlobServiceClient(options), Microsoft.Extensions.Options.Options.Create(options));
-        return (azurite, new DrainPreviewer(backlog, ledger));
+        var sessions = readsHistory ? new BlobSessionStore(DrainRegistration.CreateBlobServiceClient(options), Microsoft.Extensions.Options.Options.Create(options)) : null;
+        return (azurite, new DrainPreviewer(backlog, ledger, sessions: sessions));
     }
 
     /// <summary>

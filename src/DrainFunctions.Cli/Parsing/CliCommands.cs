@@ -38,6 +38,7 @@ public static class CliCommands
         root.Subcommands.Add(WatchCommand.Create(context));
         root.Subcommands.Add(SessionsCommand.Create(context));
         root.Subcommands.Add(LedgerCommand.Create(context));
+        root.Subcommands.Add(ForecastCommand.Create(context));
         root.Subcommands.Add(ReportCommand.Create(context));
         root.Subcommands.Add(FingerprintCommand.Create(context));
         root.Subcommands.Add(DbCommand.Create(context));

@@ -179,11 +179,20 @@ public static class DrainOptionCatalog
         Get = o => o.Slots, Set = (o, v) => o with { Slots = (IReadOnlyList<string>)v! },
     };
 
+    public static readonly DrainOptionSpec Prioritize = new()
+    {
+        Name = "prioritize", Flag = "--prioritize", Metavar = "seed|yield|forecast", Kind = DrainOptionKind.Text,
+        Bounds = new() { MaxLength = 16 }, Choices = Forecasts.PrioritizeModes.Names,
+        Help = "Order of the eligible phases: seed (the policy's order, default), yield (the telemetry yield their run and category showed in earlier sessions) or forecast (expected successes per executor-minute; docs/forecast.md)",
+        JsonName = "prioritize", SettingKey = "Prioritize", Surfaces = Everywhere,
+        Get = o => o.Prioritize, Set = (o, v) => o with { Prioritize = (string?)v ?? Forecasts.PrioritizeModes.Seed },
+    };
+
     public static IReadOnlyList<DrainOptionSpec> All { get; } =
     [
         BatchSize, RunId, DryRun, PhaseTimeoutSeconds, MaxTotalMinutes, MaxTimeoutsPerRun, MaxAttemptsPerPhase,
         MaxFingerprintRepeats, SkipRunPrefixes, MaxConsecutiveZeroYield, SkipRunsWithQueued, SkipRunsInFlight,
-        SampleFirst, AllowEmptyDb, LedgerEnabled, LedgerWindowHours, ApiUrl, Parallel, Slots,
+        SampleFirst, AllowEmptyDb, LedgerEnabled, LedgerWindowHours, ApiUrl, Parallel, Slots, Prioritize,
     ];
 
     /// <summary>The options a surface carries, in catalog order.</summary>

@@ -60,6 +60,9 @@ public sealed class DrainOptionSpec
     /// <summary>What separates a list's items in a Function App setting (a slot's own parts use commas).</summary>
     public char ListSeparator { get; init; } = ',';
 
+    /// <summary>The only values a text option takes (<c>--prioritize seed|yield|forecast</c>); null when any text goes.</summary>
+    public IReadOnlyList<string>? Choices { get; init; }
+
     /// <summary>What the items of a list are called in the count error ("prefixes").</summary>
     public string? ItemNoun { get; init; }
 
@@ -86,7 +89,7 @@ public sealed class DrainOptionSpec
     public IReadOnlyList<string> ConfigurationKeys =>
         SettingKey is null ? [] : SharedSettingKey is null ? [DrainOptionCatalog.SettingsSection + ":" + SettingKey] : [SharedSettingKey, DrainOptionCatalog.SettingsSection + ":" + SettingKey];
 
-    /// <summary>What a value must be, as the CLI says it (<c>an integer from 1 to 604800 (7 days)</c>); null for texts and switches.</summary>
+    /// <summary>What a value must be, as the CLI says it (<c>an integer from 1 to 604800 (7 days)</c>, <c>one of seed, yield, forecast</c>); null for other texts and switches.</summary>
     public string? Allowed => Kind switch
     {
         DrainOptionKind.WholeNumber when Bounds.Maximum is { } max => Invariant($"an integer from {Bounds.Minimum} to {max} ({Bounds.MaximumMeaning})"),
@@ -94,6 +97,7 @@ public sealed class DrainOptionSpec
         DrainOptionKind.WholeNumber => "an integer",
         DrainOptionKind.Number when Bounds.Maximum is { } max => Invariant($"a number {LowerBound("> ", ">= ")} and <= {max} ({Bounds.MaximumMeaning})"),
         DrainOptionKind.Number => Bounds.Minimum is null ? "a number" : Invariant($"a number {LowerBound("> ", ">= ")}"),
+        DrainOptionKind.Text when Choices is { } choices => "one of " + string.Join(", ", choices),
         _ => null,
     };
 
@@ -129,6 +133,9 @@ public sealed class DrainOptionSpec
                 return InRange(number) ? ParsedOptionValue.Of(number) : ParsedOptionValue.Refused($"invalid value: {Shorten(text)} (allowed: {Allowed})");
             case DrainOptionKind.Switch:
                 return bool.TryParse(text, out var on) ? ParsedOptionValue.Of(on) : ParsedOptionValue.Refused($"invalid value: '{Shorten(text)}' (allowed: true, false)");
+            case DrainOptionKind.Text when Choices is { } choices && !choices.Contains(text, StringComparer.Ordinal):
+                // argparse's words for a bad choice, as every other choice flag says it.
+                return ParsedOptionValue.Refused($"invalid choice: '{Shorten(text)}' (choose from {string.Join(", ", choices.Select(c => $"'{c}'"))})");
             default:
                 return ItemProblem(text) is { } problem ? ParsedOptionValue.Refused(problem) : ParsedOptionValue.Of(text);
         }
@@ -192,7 +199,8 @@ public sealed class DrainOptionSpec
 
     /// <summary>The first problem of one text: empty, then too long, then malformed.</summary>
     private string? ItemProblem(string text) =>
-        EmptyRule?.Invoke(text)
+        (Choices is { } choices && !choices.Contains(text, StringComparer.Ordinal) ? $"must be one of {string.Join(", ", choices)} (got '{Shorten(text)}')" : null)
+        ?? EmptyRule?.Invoke(text)
         ?? (text.Length > Bounds.MaxLength ? DrainOptions.TooLong(text.Length, Bounds.MaxLength.Value) : null)
         ?? FormatRule?.Invoke(text);
 

@@ -87,6 +87,12 @@ public sealed record DrainOptions
     /// <summary>The slots' texts (<c>api=URL[,workspace=DIR]</c>, see <see cref="DrainSlot"/>); empty: every slot uses <see cref="ApiUrl"/>.</summary>
     public IReadOnlyList<string> Slots { get; init; } = [];
 
+    /// <summary>The order among eligible phases: <c>seed</c> (the policy's own), <c>yield</c> or <c>forecast</c> (docs/forecast.md).</summary>
+    public string Prioritize { get; init; } = Forecasts.PrioritizeModes.Seed;
+
+    /// <summary><see cref="Prioritize"/> as its mode (an unknown name, refused by <see cref="Validate"/>, is the seed order).</summary>
+    public Forecasts.PrioritizeMode PrioritizeMode() => Forecasts.PrioritizeModes.Parse(Prioritize) ?? Forecasts.PrioritizeMode.Seed;
+
     /// <summary>How many phases may be in flight at once.</summary>
     public int ParallelSlots() => Parallel ?? Math.Max(1, Slots.Count);
 

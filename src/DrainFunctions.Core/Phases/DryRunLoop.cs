@@ -1,3 +1,4 @@
+using DrainFunctions.Core.Forecasts;
 using DrainFunctions.Core.Options;
 using DrainFunctions.Core.Ports;
 using DrainFunctions.Core.Reporting;
@@ -19,6 +20,8 @@ public static class DryRunLoop
     /// Picks up to <see cref="DrainOptions.BatchSize"/> phases as a drain would, handing each
     /// progress line to <paramref name="emit"/> as it is decided. <paramref name="cancelMode"/> is
     /// asked before each pick (a non-null mode stops the run, as a drain's cancel event does).
+    /// Under <c>--prioritize yield|forecast</c> <paramref name="history"/> orders the picks and each
+    /// <c>Would drain</c> line ends with the pick's forecast (the seed order's lines are unchanged).
     /// </summary>
     public static async Task<DryRunOutcome> RunAsync(
         IBacklogStore store,
@@ -28,6 +31,7 @@ public static class DryRunLoop
         TimeProvider clock,
         Action<string> emit,
         Func<string?>? cancelMode = null,
+        YieldHistory? history = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -37,6 +41,7 @@ public static class DryRunLoop
         options = options with { DryRun = true };
         var sessionId = SessionIds.FromStart(startedAt);
         var picks = new List<string>();
+        var forecasts = new List<PhaseForecast>();
         if (options.Validate() is { Count: > 0 } errors)
         {
             var line = "Invalid options: " + string.Join("; ", errors.Select(e => $"{e.FlagName} {e.Message}"));
@@ -62,7 +67,7 @@ public static class DryRunLoop
             emit(ProgressLines.Selecting(picks.Count, options.BatchSize));
 
             // A copy, as the activity gets one: what the selection notes on its state stays there.
-            var selection = await BacklogSelection.SelectNextAsync(store, state.Clone(), options, ledger, cancellationToken: cancellationToken);
+            var selection = await BacklogSelection.SelectNextAsync(store, state.Clone(), options, ledger, history: history, cancellationToken: cancellationToken);
             foreach (var line in selection.Lines)
             {
                 emit(line);
@@ -74,8 +79,13 @@ public static class DryRunLoop
                 break;
             }
 
-            emit(ProgressLines.WouldDrain(phase));
+            emit(ProgressLines.WouldDrain(phase) + (selection.Forecast?.Suffix(options.PrioritizeMode()) ?? string.Empty));
             picks.Add(phase.Key);
+            if (selection.Forecast is { } forecast)
+            {
+                forecasts.Add(forecast);
+            }
+
             foreach (var line in PolicyBookkeeper.RecordDryRunPick(state, phase, options))
             {
                 emit(line);
@@ -87,7 +97,7 @@ public static class DryRunLoop
             emit(stop.Line);
         }
 
-        return new DryRunOutcome(sessionId, picks, stop.Stop.ToString(), stop.Line);
+        return new DryRunOutcome(sessionId, picks, stop.Stop.ToString(), stop.Line) { Forecasts = forecasts };
     }
 
     /// <summary>The stop of a dry run whose options did not validate (as the durable drain names it).</summary>

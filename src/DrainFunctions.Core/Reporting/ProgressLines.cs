@@ -163,6 +163,12 @@ public static class ProgressLines
             lines.Add("  - Sample-first triage: enabled");
         }
 
+        // Only when not the default, so that the seed order's banner stays as it was.
+        if (options.PrioritizeMode() != Forecasts.PrioritizeMode.Seed)
+        {
+            lines.Add($"  - Prioritize: {options.Prioritize} (docs/forecast.md)");
+        }
+
         lines.Add(options.LedgerEnabled
             ? Invariant($"  - Cross-session ledger: on ({options.LedgerWindowHours}h window)")
             : "  - Cross-session ledger: off");

@@ -1,3 +1,4 @@
+using DrainFunctions.Core.Forecasts;
 using DrainFunctions.Core.Options;
 using DrainFunctions.Core.Ports;
 using DrainFunctions.Core.Sessions;
@@ -12,7 +13,8 @@ namespace DrainFunctions.Core.Selection;
 public static class BacklogSelection
 {
     /// <param name="busyRuns">Runs with a phase in flight in this drain (parallel slots): left out silently, whatever the database says.</param>
-    public static async Task<SelectionOutcome> SelectNextAsync(IBacklogStore store, PolicyState state, DrainOptions options, ICrossSessionLimits? ledger = null, IReadOnlySet<string>? busyRuns = null, CancellationToken cancellationToken = default)
+    /// <param name="history">What earlier sessions of the database saw, for <c>--prioritize yield|forecast</c> (null: none).</param>
+    public static async Task<SelectionOutcome> SelectNextAsync(IBacklogStore store, PolicyState state, DrainOptions options, ICrossSessionLimits? ledger = null, IReadOnlySet<string>? busyRuns = null, YieldHistory? history = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(state);
@@ -24,7 +26,7 @@ public static class BacklogSelection
             candidates = candidates.Where(c => !busyRuns.Contains(c.RunId));
         }
 
-        var outcome = await PhaseSelector.SelectNextAsync(candidates, state, options, ledger, cancellationToken).ConfigureAwait(false);
+        var outcome = await PhaseSelector.SelectNextAsync(candidates, state, options, ledger, history, cancellationToken).ConfigureAwait(false);
         return options.SkipRunsWithQueued
             ? outcome with { QueuedPhasesSkipped = await store.CountQueuedAsync(cancellationToken).ConfigureAwait(false) }
             : outcome;

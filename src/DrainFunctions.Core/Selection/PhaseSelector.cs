@@ -1,3 +1,4 @@
+using DrainFunctions.Core.Forecasts;
 using DrainFunctions.Core.Options;
 using DrainFunctions.Core.Sessions;
 
@@ -32,6 +33,9 @@ public sealed record SelectionOutcome(PhaseCandidate? Selected, IReadOnlyList<Sk
     /// Autopack's tool announces them before each pick (they are never candidates: only FAILED ones are).
     /// </summary>
     public long QueuedPhasesSkipped { get; init; }
+
+    /// <summary>The pick's forecast under <c>--prioritize yield|forecast</c>; null in the seed order.</summary>
+    public PhaseForecast? Forecast { get; init; }
 
     /// <summary>Whether a line is the one that says nothing was picked.</summary>
     public static bool IsNoPickLine(string line) => line is BacklogEmptyLine or AllSkippedLine;
@@ -137,11 +141,49 @@ public static class PhaseSelector
         && !options.SkipRunPrefixes.Any(prefix => candidate.RunId.StartsWith(prefix, StringComparison.Ordinal));
 
     /// <summary>Selects from an unordered, unfiltered in-memory backlog.</summary>
-    public static SelectionOutcome SelectNext(IEnumerable<PhaseCandidate> candidates, PolicyState state, DrainOptions options, ICrossSessionLimits? ledger = null, IReadOnlySet<string>? busyRuns = null)
+    public static SelectionOutcome SelectNext(IEnumerable<PhaseCandidate> candidates, PolicyState state, DrainOptions options, ICrossSessionLimits? ledger = null, IReadOnlySet<string>? busyRuns = null, YieldHistory? history = null)
     {
         ArgumentNullException.ThrowIfNull(candidates);
+        ArgumentNullException.ThrowIfNull(options);
         var ordered = candidates.Where(c => Prefilter(c, state, options) && busyRuns?.Contains(c.RunId) != true).Order(PhaseOrder.Instance);
+        return options.PrioritizeMode() == PrioritizeMode.Seed
+            ? Walk(ordered, new SelectionWalker(state, options, ledger))
+            : WalkPrioritized(ordered, state, options, ledger, history);
+    }
+
+    /// <summary>
+    /// Selects from candidates a store streams in policy order, reading no further than needed:
+    /// the first eligible phase ends the walk (unless sample-first triage must look on for an
+    /// unsampled run). The skip lines are those of the candidates read.
+    /// </summary>
+    /// <remarks>
+    /// Under <c>--prioritize yield|forecast</c> (<paramref name="history"/>: what earlier sessions
+    /// saw; none is an empty history) the whole stream is read and re-sorted by the forecast first.
+    /// </remarks>
+    public static async Task<SelectionOutcome> SelectNextAsync(IAsyncEnumerable<PhaseCandidate> orderedCandidates, PolicyState state, DrainOptions options, ICrossSessionLimits? ledger = null, YieldHistory? history = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(orderedCandidates);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.PrioritizeMode() != PrioritizeMode.Seed)
+        {
+            var all = await orderedCandidates.ToListAsync(cancellationToken).ConfigureAwait(false);
+            return WalkPrioritized(all, state, options, ledger, history);
+        }
+
         var walker = new SelectionWalker(state, options, ledger);
+        await foreach (var candidate in orderedCandidates.WithCancellation(cancellationToken))
+        {
+            if (walker.Offer(candidate))
+            {
+                break;
+            }
+        }
+
+        return walker.Finish();
+    }
+
+    private static SelectionOutcome Walk(IEnumerable<PhaseCandidate> ordered, SelectionWalker walker)
+    {
         foreach (var candidate in ordered)
         {
             if (walker.Offer(candidate))
@@ -153,24 +195,14 @@ public static class PhaseSelector
         return walker.Finish();
     }
 
-    /// <summary>
-    /// Selects from candidates a store streams in policy order, reading no further than needed:
-    /// the first eligible phase ends the walk (unless sample-first triage must look on for an
-    /// unsampled run). The skip lines are those of the candidates read.
-    /// </summary>
-    public static async Task<SelectionOutcome> SelectNextAsync(IAsyncEnumerable<PhaseCandidate> orderedCandidates, PolicyState state, DrainOptions options, ICrossSessionLimits? ledger = null, CancellationToken cancellationToken = default)
+    /// <summary>The walk over the candidates in the order of <c>--prioritize</c>; the pick carries its forecast.</summary>
+    private static SelectionOutcome WalkPrioritized(IEnumerable<PhaseCandidate> seedOrdered, PolicyState state, DrainOptions options, ICrossSessionLimits? ledger, YieldHistory? history)
     {
-        ArgumentNullException.ThrowIfNull(orderedCandidates);
-        var walker = new SelectionWalker(state, options, ledger);
-        await foreach (var candidate in orderedCandidates.WithCancellation(cancellationToken))
-        {
-            if (walker.Offer(candidate))
-            {
-                break;
-            }
-        }
-
-        return walker.Finish();
+        var ranked = PriorityOrder.Apply(seedOrdered, options.PrioritizeMode(), history ?? YieldHistory.Empty, options.PhaseTimeoutSeconds);
+        var outcome = Walk(ranked.Select(r => r.Candidate), new SelectionWalker(state, options, ledger));
+        return outcome.Selected is { } pick
+            ? outcome with { Forecast = ranked.First(r => ReferenceEquals(r.Candidate, pick)).Forecast }
+            : outcome;
     }
 
     /// <summary>Consumes candidates in policy order and decides; shared by both entry points.</summary>

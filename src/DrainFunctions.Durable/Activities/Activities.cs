@@ -1,3 +1,4 @@
+using DrainFunctions.Core.Forecasts;
 using DrainFunctions.Core.Phases;
 using DrainFunctions.Core.Ports;
 using DrainFunctions.Core.Reporting;
@@ -5,6 +6,7 @@ using DrainFunctions.Core.Selection;
 using DrainFunctions.Core.Sessions;
 using DrainFunctions.Durable.Agents;
 using DrainFunctions.Durable.Executors;
+using DrainFunctions.Durable.Forecasts;
 using DrainFunctions.Durable.Hosting;
 using DrainFunctions.Durable.Ledger;
 using DrainFunctions.Durable.Orchestration;
@@ -17,8 +19,11 @@ using Microsoft.Extensions.Options;
 namespace DrainFunctions.Durable.Activities;
 
 /// <summary>Picks the next phase: the store streams candidates in policy order, the core selector decides.</summary>
-/// <remarks>With <c>LedgerEnabled</c> the ledger of earlier sessions is consulted too (skip lines end in <c>(ledger)</c>).</remarks>
-public sealed class SelectNextPhase(IBacklogStoreFactory stores, BlobLedgerStore ledger) : TaskActivity<SelectNextPhaseInput, SelectNextPhaseOutput>
+/// <remarks>
+/// With <c>LedgerEnabled</c> the ledger of earlier sessions is consulted too (skip lines end in <c>(ledger)</c>);
+/// with <c>--prioritize yield|forecast</c> earlier sessions' results and the ledger make the forecast that orders the candidates.
+/// </remarks>
+public sealed class SelectNextPhase(IBacklogStoreFactory stores, BlobLedgerStore ledger, BlobSessionStore sessions) : TaskActivity<SelectNextPhaseInput, SelectNextPhaseOutput>
 {
     public override async Task<SelectNextPhaseOutput> RunAsync(TaskActivityContext context, SelectNextPhaseInput input)
     {
@@ -31,7 +36,8 @@ public sealed class SelectNextPhase(IBacklogStoreFactory stores, BlobLedgerStore
             var view = o.LedgerEnabled ? await ledger.ViewAsync(input.SessionId, o.LedgerWindowHours, o.MaxFingerprintRepeats) : null;
             var state = input.ExpandedState();
             await using var store = await stores.OpenAsync();
-            var outcome = await BacklogSelection.SelectNextAsync(store, state, o, view, input.BusyRuns.ToHashSet(StringComparer.Ordinal));
+            var history = o.PrioritizeMode() == PrioritizeMode.Seed ? null : await new DrainHistoryReader(sessions, ledger).ReadAsync(input.SessionId, store);
+            var outcome = await BacklogSelection.SelectNextAsync(store, state, o, view, input.BusyRuns.ToHashSet(StringComparer.Ordinal), history);
             var before = input.CountTelemetry && outcome.Selected is { } picked
                 ? new TelemetrySnapshotOutput(await store.CountTelemetryAsync(input.TelemetryPerRun ? picked.RunId : null))
                 : null;

@@ -1,9 +1,12 @@
+using DrainFunctions.Core.Forecasts;
 using DrainFunctions.Core.Options;
 using DrainFunctions.Core.Phases;
 using DrainFunctions.Core.Sessions;
+using DrainFunctions.Durable.Forecasts;
 using DrainFunctions.Durable.Hosting;
 using DrainFunctions.Durable.Ledger;
 using DrainFunctions.Durable.Orchestration;
+using DrainFunctions.Durable.Storage;
 
 namespace DrainFunctions.Durable.Api;
 
@@ -11,9 +14,10 @@ namespace DrainFunctions.Durable.Api;
 /// Dry runs in-process (<see cref="DryRunLoop"/>): the backlog opened as the <c>SelectNextPhase</c>
 /// activity opens it, the ledger read from blob storage as that activity reads it. No
 /// orchestration is scheduled, so a preview leaves nothing in the task hub and needs no worker.
-/// <paramref name="ledger"/> may be null only for previews with the ledger off.
+/// <paramref name="ledger"/> may be null only for previews with the ledger off; without
+/// <paramref name="sessions"/> a <c>--prioritize yield|forecast</c> preview has only the ledger's history.
 /// </summary>
-public sealed class DrainPreviewer(IBacklogStoreFactory stores, BlobLedgerStore? ledger, TimeProvider? clock = null)
+public sealed class DrainPreviewer(IBacklogStoreFactory stores, BlobLedgerStore? ledger, TimeProvider? clock = null, BlobSessionStore? sessions = null)
 {
     private readonly TimeProvider time = clock ?? TimeProvider.System;
 
@@ -38,11 +42,14 @@ public sealed class DrainPreviewer(IBacklogStoreFactory stores, BlobLedgerStore?
         // The lines a drain's status would show at its end (the same bound), for the HTTP answer.
         var recent = new LineLog(0, []);
         await using var backlog = await stores.OpenAsync(cancellationToken);
+        var history = options.PrioritizeMode() == PrioritizeMode.Seed || sessions is null
+            ? null
+            : await Outage.GuardAsync("reading the drain history", sessions.Container.Uri, () => new DrainHistoryReader(sessions, ledger).ReadAsync(null, backlog, cancellationToken));
         var outcome = await DryRunLoop.RunAsync(backlog, options, view, startedAt, time, line =>
         {
             recent.Add(line);
             onLine?.Invoke(line);
-        }, cancelMode, cancellationToken);
+        }, cancelMode, history, cancellationToken);
         var lines = recent.Snapshot();
         return new DrainPreview(DrainInstances.PreviewPrefix + Guid.NewGuid().ToString("N"), outcome, [.. lines.Select(l => l.Text)])
         {

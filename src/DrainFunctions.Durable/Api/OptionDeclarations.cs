@@ -24,6 +24,7 @@ public static class OptionDeclarations
                 @default = spec.Get(defaults),
                 optional = spec.IsOptional,
                 allowed = spec.Allowed,
+                choices = spec.Choices,
                 minimum = spec.Bounds.Minimum,
                 minimumExclusive = spec.Bounds.MinimumExclusive ? true : (bool?)null,
                 maximum = spec.Bounds.Maximum,
