@@ -36,7 +36,10 @@ public sealed class SelectNextPhase(IBacklogStoreFactory stores, BlobLedgerStore
             var view = o.LedgerEnabled ? await ledger.ViewAsync(input.SessionId, o.LedgerWindowHours, o.MaxFingerprintRepeats) : null;
             var state = input.ExpandedState();
             await using var store = await stores.OpenAsync();
-            var history = o.PrioritizeMode() == PrioritizeMode.Seed ? null : await new DrainHistoryReader(sessions, ledger).ReadAsync(input.SessionId, store);
+
+            // A dry run stores no session of its own, and its id (from its start second) may be that
+            // of a real session that just ended: leaving it out would hide that session's history.
+            var history = o.PrioritizeMode() == PrioritizeMode.Seed ? null : await new DrainHistoryReader(sessions, ledger).ReadAsync(o.DryRun ? null : input.SessionId, store);
             var outcome = await BacklogSelection.SelectNextAsync(store, state, o, view, input.BusyRuns.ToHashSet(StringComparer.Ordinal), history);
             var before = input.CountTelemetry && outcome.Selected is { } picked
                 ? new TelemetrySnapshotOutput(await store.CountTelemetryAsync(input.TelemetryPerRun ? picked.RunId : null))
