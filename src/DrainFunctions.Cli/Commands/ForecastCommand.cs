@@ -27,7 +27,7 @@ public static class ForecastCommand
     public static Command Create(CliContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var timeout = Flag.WholeNumber("--phase-timeout-seconds", "the drain's phase timeout: the minutes expected of a phase without history (default 900)", 1, DrainOptions.MaxPhaseTimeoutSeconds, "7 days");
+        var timeout = Flag.WholeNumber("--phase-timeout-seconds", "the drain's phase timeout: the minutes expected of a phase without history (default 900)", 1, DrainOptions.PhaseTimeoutLimitSeconds, "7 days");
         var output = OutputFormat.Create(OutputFormat.Table, "table: one line per phase, best first (the default); json: the forecasts with their fields");
         var command = new Command("forecast", "the yield forecast of every FAILED phase of DATABASE_URL's database, from its earlier sessions and ledger") { timeout, output };
         command.SetAction(async (parsed, _) => await RunAsync(parsed.GetValue(timeout) ?? DrainOptions.DefaultPhaseTimeoutSeconds, OutputFormat.Of(parsed, output), context));

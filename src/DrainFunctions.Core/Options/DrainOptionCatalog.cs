@@ -41,7 +41,7 @@ public static class DrainOptionCatalog
     public static readonly DrainOptionSpec PhaseTimeoutSeconds = new()
     {
         Name = "phase-timeout-seconds", Flag = "--phase-timeout-seconds", Metavar = "N", Kind = DrainOptionKind.WholeNumber,
-        Bounds = new() { Minimum = 1, Maximum = DrainOptions.MaxPhaseTimeoutSeconds, MaximumMeaning = "7 days" },
+        Bounds = new() { Minimum = 1, Maximum = DrainOptions.PhaseTimeoutLimitSeconds, MaximumMeaning = "7 days" },
         Help = "Timeout per phase in seconds (default: 900 = 15 minutes, was 30m)",
         JsonName = "phaseTimeoutSeconds", SettingKey = "PhaseTimeoutSeconds", Surfaces = Everywhere,
         Get = o => o.PhaseTimeoutSeconds, Set = (o, v) => o with { PhaseTimeoutSeconds = (int)v! },
@@ -54,6 +54,23 @@ public static class DrainOptionCatalog
         Help = "Optional: stop draining after this many minutes total (across all phases)",
         JsonName = "maxTotalMinutes", SettingKey = "MaxTotalMinutes", Surfaces = Everywhere,
         Get = o => o.MaxTotalMinutes, Set = (o, v) => o with { MaxTotalMinutes = (double?)v },
+    };
+
+    public static readonly DrainOptionSpec ExtendOnProgress = new()
+    {
+        Name = "extend-on-progress", Flag = "--extend-on-progress", Kind = DrainOptionKind.Switch,
+        Help = "Progress-aware timeouts: a phase still showing progress at its timeout (new telemetry rows of its run, new output) gets one more timeout, up to --max-phase-timeout-seconds (off by default)",
+        JsonName = "extendOnProgress", SettingKey = "ExtendOnProgress", Surfaces = Everywhere,
+        Get = o => o.ExtendOnProgress, Set = (o, v) => o with { ExtendOnProgress = (bool)v! },
+    };
+
+    public static readonly DrainOptionSpec MaxPhaseTimeoutSeconds = new()
+    {
+        Name = "max-phase-timeout-seconds", Flag = "--max-phase-timeout-seconds", Metavar = "M", Kind = DrainOptionKind.WholeNumber,
+        Bounds = new() { Minimum = 1, Maximum = DrainOptions.PhaseTimeoutLimitSeconds, MaximumMeaning = "7 days" },
+        Help = "With --extend-on-progress: the longest a phase may run with its extensions (default: twice --phase-timeout-seconds)",
+        JsonName = "maxPhaseTimeoutSeconds", SettingKey = "MaxPhaseTimeoutSeconds", Surfaces = Everywhere,
+        Get = o => o.MaxPhaseTimeoutSeconds, Set = (o, v) => o with { MaxPhaseTimeoutSeconds = (int?)v },
     };
 
     public static readonly DrainOptionSpec MaxTimeoutsPerRun = new()
@@ -190,7 +207,7 @@ public static class DrainOptionCatalog
 
     public static IReadOnlyList<DrainOptionSpec> All { get; } =
     [
-        BatchSize, RunId, DryRun, PhaseTimeoutSeconds, MaxTotalMinutes, MaxTimeoutsPerRun, MaxAttemptsPerPhase,
+        BatchSize, RunId, DryRun, PhaseTimeoutSeconds, MaxTotalMinutes, ExtendOnProgress, MaxPhaseTimeoutSeconds, MaxTimeoutsPerRun, MaxAttemptsPerPhase,
         MaxFingerprintRepeats, SkipRunPrefixes, MaxConsecutiveZeroYield, SkipRunsWithQueued, SkipRunsInFlight,
         SampleFirst, AllowEmptyDb, LedgerEnabled, LedgerWindowHours, ApiUrl, Parallel, Slots, Prioritize,
     ];

@@ -20,7 +20,7 @@ public sealed record DrainOptions
     // 1e308 minutes overflows (the orchestration failed with an empty message).
 
     /// <summary>7 days: no Autopack phase should run longer, and it stays far below every timer limit.</summary>
-    public const int MaxPhaseTimeoutSeconds = 7 * 24 * 60 * 60;
+    public const int PhaseTimeoutLimitSeconds = 7 * 24 * 60 * 60;
 
     /// <summary>30 days.</summary>
     public const int MaxTotalMinutesLimit = 30 * 24 * 60;
@@ -62,6 +62,28 @@ public sealed record DrainOptions
     public int PhaseTimeoutSeconds { get; init; } = DefaultPhaseTimeoutSeconds;
 
     public double? MaxTotalMinutes { get; init; }
+
+    /// <summary>
+    /// v3: a phase that reaches its timeout while it still shows progress (new telemetry rows of
+    /// its run, new executor output) gets one more <see cref="PhaseTimeoutSeconds"/>, up to
+    /// <see cref="MaxPhaseTimeoutSeconds"/> (docs/progress-timeouts.md).
+    /// </summary>
+    public bool ExtendOnProgress { get; init; }
+
+    /// <summary>The longest a phase may run with extensions; null: twice <see cref="PhaseTimeoutSeconds"/>.</summary>
+    public int? MaxPhaseTimeoutSeconds { get; init; }
+
+    /// <summary>The longest a phase may run: its timeout, or with <see cref="ExtendOnProgress"/> the extended maximum.</summary>
+    public int LongestPhaseSeconds()
+    {
+        if (!ExtendOnProgress)
+        {
+            return PhaseTimeoutSeconds;
+        }
+
+        var longest = MaxPhaseTimeoutSeconds ?? 2L * PhaseTimeoutSeconds;
+        return (int)Math.Clamp(longest, PhaseTimeoutSeconds, Math.Max(PhaseTimeoutSeconds, PhaseTimeoutLimitSeconds));
+    }
 
     public int MaxTimeoutsPerRun { get; init; } = DefaultMaxTimeoutsPerRun;
 
@@ -113,6 +135,18 @@ public sealed record DrainOptions
     public IReadOnlyList<OptionError> Validate()
     {
         var errors = DrainOptionCatalog.All.SelectMany(spec => spec.Problems(spec.Get(this)).Select(message => new OptionError(spec.Name, message))).ToList();
+
+        if (MaxPhaseTimeoutSeconds is { } longest && errors.Count == 0)
+        {
+            if (!ExtendOnProgress)
+            {
+                errors.Add(new OptionError(DrainOptionCatalog.MaxPhaseTimeoutSeconds.Name, "only applies with extend-on-progress (give both, or neither)"));
+            }
+            else if (longest < PhaseTimeoutSeconds)
+            {
+                errors.Add(new OptionError(DrainOptionCatalog.MaxPhaseTimeoutSeconds.Name, string.Create(CultureInfo.InvariantCulture, $"must be at least phase-timeout-seconds ({PhaseTimeoutSeconds}) (got {longest})")));
+            }
+        }
 
         // Two slots sharing one API server and workspace would defeat the point of slots.
         if (Parallel is { } k && Slots.Count > 0 && k > Slots.Count && errors.Count == 0)

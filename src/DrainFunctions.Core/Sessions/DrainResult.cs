@@ -59,6 +59,9 @@ public sealed class DrainResult
     /// <summary>Ours: the agent that ran the phase (executor kind <c>agent</c>); null when the drain's host ran it.</summary>
     public string? Agent { get; set; }
 
+    /// <summary>Ours (v3, <c>--extend-on-progress</c>): each time the phase's deadline moved on because it showed progress; null when it never did.</summary>
+    public IReadOnlyList<Phases.PhaseExtension>? Extensions { get; set; }
+
     public string Key => Selection.PhaseKey.Of(RunId, PhaseId);
 
     public bool IsTimeout => Fingerprints.FailureFingerprint.IsTimeoutReturnCode(SubprocessReturncode);

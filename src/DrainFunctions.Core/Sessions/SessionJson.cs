@@ -123,6 +123,23 @@ public static class SessionJson
             writer.WriteString("agent", r.Agent);
         }
 
+        if (r.Extensions is { Count: > 0 } extensions)
+        {
+            writer.WriteStartArray("extensions");
+            foreach (var e in extensions)
+            {
+                writer.WriteStartObject();
+                writer.WritePropertyName("at_seconds");
+                writer.WriteRawValue(FormatFloat(e.AtSeconds));
+                writer.WriteNumber("new_events", e.NewEvents);
+                writer.WriteNumber("new_output_bytes", e.NewOutputBytes);
+                writer.WriteNumber("timeout_seconds", e.TimeoutSeconds);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
         writer.WriteEndObject();
     }
 
@@ -245,6 +262,7 @@ public static class SessionJson
             AttemptId = reader.OptionalString(item, "attempt_id"),
             Slot = reader.OptionalInt(item, "slot"),
             Agent = reader.OptionalString(item, "agent"),
+            Extensions = reader.Extensions(item, "extensions"),
         };
     }
 
@@ -414,6 +432,38 @@ public static class SessionJson
             return list;
         }
 
+        public List<Phases.PhaseExtension>? Extensions(JsonElement obj, string name)
+        {
+            if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+            {
+                return null;
+            }
+
+            if (value.ValueKind != JsonValueKind.Array)
+            {
+                throw Mistyped(name, "a list of extensions", value);
+            }
+
+            var list = new List<Phases.PhaseExtension>();
+            var index = 0;
+            foreach (var item in value.EnumerateArray())
+            {
+                var at = For($"{Prefix}{name}[{index++}]".TrimStart('.'));
+                if (item.ValueKind != JsonValueKind.Object)
+                {
+                    throw Error(name, $"must hold only objects, found {Describe(item.ValueKind)}");
+                }
+
+                list.Add(new Phases.PhaseExtension(
+                    at.OptionalDouble(item, "at_seconds") ?? 0,
+                    at.Long(item, "new_events", 0),
+                    at.Long(item, "new_output_bytes", 0),
+                    at.OptionalInt(item, "timeout_seconds") ?? throw at.Error("timeout_seconds", "is missing")));
+            }
+
+            return list.Count > 0 ? list : null;
+        }
+
         public OrderedDictionary<string, int> Counts(JsonElement obj, string name)
         {
             var counts = new OrderedDictionary<string, int>(StringComparer.Ordinal);
@@ -443,6 +493,6 @@ public static class SessionJson
         private SessionFormatException Mistyped(string name, string expected, JsonElement actual) =>
             Error(name, $"must be {expected}, not {Describe(actual.ValueKind)}");
 
-        private SessionFormatException Error(string name, string problem) => new(Source, Prefix + name, problem);
+        public SessionFormatException Error(string name, string problem) => new(Source, Prefix + name, problem);
     }
 }

@@ -163,7 +163,7 @@ public class DrainOptionCatalogTests
     public void Problems_ValuesAtTheBounds_Allowed()
     {
         Assert.Empty(DrainOptionCatalog.PhaseTimeoutSeconds.Problems(1));
-        Assert.Empty(DrainOptionCatalog.PhaseTimeoutSeconds.Problems(DrainOptions.MaxPhaseTimeoutSeconds));
+        Assert.Empty(DrainOptionCatalog.PhaseTimeoutSeconds.Problems(DrainOptions.PhaseTimeoutLimitSeconds));
         Assert.Empty(DrainOptionCatalog.MaxTotalMinutes.Problems(0.001));
         Assert.Empty(DrainOptionCatalog.MaxTotalMinutes.Problems((double)DrainOptions.MaxTotalMinutesLimit));
         Assert.Empty(DrainOptionCatalog.LedgerWindowHours.Problems(DrainOptions.MaxLedgerWindowHours));

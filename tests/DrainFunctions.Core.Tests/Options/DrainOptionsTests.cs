@@ -60,7 +60,7 @@ public class DrainOptionsTests
     {
         var options = new DrainOptions
         {
-            PhaseTimeoutSeconds = DrainOptions.MaxPhaseTimeoutSeconds,
+            PhaseTimeoutSeconds = DrainOptions.PhaseTimeoutLimitSeconds,
             MaxTotalMinutes = DrainOptions.MaxTotalMinutesLimit,
             LedgerWindowHours = DrainOptions.MaxLedgerWindowHours,
             RunId = new string('r', DrainOptions.MaxIdLength),
