@@ -61,6 +61,10 @@ public static class DrainFunctions
     public static Task<ReleaseDrainLockOutput> ReleaseDrainLock([ActivityTrigger] ReleaseDrainLockInput input, FunctionContext function) =>
         Run<ReleaseDrainLock, ReleaseDrainLockInput, ReleaseDrainLockOutput>(input, function);
 
+    [Function(nameof(CheckPhaseProgress))]
+    public static Task<CheckPhaseProgressOutput> CheckPhaseProgress([ActivityTrigger] CheckPhaseProgressInput input, FunctionContext function) =>
+        Run<CheckPhaseProgress, CheckPhaseProgressInput, CheckPhaseProgressOutput>(input, function);
+
     [Function(nameof(CheckAgentWork))]
     public static Task<CheckAgentWorkOutput> CheckAgentWork([ActivityTrigger] CheckAgentWorkInput input, FunctionContext function) =>
         Run<CheckAgentWork, CheckAgentWorkInput, CheckAgentWorkOutput>(input, function);

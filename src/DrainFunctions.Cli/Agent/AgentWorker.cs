@@ -164,7 +164,7 @@ public sealed class AgentWorker(AgentServer server, IPhaseExecutor executor, Att
         // The deadline on this machine's clock: the time the server gave, from the moment it gave it.
         var deadline = DateTimeOffset.UtcNow + (work.Deadline - work.ServerTime);
         var stop = new CancellationTokenSource();
-        var entry = new Running(work, slot, stop);
+        var entry = new Running(work, slot, stop) { Deadline = deadline };
         running[work.AttemptId] = entry;
         journal.Begin(work.AttemptId);
         entry.Task = Task.Run(() => RunOneAsync(entry, deadline));
@@ -194,6 +194,11 @@ public sealed class AgentWorker(AgentServer server, IPhaseExecutor executor, Att
                     AttemptId = work.AttemptId,
                     Slot = entry.Slot,
                     TraceParent = span is null ? work.TraceParent : TraceIds.TraceParent(span.Context),
+                    ReadDeadline = async _ =>
+                    {
+                        await BeatAsync();
+                        return entry.Deadline;
+                    },
                     OnStarted = _ =>
                     {
                         NoteStarted(entry.Slot);
@@ -301,30 +306,53 @@ public sealed class AgentWorker(AgentServer server, IPhaseExecutor executor, Att
                 return;
             }
 
-            var beat = new AgentBeat
-            {
-                Agent = server.Agent,
-                Slots = slots,
-                Machine = Environment.MachineName,
-                Stopping = interrupts.Count > 0,
-                Running = [.. running.Values.Where(r => !r.Ended).Select(r => new AgentRunning { SessionId = r.Work.SessionId, AttemptId = r.Work.AttemptId })],
-            };
-            var (outcome, answer, why) = await server.HeartbeatAsync(beat, CancellationToken.None);
-            if (outcome != AgentCallOutcome.Accepted || answer is null)
-            {
-                Unreachable(why);
-                continue;
-            }
+            await BeatAsync();
+        }
+    }
 
-            Reachable();
-            foreach (var attempt in answer.Stop)
+    /// <summary>
+    /// One heartbeat: the server learns what runs here, and answers what to stop and the deadline of
+    /// the rest (the drain may have moved one on). Also sent when a phase's deadline comes, so that
+    /// a deadline moved just before it is not missed.
+    /// </summary>
+    private async Task BeatAsync()
+    {
+        var beat = new AgentBeat
+        {
+            Agent = server.Agent,
+            Slots = slots,
+            Machine = Environment.MachineName,
+            Stopping = interrupts.Count > 0,
+            Running = [.. running.Values.Where(r => !r.Ended).Select(r => new AgentRunning { SessionId = r.Work.SessionId, AttemptId = r.Work.AttemptId })],
+        };
+        var (outcome, answer, why) = await server.HeartbeatAsync(beat, CancellationToken.None);
+        if (outcome != AgentCallOutcome.Accepted || answer is null)
+        {
+            Unreachable(why);
+            return;
+        }
+
+        Reachable();
+        heartbeatEvery = TimeSpan.FromSeconds(Math.Max(0.2, answer.HeartbeatSeconds));
+        foreach (var attempt in answer.Stop)
+        {
+            if (running.TryGetValue(attempt, out var r) && !r.Ended && !r.Stop.IsCancellationRequested)
             {
-                if (running.TryGetValue(attempt, out var r) && !r.Ended && !r.Stop.IsCancellationRequested)
-                {
-                    stdout.WriteLine($"[slot {r.Slot}] {r.Work.RunId}/{r.Work.PhaseId}: the drain took it back: stopping it");
-                    r.StoppedBecause = "the drain took it back";
-                    await r.Stop.CancelAsync();
-                }
+                stdout.WriteLine($"[slot {r.Slot}] {r.Work.RunId}/{r.Work.PhaseId}: the drain took it back: stopping it");
+                r.StoppedBecause = "the drain took it back";
+                await r.Stop.CancelAsync();
+            }
+        }
+
+        var received = DateTimeOffset.UtcNow;
+        foreach (var (attempt, serverDeadline) in answer.Deadlines ?? new Dictionary<string, DateTimeOffset>())
+        {
+            // On this machine's clock, as at the claim.
+            var deadline = received + (serverDeadline - (answer.ServerTime ?? received));
+            if (running.TryGetValue(attempt, out var r) && !r.Ended && deadline > r.Deadline + TimeSpan.FromSeconds(1))
+            {
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[slot {r.Slot}] {r.Work.RunId}/{r.Work.PhaseId}: the drain moved its deadline on: now in {(deadline - received).TotalSeconds:0}s"));
+                r.Deadline = deadline;
             }
         }
     }
@@ -359,6 +387,9 @@ public sealed class AgentWorker(AgentServer server, IPhaseExecutor executor, Att
 
         /// <summary>Its executor returned: only the report is left, nothing to stop.</summary>
         public bool Ended { get; set; }
+
+        /// <summary>When its executor is killed, on this machine's clock (the drain may move it on).</summary>
+        public DateTimeOffset Deadline { get; set; }
 
         /// <summary>Who stopped it, for the line that says so.</summary>
         public string? StoppedBecause { get; set; }

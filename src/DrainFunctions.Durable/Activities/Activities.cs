@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using DrainFunctions.Core.Forecasts;
 using DrainFunctions.Core.Phases;
 using DrainFunctions.Core.Ports;
@@ -187,6 +188,7 @@ public sealed class RunPhaseExecutor(
         await blobs.UpdateAttemptAsync(input.SessionId, input.AttemptId, current => (current ?? fresh) with { Stage = AttemptStages.Starting, Deadline = input.Deadline });
 
         ExecutorRun run;
+        var timeout = new StrongBox<int>(input.TimeoutSeconds);
         using (var pollStop = new CancellationTokenSource())
         {
             var poll = PollStopMarkerAsync(input, handle.Source, pollStop.Token);
@@ -200,6 +202,7 @@ public sealed class RunPhaseExecutor(
                         Slot = input.Slot,
                         Workspace = input.Workspace,
                         TraceParent = TraceIds.TraceParent(input.SessionId, input.AttemptId),
+                        ReadDeadline = input.MayExtend ? ct => ReadDeadlineAsync(input, timeout, ct) : null,
                         OnStarted = main => blobs.UpdateAttemptAsync(input.SessionId, input.AttemptId, current => (current ?? fresh) with
                         {
                             Stage = AttemptStages.Started,
@@ -234,7 +237,7 @@ public sealed class RunPhaseExecutor(
             ProcessId = run.ProcessId,
         };
 
-        await AfterRunAsync(input, run.TimedOut);
+        await AfterRunAsync(input, run.TimedOut, timeout.Value);
         return await SettleInlineAsync(input, output);
     }
 
@@ -271,7 +274,7 @@ public sealed class RunPhaseExecutor(
     /// the marker says so, and a timed-out phase is restored at once so that its run is not blocked
     /// while the orchestrator wakes up (its settle finds the same decision).
     /// </summary>
-    private async Task AfterRunAsync(RunPhaseExecutorInput input, bool timedOut)
+    private async Task AfterRunAsync(RunPhaseExecutorInput input, bool timedOut, int timeoutSeconds)
     {
         try
         {
@@ -291,7 +294,7 @@ public sealed class RunPhaseExecutor(
         try
         {
             await using var store = await stores.OpenAsync();
-            await settler.SettleAsync(store, input.SessionId, input.AttemptId, input.Phase.RunId, input.Phase.PhaseId, RestoreReasons.Timeout(input.TimeoutSeconds), waitForSettle: false);
+            await settler.SettleAsync(store, input.SessionId, input.AttemptId, input.Phase.RunId, input.Phase.PhaseId, RestoreReasons.Timeout(timeoutSeconds), waitForSettle: false);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -343,6 +346,7 @@ public sealed class RunPhaseExecutor(
         }
 
         var main = record.MainProcess;
+        var timeout = new StrongBox<int>(record.TimeoutSeconds > 0 ? record.TimeoutSeconds : input.TimeoutSeconds);
         var alive = processes.FindAlive(input.AttemptId, main);
         Log.AttemptAdopted(logger, input.AttemptId, phase.RunId, phase.PhaseId, alive.Count, record.Stage);
         var output = Adopted(input, record, alive.Count);
@@ -353,7 +357,13 @@ public sealed class RunPhaseExecutor(
             bool gone;
             try
             {
-                gone = await processes.WaitAllGoneAsync(input.AttemptId, main, deadline, AdoptPoll, handle.Token);
+                // The drain may have moved the deadline on meanwhile: it is read again when it comes.
+                while (!(gone = await processes.WaitAllGoneAsync(input.AttemptId, main, deadline, AdoptPoll, handle.Token))
+                    && input.MayExtend && await ReadDeadlineAsync(input, timeout, handle.Token) is { } moved && moved > deadline && moved > DateTimeOffset.UtcNow)
+                {
+                    Log.DeadlineMoved(logger, input.AttemptId, moved);
+                    deadline = moved;
+                }
             }
             catch (OperationCanceledException)
             {
@@ -379,7 +389,7 @@ public sealed class RunPhaseExecutor(
 
         processes.Release(input.AttemptId);
         output = output with { DurationSeconds = record.StartedAt is { } at ? Math.Round((DateTimeOffset.UtcNow - at).TotalSeconds, 3) : 0 };
-        await AfterRunAsync(input, output.Status == PhaseRunStatus.TimedOut);
+        await AfterRunAsync(input, output.Status == PhaseRunStatus.TimedOut, timeout.Value);
         return output;
     }
 
@@ -394,6 +404,18 @@ public sealed class RunPhaseExecutor(
         StdoutPath = BlobSessionStore.LogBlobName(input.SessionId, input.Phase.RunId, input.Phase.PhaseId, "stdout"),
         StderrPath = BlobSessionStore.LogBlobName(input.SessionId, input.Phase.RunId, input.Phase.PhaseId, "stderr"),
     };
+
+    /// <summary>The deadline in the attempt's marker (moved on by <see cref="CheckPhaseProgress"/>), and its timeout into <paramref name="timeout"/>.</summary>
+    private async Task<DateTimeOffset?> ReadDeadlineAsync(RunPhaseExecutorInput input, StrongBox<int> timeout, CancellationToken cancellationToken)
+    {
+        if (await blobs.ReadAttemptAsync(input.SessionId, input.AttemptId, cancellationToken) is not { } record)
+        {
+            return null;
+        }
+
+        timeout.Value = Math.Max(timeout.Value, record.TimeoutSeconds);
+        return record.Deadline;
+    }
 
     private async Task PollStopMarkerAsync(RunPhaseExecutorInput input, CancellationTokenSource stop, CancellationToken cancellationToken)
     {

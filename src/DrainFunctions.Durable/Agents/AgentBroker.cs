@@ -162,12 +162,16 @@ public sealed class AgentBroker(
         }, NoMarker: false);
     }
 
-    /// <summary>Notes the agent alive and its attempts' heartbeats; returns the attempts it must stop.</summary>
-    public async Task<IReadOnlyList<string>> HeartbeatAsync(AgentBeat beat, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Notes the agent alive and its attempts' heartbeats; answers the attempts it must stop, and
+    /// the deadline of each one it goes on with (moved on by the drain with <c>--extend-on-progress</c>).
+    /// </summary>
+    public async Task<AgentBeatAnswer> HeartbeatAsync(AgentBeat beat, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(beat);
         var now = clock.GetUtcNow();
         var stop = new List<string>();
+        var deadlines = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         var running = new List<AgentRunning>();
         foreach (var attempt in beat.Running)
         {
@@ -189,10 +193,11 @@ public sealed class AgentBroker(
             }
 
             running.Add(attempt with { RunId = record.RunId, PhaseId = record.PhaseId, StartedAt = kept.ClaimedAt });
+            deadlines[attempt.AttemptId] = updated.Deadline;
         }
 
         await directory.NoteAsync(beat.Agent, beat.Slots, beat.Machine, running, beat.Stopping, now, cancellationToken);
-        return stop;
+        return new AgentBeatAnswer(stop, deadlines, now);
     }
 
     /// <summary>Appends a chunk of the attempt's output to its log blob; false when the attempt is not the agent's (any more).</summary>

@@ -61,8 +61,8 @@ public sealed class AgentApi(AgentBroker broker, DurableTaskClient client)
             return ApiResult.BadRequest("the heartbeat is not valid", errors);
         }
 
-        var stop = await broker.HeartbeatAsync(beat, cancellationToken);
-        return ApiResult.Ok(new { stop, heartbeatSeconds = AgentHeartbeats.IntervalFor(broker.Options.HeartbeatTimeout).TotalSeconds });
+        var answer = await broker.HeartbeatAsync(beat, cancellationToken);
+        return ApiResult.Ok(new { stop = answer.Stop, deadlines = answer.Deadlines, serverTime = answer.ServerTime, heartbeatSeconds = AgentHeartbeats.IntervalFor(broker.Options.HeartbeatTimeout).TotalSeconds });
     }
 
     public async Task<ApiResult> AppendLogAsync(string sessionId, string attemptId, string? body, CancellationToken cancellationToken = default)

@@ -17,6 +17,13 @@ public sealed record ExecutorRequest(string SessionId, string RunId, string Phas
 
     /// <summary>Called once the main process runs (pid and start time), beside the run: e.g. to record them in the attempt marker.</summary>
     public Func<AttemptProcess, Task>? OnStarted { get; init; }
+
+    /// <summary>
+    /// Asked when the deadline comes, before anything is killed: the deadline in force now, which
+    /// the drain may have moved on (<c>--extend-on-progress</c>); null or not later: kill as always.
+    /// Null: the deadline never moves.
+    /// </summary>
+    public Func<CancellationToken, Task<DateTimeOffset?>>? ReadDeadline { get; init; }
 }
 
 /// <summary>How the executor ended. Excerpts are the first 500 code points of each stream.</summary>

@@ -108,11 +108,6 @@ public sealed class ProcessExecutor(
         var stdoutLog = new LogCapture(logs.Open(request, stdoutPath, "stdout"), snapshots.LogBufferBytes, snapshots.LogFlushInterval, logger);
         var stderrLog = new LogCapture(logs.Open(request, stderrPath, "stderr"), snapshots.LogBufferBytes, snapshots.LogFlushInterval, logger);
 
-        using var deadline = new CancellationTokenSource();
-        var remaining = request.Deadline - DateTimeOffset.UtcNow;
-        deadline.CancelAfter(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
-        using var either = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, stop);
-
         var watch = Stopwatch.StartNew();
         using var process = new Process { StartInfo = info };
         try
@@ -137,16 +132,11 @@ public sealed class ProcessExecutor(
         // Recording the pid must not hold the run (storage may be slow): it goes on beside it.
         var noted = request.OnStarted is { } onStarted ? NoteStartedAsync(onStarted, main) : Task.CompletedTask;
 
-        var timedOut = false;
-        var stopped = false;
-        try
+        var end = await WaitForExitAsync(process, request, stop);
+        var timedOut = end == ExitWait.DeadlinePassed;
+        var stopped = end == ExitWait.Stopped;
+        if (end != ExitWait.Exited)
         {
-            await process.WaitForExitAsync(either.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            timedOut = deadline.IsCancellationRequested && !stop.IsCancellationRequested;
-            stopped = !timedOut;
             await processes.KillAllAsync(attemptId, main, CancellationToken.None);
             Kill(process);
             Log.ExecutorKilled(logger, request.RunId, request.PhaseId, pid, timedOut ? "deadline" : "stop");
@@ -187,6 +177,68 @@ public sealed class ProcessExecutor(
             ProcessId = pid,
             OutputBytes = stdoutLog.TotalBytes + stderrLog.TotalBytes,
         };
+    }
+
+    private enum ExitWait
+    {
+        Exited,
+        DeadlinePassed,
+        Stopped,
+    }
+
+    /// <summary>
+    /// Waits for the process to exit, for its deadline, or for a stop. When the deadline comes the
+    /// request is asked whether it moved on (<see cref="ExecutorRequest.ReadDeadline"/>): if so the
+    /// wait goes on until the new one.
+    /// </summary>
+    private async Task<ExitWait> WaitForExitAsync(Process process, ExecutorRequest request, CancellationToken stop)
+    {
+        var due = request.Deadline;
+        while (true)
+        {
+            using var deadline = new CancellationTokenSource();
+            var remaining = due - DateTimeOffset.UtcNow;
+            deadline.CancelAfter(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
+            using var either = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, stop);
+            try
+            {
+                await process.WaitForExitAsync(either.Token);
+                return ExitWait.Exited;
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return ExitWait.Stopped;
+            }
+            catch (OperationCanceledException)
+            {
+                if (await MovedDeadlineAsync(request, due, stop) is not { } moved)
+                {
+                    return ExitWait.DeadlinePassed;
+                }
+
+                Log.DeadlineMoved(logger, request.AttemptId ?? request.PhaseId, moved);
+                due = moved;
+            }
+        }
+    }
+
+    /// <summary>The deadline the request reads now, when later than <paramref name="due"/>; else null (also when it cannot be read).</summary>
+    private async Task<DateTimeOffset?> MovedDeadlineAsync(ExecutorRequest request, DateTimeOffset due, CancellationToken stop)
+    {
+        if (request.ReadDeadline is not { } read)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await read(stop) is { } now && now > due && now > DateTimeOffset.UtcNow ? now : null;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.ProgressCheckFailed(logger, request.AttemptId ?? request.PhaseId, ex.Message);
+            return null;
+        }
     }
 
     private async Task NoteStartedAsync(Func<AttemptProcess, Task> onStarted, AttemptProcess main)

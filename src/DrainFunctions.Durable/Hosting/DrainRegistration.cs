@@ -31,6 +31,7 @@ public static class DrainRegistration
         registry.AddActivity(nameof(RenewDrainLock), SessionScopedActivity.Create<RenewDrainLock>);
         registry.AddActivity(nameof(ReleaseDrainLock), SessionScopedActivity.Create<ReleaseDrainLock>);
         registry.AddActivity(nameof(CheckAgentWork), SessionScopedActivity.Create<CheckAgentWork>);
+        registry.AddActivity(nameof(CheckPhaseProgress), SessionScopedActivity.Create<CheckPhaseProgress>);
         return registry;
     }
 

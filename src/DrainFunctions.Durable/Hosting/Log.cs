@@ -61,4 +61,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4020, Level = LogLevel.Warning, Message = "Restoring the phase of attempt {AttemptId} after it was killed at its deadline failed (the orchestrator settles it again): {Message}")]
     public static partial void SettleDeferred(ILogger logger, string attemptId, string message);
+
+    [LoggerMessage(EventId = 4021, Level = LogLevel.Warning, Message = "Looking at the progress of attempt {AttemptId} failed (its deadline stays): {Message}")]
+    public static partial void ProgressCheckFailed(ILogger logger, string attemptId, string message);
+
+    [LoggerMessage(EventId = 4022, Level = LogLevel.Information, Message = "Attempt {AttemptId}: its deadline moved to {Deadline:O}; the executor goes on")]
+    public static partial void DeadlineMoved(ILogger logger, string attemptId, DateTimeOffset deadline);
 }

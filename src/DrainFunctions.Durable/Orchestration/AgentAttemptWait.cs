@@ -13,7 +13,7 @@ namespace DrainFunctions.Durable.Orchestration;
 /// finds events that never came and agents that went silent (lost). Deterministic: every fact
 /// comes from an event, a timer or an activity.
 /// </summary>
-internal sealed class AgentAttemptWait(TaskOrchestrationContext context, PhaseAttemptSettings settings, StorageCalls calls, CancelWatch cancel)
+internal sealed class AgentAttemptWait(TaskOrchestrationContext context, PhaseAttemptSettings settings, StorageCalls calls, CancelWatch cancel, ProgressWatch progress, long? runEventsBefore)
 {
     private DateTimeOffset Now => new(context.CurrentUtcDateTime, TimeSpan.Zero);
 
@@ -41,6 +41,7 @@ internal sealed class AgentAttemptWait(TaskOrchestrationContext context, PhaseAt
             {
                 authority = d + grace;
                 phaseTimer = context.CreateTimer(authority.Value.UtcDateTime, timers);
+                progress.Start(d - TimeSpan.FromSeconds(settings.Options.PhaseTimeoutSeconds), runEventsBefore, timers);
                 calls.Line(ProgressLines.AgentClaimed(phaseKey, Agent ?? "?", (d - Now).TotalSeconds));
             }
         }
@@ -51,6 +52,11 @@ internal sealed class AgentAttemptWait(TaskOrchestrationContext context, PhaseAt
             if (phaseTimer is not null)
             {
                 race.Add(phaseTimer);
+            }
+
+            if (progress.Timer is { } look && authority is not null)
+            {
+                race.Add(look);
             }
 
             if (budgetTimer is not null)
@@ -102,6 +108,18 @@ internal sealed class AgentAttemptWait(TaskOrchestrationContext context, PhaseAt
                 }
 
                 check = context.CreateTimer((Now + checkEvery).UtcDateTime, timers);
+                continue;
+            }
+
+            if (winner == progress.Timer && authority is not null)
+            {
+                // The agent learns the new deadline from the marker, through its heartbeat.
+                if (await progress.CheckAsync(timers) is { } moved)
+                {
+                    authority = moved + grace;
+                    phaseTimer = context.CreateTimer(authority.Value.UtcDateTime, timers);
+                }
+
                 continue;
             }
 

@@ -26,6 +26,12 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
     /// <summary>The agent that took the attempt (executor kind agent).</summary>
     private string? agent;
 
+    /// <summary>The attempt's progress-aware timeout (<c>--extend-on-progress</c>).</summary>
+    private ProgressWatch? progress;
+
+    /// <summary>The telemetry rows of the phase's run before the attempt, when progress is watched.</summary>
+    private long? runEventsBefore;
+
     private DateTimeOffset Now => new(context.CurrentUtcDateTime, TimeSpan.Zero);
 
     /// <param name="phase">The pick.</param>
@@ -38,6 +44,14 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
         ArgumentNullException.ThrowIfNull(slot);
         var before = telemetryBefore ?? await calls.CallAsync<TelemetrySnapshotOutput>(nameof(CaptureTelemetrySnapshot), new TelemetrySnapshotInput(TelemetryScope(phase)) { SessionId = settings.SessionId, AttemptId = attemptId });
         var start = Now;
+        progress = new ProgressWatch(context, settings, calls, phase, attemptId);
+        if (progress.Enabled)
+        {
+            // Progress is counted in the phase's run (a sequential drain's own count is every row).
+            runEventsBefore = TelemetryScope(phase) is not null ? before.Count
+                : (await calls.CallAsync<TelemetrySnapshotOutput>(nameof(CaptureTelemetrySnapshot), new TelemetrySnapshotInput(phase.RunId) { SessionId = settings.SessionId, AttemptId = attemptId })).Count;
+        }
+
         var race = await RaceExecutorAsync(phase, attemptId, slot);
 
         // Not run at all: nothing to settle.
@@ -46,7 +60,7 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
             return Outcome(notRun, attemptId, race, slot);
         }
 
-        var reason = RestoreReasons.For(race, phase, settings.Options.PhaseTimeoutSeconds);
+        var reason = RestoreReasons.For(race, phase, progress.TimeoutSeconds);
         if (race.AttemptMayStillRun)
         {
             // The attempt may still run (its activity overstayed, or the drain must stop): stop it everywhere.
@@ -77,7 +91,7 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
             TelemetryDelta = before.Count is { } b && after.Count is { } a ? a - b : null,
             ElapsedSeconds = Math.Round((now - start).TotalSeconds, 3),
             Timestamp = now,
-            PhaseTimeoutSeconds = settings.Options.PhaseTimeoutSeconds,
+            PhaseTimeoutSeconds = progress.TimeoutSeconds,
             MaxTotalMinutes = settings.Options.MaxTotalMinutes,
             DefaultStdoutPath = BlobSessionStore.LogBlobName(settings.SessionId, phase.RunId, phase.PhaseId, "stdout"),
             DefaultStderrPath = BlobSessionStore.LogBlobName(settings.SessionId, phase.RunId, phase.PhaseId, "stderr"),
@@ -96,6 +110,7 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
         result.AttemptId = attemptId;
         result.Slot = settings.Options.ParallelSlots() > 1 ? slot.Number : null;
         result.Agent = agent;
+        result.Extensions = progress?.Extensions;
         return new PhaseAttemptOutcome(result, race.Winner);
     }
 
@@ -128,12 +143,14 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
                 Phase = phase,
                 Deadline = deadline,
                 TimeoutSeconds = settings.Options.PhaseTimeoutSeconds,
+                MayExtend = progress!.Enabled,
                 SettleBy = authority,
                 TelemetryRunId = TelemetryScope(phase),
                 ApiUrl = slot.ApiUrl,
                 Slot = slot.Number,
                 Workspace = slot.Workspace,
             });
+            progress!.Start(Now, runEventsBefore, timers.Token);
             return new Attempt(run, context.CreateTimer(authority.UtcDateTime, timers.Token), authority);
         }
 
@@ -150,6 +167,10 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
             {
                 race.Add(current.Run);
                 race.Add(current.Timer);
+                if (progress!.Timer is { } look)
+                {
+                    race.Add(look);
+                }
             }
             else if (retryTimer is not null)
             {
@@ -175,8 +196,9 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
                     executorOutput = await attempt.Run;
                     if (executorOutput.Status == PhaseRunStatus.Dispatched)
                     {
-                        // Handed to the agents: their claim and result decide from here.
-                        var agents = new AgentAttemptWait(context, settings, calls, cancel);
+                        // Handed to the agents: their claim and result decide from here (the
+                        // attempt's time starts at the claim).
+                        var agents = new AgentAttemptWait(context, settings, calls, cancel, progress!, runEventsBefore);
                         end = await agents.RunAsync(phase.Key, attemptId, TimeSpan.FromSeconds(executorOutput.HeartbeatTimeoutSeconds ?? 30), budgetTimer, timers.Token);
                         executorOutput = agents.Output;
                         agent = agents.Agent;
@@ -195,6 +217,18 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
                 catch (TaskFailedException ex)
                 {
                     end = new PhaseRaceEnd(PhaseRaceWinner.ExecutorFailed, Failure: StorageCalls.Describe(nameof(RunPhaseExecutor), ex));
+                }
+
+                continue;
+            }
+
+            if (running is { } watched && winner == progress!.Timer)
+            {
+                // Shortly before the deadline: with progress seen, the deadline (and the phase timer) moves on.
+                if (await progress.CheckAsync(timers.Token) is { } moved)
+                {
+                    var authority = moved + grace;
+                    running = watched with { Timer = context.CreateTimer(authority.UtcDateTime, timers.Token), Authority = authority };
                 }
 
                 continue;

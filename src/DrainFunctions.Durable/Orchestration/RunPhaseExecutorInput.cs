@@ -15,6 +15,12 @@ public sealed record RunPhaseExecutorInput
 
     public int TimeoutSeconds { get; init; }
 
+    /// <summary>
+    /// The drain may move the deadline on (<c>--extend-on-progress</c>): when it comes, the attempt's
+    /// marker is read for a later one before anything is killed.
+    /// </summary>
+    public bool MayExtend { get; init; }
+
     public string? ApiUrl { get; init; }
 
     /// <summary>The slot that runs the phase (1-based; <c>{slot}</c>).</summary>

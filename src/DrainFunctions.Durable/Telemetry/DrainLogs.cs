@@ -36,6 +36,7 @@ public static partial class DrainLogs
         RecordLedgerEntryInput i => i.SessionId,
         RenewDrainLockInput i => i.SessionId,
         CheckAgentWorkInput i => i.SessionId,
+        CheckPhaseProgressInput i => i.SessionId,
         _ => null,
     };
 

@@ -26,6 +26,7 @@ public static class DrainTelemetry
         public const string Save = "drain.save";
         public const string Snapshot = "drain.snapshot";
         public const string CheckAgent = "drain.check_agent";
+        public const string CheckProgress = "drain.check_progress";
         public const string AgentRun = "drain.agent.run";
     }
 
@@ -43,6 +44,7 @@ public static class DrainTelemetry
         public const string InterruptedBy = "drain.interrupted_by";
         public const string Slot = "drain.slot";
         public const string Agent = "drain.agent";
+        public const string Extended = "drain.extended";
         public const string ExecutorStatus = "drain.executor_status";
         public const string Restored = "drain.restored";
         public const string Processed = "drain.total_processed";
