@@ -207,9 +207,10 @@ public static class DrainOptionCatalog
 
     public static IReadOnlyList<DrainOptionSpec> All { get; } =
     [
-        BatchSize, RunId, DryRun, PhaseTimeoutSeconds, MaxTotalMinutes, ExtendOnProgress, MaxPhaseTimeoutSeconds, MaxTimeoutsPerRun, MaxAttemptsPerPhase,
+        BatchSize, RunId, DryRun, PhaseTimeoutSeconds, MaxTotalMinutes, MaxTimeoutsPerRun, MaxAttemptsPerPhase,
         MaxFingerprintRepeats, SkipRunPrefixes, MaxConsecutiveZeroYield, SkipRunsWithQueued, SkipRunsInFlight,
         SampleFirst, AllowEmptyDb, LedgerEnabled, LedgerWindowHours, ApiUrl, Parallel, Slots, Prioritize,
+        ExtendOnProgress, MaxPhaseTimeoutSeconds,
     ];
 
     /// <summary>The options a surface carries, in catalog order.</summary>

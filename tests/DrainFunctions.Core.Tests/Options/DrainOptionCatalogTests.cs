@@ -96,13 +96,13 @@ public class DrainOptionCatalogTests
         static string[] Names(DrainOptionSurfaces surface) => [.. DrainOptionCatalog.On(surface).Select(s => s.JsonName)];
 
         Assert.Equal(
-            ["batchSize", "runId", "dryRun", "phaseTimeoutSeconds", "maxTotalMinutes", "maxTimeoutsPerRun", "maxAttemptsPerPhase", "maxFingerprintRepeats", "skipRunPrefixes", "maxConsecutiveZeroYield", "skipRunsWithQueued", "skipRunsInFlight", "sampleFirst", "ledgerEnabled", "ledgerWindowHours", "apiUrl", "parallel", "slots", "prioritize"],
+            ["batchSize", "runId", "dryRun", "phaseTimeoutSeconds", "maxTotalMinutes", "maxTimeoutsPerRun", "maxAttemptsPerPhase", "maxFingerprintRepeats", "skipRunPrefixes", "maxConsecutiveZeroYield", "skipRunsWithQueued", "skipRunsInFlight", "sampleFirst", "ledgerEnabled", "ledgerWindowHours", "apiUrl", "parallel", "slots", "prioritize", "extendOnProgress", "maxPhaseTimeoutSeconds"],
             Names(DrainOptionSurfaces.HttpBody));
         Assert.Equal(
-            ["batchSize", "runId", "dryRun", "phaseTimeoutSeconds", "maxTotalMinutes", "maxTimeoutsPerRun", "maxAttemptsPerPhase", "maxFingerprintRepeats", "skipRunPrefixes", "maxConsecutiveZeroYield", "skipRunsWithQueued", "skipRunsInFlight", "sampleFirst", "allowEmptyDb", "ledgerEnabled", "apiUrl", "parallel", "slots", "prioritize"],
+            ["batchSize", "runId", "dryRun", "phaseTimeoutSeconds", "maxTotalMinutes", "maxTimeoutsPerRun", "maxAttemptsPerPhase", "maxFingerprintRepeats", "skipRunPrefixes", "maxConsecutiveZeroYield", "skipRunsWithQueued", "skipRunsInFlight", "sampleFirst", "allowEmptyDb", "ledgerEnabled", "apiUrl", "parallel", "slots", "prioritize", "extendOnProgress", "maxPhaseTimeoutSeconds"],
             Names(DrainOptionSurfaces.Cli));
         Assert.Equal(
-            ["batchSize", "phaseTimeoutSeconds", "maxTotalMinutes", "maxTimeoutsPerRun", "maxAttemptsPerPhase", "maxFingerprintRepeats", "skipRunPrefixes", "maxConsecutiveZeroYield", "sampleFirst", "ledgerWindowHours", "parallel", "prioritize"],
+            ["batchSize", "phaseTimeoutSeconds", "maxTotalMinutes", "maxTimeoutsPerRun", "maxAttemptsPerPhase", "maxFingerprintRepeats", "skipRunPrefixes", "maxConsecutiveZeroYield", "sampleFirst", "ledgerWindowHours", "parallel", "prioritize", "extendOnProgress", "maxPhaseTimeoutSeconds"],
             Names(DrainOptionSurfaces.Simulate));
         Assert.DoesNotContain("dryRun", Names(DrainOptionSurfaces.AppSettings));
     }
