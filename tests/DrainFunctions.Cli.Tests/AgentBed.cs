@@ -102,6 +102,22 @@ internal sealed class AgentBed : IDisposable
         return await store.LoadAsync(sessionId) ?? throw new InvalidOperationException($"session {sessionId} was not saved");
     }
 
+    /// <summary>The attempt's marker, for what a failed assertion shows.</summary>
+    public async Task<AttemptRecord?> MarkerAsync(string sessionId, string attemptId)
+    {
+        var options = Microsoft.Extensions.Options.Options.Create(new SnapshotOptions { ConnectionString = Bed.Environment["AzureWebJobsStorage"], ContainerName = Bed.Environment["Snapshots__ContainerName"] });
+        return await new BlobSessionStore(DrainRegistration.CreateBlobServiceClient(options.Value), options).ReadAttemptAsync(sessionId, attemptId);
+    }
+
+    /// <summary>The attempt's stdout blob: its length and when it was created and last written.</summary>
+    public async Task<string> LogFactsAsync(string sessionId, string runId, string phaseId)
+    {
+        var options = new SnapshotOptions { ConnectionString = Bed.Environment["AzureWebJobsStorage"], ContainerName = Bed.Environment["Snapshots__ContainerName"] };
+        var blob = DrainRegistration.CreateBlobServiceClient(options).GetBlobContainerClient(options.ContainerName).GetBlobClient(BlobSessionStore.LogBlobName(sessionId, runId, phaseId, "stdout"));
+        var p = (await blob.GetPropertiesAsync()).Value;
+        return $"stdout: {p.ContentLength} bytes, created {p.CreatedOn:O}, last modified {p.LastModified:O}";
+    }
+
     public async Task<JsonElement> AgentsAsync() => JsonDocument.Parse(await Http.GetStringAsync("api/agents")).RootElement;
 
     public static void Signal(DrainProcess process, string signal)

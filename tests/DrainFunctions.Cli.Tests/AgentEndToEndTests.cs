@@ -174,6 +174,32 @@ public sealed class AgentEndToEndTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Agent_PhaseWritingPastItsTimeout_DeadlineMovedThroughTheHeartbeatUpToTheMaximumThenKilled()
+    {
+        using var bed = new AgentBed();
+        await AddPhasesAsync(bed, runs: 1, phasesPerRun: 1);
+        bed.Bed.Plan(new JsonObject { ["default"] = new JsonObject { ["sleep"] = 600, ["tick"] = 0.3 } });
+        bed.StartServe();
+        var agent = bed.StartAgent("stretcher", 1);
+        var session = await bed.WaitForSessionAsync(await bed.StartDrainAsync("""{"batchSize":1,"phaseTimeoutSeconds":3,"extendOnProgress":true,"maxPhaseTimeoutSeconds":9}"""), Long);
+        var start = await WaitForAnyStartAsync(bed);
+        agent.WaitForLine(l => l.Contains("timed out at its deadline", StringComparison.Ordinal), TimeSpan.FromMinutes(1));
+
+        var result = Assert.Single(session.Results);
+        Assert.Equal("TIMEOUT", result.FinalState);
+        Assert.True(result.ErrorMessage == "Phase execution timed out after 9 seconds", $"{result.ErrorMessage}\nagent:\n{agent.Stdout}\nserve:\n{bed.Serve.Stdout}\n{bed.Serve.Stderr}\nmarker:\n{(await bed.MarkerAsync(session.SessionId, result.AttemptId!))?.Serialize()}\n{await bed.LogFactsAsync(session.SessionId, result.RunId, result.PhaseId)}\nevents:\n{File.ReadAllText(bed.Bed.EventsPath)}");
+        Assert.Equal([6, 9], result.Extensions!.Select(e => e.TimeoutSeconds));
+        Assert.Contains("the drain moved its deadline on", agent.Stdout, StringComparison.Ordinal);
+        Assert.False(AgentBed.IsAlive(start.Pid), "the executor outlived its extended deadline");
+
+        // It ran on past the base timeout and stopped at the extended deadline.
+        var ticks = File.ReadAllLines(bed.Bed.EventsPath).Where(l => l.StartsWith("tick ", StringComparison.Ordinal))
+            .Select(l => double.Parse(l.Split(' ')[^1], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.InRange(ticks[^1] - ticks[0], 7.5, 9.5);
+        Assert.Contains("timed out after 9 seconds", bed.Bed.Phases()[start.Key].Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Agent_CtrlCOnceThenTwice_FinishesNothingNewThenStopsItsPhaseWhichIsRestored()
     {
         using var bed = new AgentBed();

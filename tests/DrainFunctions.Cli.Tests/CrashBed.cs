@@ -63,7 +63,8 @@ internal sealed class CrashBed : IDisposable
     /// <summary>
     /// What each phase does, by key (<c>run:phase</c>) or <c>default</c>: <c>sleep</c> seconds,
     /// <c>outcome</c> complete|fail|none, <c>reason</c>, <c>linger</c> seconds after the write,
-    /// <c>print_mb</c> megabytes to stdout, <c>rc</c>, <c>again</c> (the plan of a second run).
+    /// <c>print_mb</c> megabytes to stdout, <c>tick</c> seconds between lines printed (and noted as
+    /// <c>tick</c> events) while it sleeps, <c>rc</c>, <c>again</c> (the plan of a second run).
     /// </summary>
     public void Plan(JsonObject plan) => File.WriteAllText(Path.Combine(Folder, "plan.json"), plan.ToJsonString());
 
@@ -196,7 +197,14 @@ internal sealed class CrashBed : IDisposable
             for _ in range(mb):
                 sys.stdout.buffer.write(line)
             sys.stdout.flush()
-        time.sleep(plan.get("sleep", 0))
+        tick = plan.get("tick", 0)
+        end = time.time() + plan.get("sleep", 0)
+        while tick and time.time() < end:
+            sys.stdout.write("tick %.3f\n" % time.time())
+            sys.stdout.flush()
+            note("tick")
+            time.sleep(tick)
+        time.sleep(max(0, end - time.time()))
         outcome = plan.get("outcome", "complete")
         if outcome != "none":
             db = sqlite3.connect(os.environ["DATABASE_URL"][len("sqlite:///"):], timeout=60)

@@ -98,5 +98,5 @@ public sealed class AgentServer(HttpClient http, string agent)
 
     public sealed record ClaimAnswer(IReadOnlyList<AgentWorkItem> Work, double HeartbeatSeconds, double HeartbeatTimeoutSeconds);
 
-    public sealed record HeartbeatAnswer(IReadOnlyList<string> Stop, double HeartbeatSeconds, IReadOnlyDictionary<string, DateTimeOffset>? Deadlines = null, DateTimeOffset? ServerTime = null);
+    public sealed record HeartbeatAnswer(IReadOnlyList<string> Stop, double HeartbeatSeconds, IReadOnlyDictionary<string, DateTimeOffset>? Deadlines = null, IReadOnlyDictionary<string, DateTimeOffset>? Kept = null, DateTimeOffset? ServerTime = null);
 }

@@ -164,7 +164,7 @@ public sealed class AgentWorker(AgentServer server, IPhaseExecutor executor, Att
         // The deadline on this machine's clock: the time the server gave, from the moment it gave it.
         var deadline = DateTimeOffset.UtcNow + (work.Deadline - work.ServerTime);
         var stop = new CancellationTokenSource();
-        var entry = new Running(work, slot, stop) { Deadline = deadline };
+        var entry = new Running(work, slot, stop) { Deadline = deadline, ServerDeadline = work.Deadline };
         running[work.AttemptId] = entry;
         journal.Begin(work.AttemptId);
         entry.Task = Task.Run(() => RunOneAsync(entry, deadline));
@@ -194,11 +194,12 @@ public sealed class AgentWorker(AgentServer server, IPhaseExecutor executor, Att
                     AttemptId = work.AttemptId,
                     Slot = entry.Slot,
                     TraceParent = span is null ? work.TraceParent : TraceIds.TraceParent(span.Context),
-                    ReadDeadline = async _ =>
-                    {
-                        await BeatAsync();
-                        return entry.Deadline;
-                    },
+                    ReadDeadline = work.MayExtend
+                        ? async (due, giveUp, _) => entry.Deadline > due
+                            ? new DeadlineVerdict(DeadlineVerdictKind.Moved, entry.Deadline)
+                            : await BeatAsync(entry, giveUp) ?? DeadlineVerdict.Kept(due)
+                        : null,
+                    DeadlinePatience = TimeSpan.FromSeconds(Math.Min(10, work.GraceSeconds / 2)),
                     OnStarted = _ =>
                     {
                         NoteStarted(entry.Slot);
@@ -312,10 +313,10 @@ public sealed class AgentWorker(AgentServer server, IPhaseExecutor executor, Att
 
     /// <summary>
     /// One heartbeat: the server learns what runs here, and answers what to stop and the deadline of
-    /// the rest (the drain may have moved one on). Also sent when a phase's deadline comes, so that
-    /// a deadline moved just before it is not missed.
+    /// the rest (the drain may have moved one on). Also sent when a phase reaches its deadline
+    /// (<paramref name="reaching"/>), to learn whether the drain moved it on (<c>--extend-on-progress</c>).
     /// </summary>
-    private async Task BeatAsync()
+    private async Task<DeadlineVerdict?> BeatAsync(Running? reaching = null, bool giveUp = false)
     {
         var beat = new AgentBeat
         {
@@ -323,17 +324,22 @@ public sealed class AgentWorker(AgentServer server, IPhaseExecutor executor, Att
             Slots = slots,
             Machine = Environment.MachineName,
             Stopping = interrupts.Count > 0,
-            Running = [.. running.Values.Where(r => !r.Ended).Select(r => new AgentRunning { SessionId = r.Work.SessionId, AttemptId = r.Work.AttemptId })],
+            Running = [.. running.Values.Where(r => !r.Ended).Select(r => new AgentRunning
+            {
+                SessionId = r.Work.SessionId,
+                AttemptId = r.Work.AttemptId,
+                DeadlineReached = r == reaching ? r.ServerDeadline : null,
+                GiveUp = r == reaching && giveUp,
+            })],
         };
         var (outcome, answer, why) = await server.HeartbeatAsync(beat, CancellationToken.None);
         if (outcome != AgentCallOutcome.Accepted || answer is null)
         {
             Unreachable(why);
-            return;
+            return null;
         }
 
         Reachable();
-        heartbeatEvery = TimeSpan.FromSeconds(Math.Max(0.2, answer.HeartbeatSeconds));
         foreach (var attempt in answer.Stop)
         {
             if (running.TryGetValue(attempt, out var r) && !r.Ended && !r.Stop.IsCancellationRequested)
@@ -345,16 +351,32 @@ public sealed class AgentWorker(AgentServer server, IPhaseExecutor executor, Att
         }
 
         var received = DateTimeOffset.UtcNow;
+        var reached = reaching?.ServerDeadline;
         foreach (var (attempt, serverDeadline) in answer.Deadlines ?? new Dictionary<string, DateTimeOffset>())
         {
-            // On this machine's clock, as at the claim.
-            var deadline = received + (serverDeadline - (answer.ServerTime ?? received));
-            if (running.TryGetValue(attempt, out var r) && !r.Ended && deadline > r.Deadline + TimeSpan.FromSeconds(1))
+            if (running.TryGetValue(attempt, out var r) && !r.Ended && serverDeadline > r.ServerDeadline)
             {
-                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[slot {r.Slot}] {r.Work.RunId}/{r.Work.PhaseId}: the drain moved its deadline on: now in {(deadline - received).TotalSeconds:0}s"));
-                r.Deadline = deadline;
+                // On this machine's clock, as at the claim.
+                r.ServerDeadline = serverDeadline;
+                r.Deadline = received + (serverDeadline - (answer.ServerTime ?? received));
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[slot {r.Slot}] {r.Work.RunId}/{r.Work.PhaseId}: the drain moved its deadline on: now in {(r.Deadline - received).TotalSeconds:0}s"));
             }
         }
+
+        // The verdict about the deadline the executor reached (the one it was given: moved on, it is later now).
+        if (reaching is null || reached is not { } due)
+        {
+            return null;
+        }
+
+        if (reaching.ServerDeadline > due)
+        {
+            return new DeadlineVerdict(DeadlineVerdictKind.Moved, reaching.Deadline);
+        }
+
+        return answer.Kept is { } kept && kept.TryGetValue(reaching.Work.AttemptId, out var at) && at >= due
+            ? DeadlineVerdict.Kept(reaching.Deadline)
+            : new DeadlineVerdict(DeadlineVerdictKind.Undecided, reaching.Deadline);
     }
 
     private void Unreachable(string? why)
@@ -390,6 +412,9 @@ public sealed class AgentWorker(AgentServer server, IPhaseExecutor executor, Att
 
         /// <summary>When its executor is killed, on this machine's clock (the drain may move it on).</summary>
         public DateTimeOffset Deadline { get; set; }
+
+        /// <summary>The same deadline on the server's clock, as the drain moves it.</summary>
+        public DateTimeOffset ServerDeadline { get; set; }
 
         /// <summary>Who stopped it, for the line that says so.</summary>
         public string? StoppedBecause { get; set; }

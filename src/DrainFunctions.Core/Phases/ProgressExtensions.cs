@@ -43,13 +43,13 @@ public static class ProgressExtensions
         timeoutSeconds >= longestSeconds ? null : startedAt + TimeSpan.FromSeconds(timeoutSeconds) - CheckLead(baseTimeoutSeconds);
 
     /// <summary>
-    /// The extension an attempt earns at a look, or null: no progress since <paramref name="last"/>,
-    /// its timeout already at <paramref name="longestSeconds"/>, or its deadline already passed
-    /// (<paramref name="elapsedSeconds"/>: the executor is being stopped).
+    /// The extension an attempt earns at a look <paramref name="elapsedSeconds"/> into it, or null:
+    /// no progress since <paramref name="last"/>, or its timeout already at <paramref name="longestSeconds"/>.
+    /// (Whether the executor still waits for the look is the attempt marker's to say, not this.)
     /// </summary>
     public static PhaseExtension? Decide(int baseTimeoutSeconds, int longestSeconds, int timeoutSeconds, double elapsedSeconds, ProgressMarks last, ProgressMarks now)
     {
-        if (timeoutSeconds >= longestSeconds || elapsedSeconds >= timeoutSeconds)
+        if (timeoutSeconds >= longestSeconds)
         {
             return null;
         }

@@ -202,7 +202,8 @@ public sealed class RunPhaseExecutor(
                         Slot = input.Slot,
                         Workspace = input.Workspace,
                         TraceParent = TraceIds.TraceParent(input.SessionId, input.AttemptId),
-                        ReadDeadline = input.MayExtend ? ct => ReadDeadlineAsync(input, timeout, ct) : null,
+                        ReadDeadline = input.MayExtend ? (due, giveUp, ct) => ReadDeadlineAsync(input, timeout, due, giveUp, ct) : null,
+                        DeadlinePatience = DeadlinePatience(input),
                         OnStarted = main => blobs.UpdateAttemptAsync(input.SessionId, input.AttemptId, current => (current ?? fresh) with
                         {
                             Stage = AttemptStages.Started,
@@ -359,7 +360,7 @@ public sealed class RunPhaseExecutor(
             {
                 // The drain may have moved the deadline on meanwhile: it is read again when it comes.
                 while (!(gone = await processes.WaitAllGoneAsync(input.AttemptId, main, deadline, AdoptPoll, handle.Token))
-                    && input.MayExtend && await ReadDeadlineAsync(input, timeout, handle.Token) is { } moved && moved > deadline && moved > DateTimeOffset.UtcNow)
+                    && input.MayExtend && await ReadDeadlineAsync(input, timeout, deadline, giveUp: true, handle.Token) is { Kind: DeadlineVerdictKind.Moved, Deadline: var moved })
                 {
                     Log.DeadlineMoved(logger, input.AttemptId, moved);
                     deadline = moved;
@@ -405,17 +406,28 @@ public sealed class RunPhaseExecutor(
         StderrPath = BlobSessionStore.LogBlobName(input.SessionId, input.Phase.RunId, input.Phase.PhaseId, "stderr"),
     };
 
-    /// <summary>The deadline in the attempt's marker (moved on by <see cref="CheckPhaseProgress"/>), and its timeout into <paramref name="timeout"/>.</summary>
-    private async Task<DateTimeOffset?> ReadDeadlineAsync(RunPhaseExecutorInput input, StrongBox<int> timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// What the drain's look (<see cref="CheckPhaseProgress"/>) decided about <paramref name="due"/>,
+    /// from the attempt's marker; giving up keeps it, through the marker's ETag, unless the look
+    /// moved it meanwhile. The timeout in force goes into <paramref name="timeout"/>.
+    /// </summary>
+    private async Task<DeadlineVerdict> ReadDeadlineAsync(RunPhaseExecutorInput input, StrongBox<int> timeout, DateTimeOffset due, bool giveUp, CancellationToken cancellationToken)
     {
-        if (await blobs.ReadAttemptAsync(input.SessionId, input.AttemptId, cancellationToken) is not { } record)
+        var record = giveUp
+            ? await blobs.UpdateAttemptAsync(input.SessionId, input.AttemptId, current => (current ?? throw new InvalidOperationException($"the marker of attempt {input.AttemptId} is gone")).GiveUpAt(due), cancellationToken)
+            : await blobs.ReadAttemptAsync(input.SessionId, input.AttemptId, cancellationToken);
+        if (record is null)
         {
-            return null;
+            return DeadlineVerdict.Kept(due);
         }
 
         timeout.Value = Math.Max(timeout.Value, record.TimeoutSeconds);
-        return record.Deadline;
+        return record.VerdictAt(due);
     }
+
+    /// <summary>Half the grace before the phase timer, at most 10 s: how long an executor at an undecided deadline waits for the drain's look.</summary>
+    private static TimeSpan DeadlinePatience(RunPhaseExecutorInput input) =>
+        input.SettleBy is { } by && by > input.Deadline ? TimeSpan.FromSeconds(Math.Min(10, (by - input.Deadline).TotalSeconds / 2)) : TimeSpan.Zero;
 
     private async Task PollStopMarkerAsync(RunPhaseExecutorInput input, CancellationTokenSource stop, CancellationToken cancellationToken)
     {

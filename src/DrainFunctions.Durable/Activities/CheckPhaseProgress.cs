@@ -1,6 +1,7 @@
 using Azure;
 using DrainFunctions.Core.Agents;
 using DrainFunctions.Core.Phases;
+using DrainFunctions.Durable.Executors;
 using DrainFunctions.Durable.Hosting;
 using DrainFunctions.Durable.Orchestration;
 using DrainFunctions.Durable.Storage;
@@ -38,31 +39,53 @@ public sealed class CheckPhaseProgress(IBacklogStoreFactory stores, BlobSessionS
 
         var elapsed = (clock.GetUtcNow() - input.StartedAt).TotalSeconds;
         var extension = ProgressExtensions.Decide(input.BaseTimeoutSeconds, input.LongestSeconds, input.TimeoutSeconds, elapsed, input.Last, marks);
-        if (extension is null)
-        {
-            return new CheckPhaseProgressOutput { Marks = marks };
-        }
 
         try
         {
-            // Only an attempt still running takes the new deadline; one that ended keeps its own.
-            var moved = false;
-            var deadline = input.StartedAt + TimeSpan.FromSeconds(extension.TimeoutSeconds);
-            await blobs.UpdateAttemptAsync(input.SessionId, input.AttemptId, current =>
-            {
-                moved = current is not null && current.Stage != AttemptStages.Ended && current.Settlement is null
-                    && (current.Assignment is null || current.Assignment.State == AgentWorkStates.Claimed)
-                    && current.Deadline < deadline;
-                return moved ? current! with { Deadline = deadline, TimeoutSeconds = extension.TimeoutSeconds } : current ?? throw new InvalidOperationException($"the marker of attempt {input.AttemptId} is gone");
-            });
-            span?.SetTag(DrainTelemetry.Attributes.Extended, moved);
-            return new CheckPhaseProgressOutput { Marks = marks, Extension = moved ? extension : null };
+            var granted = await DecideInMarkerAsync(input, extension);
+            span?.SetTag(DrainTelemetry.Attributes.Extended, granted);
+            return new CheckPhaseProgressOutput { Marks = marks, Extension = granted ? extension : null };
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             Log.ProgressCheckFailed(logger, input.AttemptId, Outage.Describe(ex));
             return new CheckPhaseProgressOutput { Marks = marks, Problem = Outage.Describe(ex) };
         }
+    }
+
+    /// <summary>
+    /// Writes the decision about the deadline looked at to the marker, through its ETag, so that the
+    /// executor reaching that deadline and this look agree: an extension only while the deadline is
+    /// undecided (the executor did not give up on it) and the attempt still runs. A look run again
+    /// after a crash finds its own earlier decision and returns it.
+    /// </summary>
+    private async Task<bool> DecideInMarkerAsync(CheckPhaseProgressInput input, PhaseExtension? extension)
+    {
+        var looked = input.StartedAt + TimeSpan.FromSeconds(input.TimeoutSeconds);
+        var extended = extension is null ? (DateTimeOffset?)null : input.StartedAt + TimeSpan.FromSeconds(extension.TimeoutSeconds);
+        var granted = false;
+        await blobs.UpdateAttemptAsync(input.SessionId, input.AttemptId, current =>
+        {
+            if (current is null)
+            {
+                throw new InvalidOperationException($"the marker of attempt {input.AttemptId} is gone");
+            }
+
+            var running = current.Stage != AttemptStages.Ended && current.Settlement is null
+                && (current.Assignment is null || current.Assignment.State == AgentWorkStates.Claimed);
+            var verdict = current.VerdictAt(looked);
+            granted = extended is { } at && (verdict.Kind == DeadlineVerdictKind.Moved ? current.Deadline >= at : running && verdict.Kind == DeadlineVerdictKind.Undecided);
+            if (!running || verdict.Kind != DeadlineVerdictKind.Undecided)
+            {
+                return current;
+            }
+
+            // The maximum is final: kept at once, so that the executor need not wait for a look that never comes.
+            return extended is { } deadline
+                ? current with { Deadline = deadline, TimeoutSeconds = extension!.TimeoutSeconds, KeptDeadline = extension.TimeoutSeconds >= input.LongestSeconds ? deadline : current.KeptDeadline }
+                : current with { KeptDeadline = looked };
+        });
+        return granted;
     }
 
     private async Task<ProgressMarks> MeasureAsync(CheckPhaseProgressInput input)

@@ -158,6 +158,8 @@ public sealed class AgentBroker(
             TimeoutSeconds = record.TimeoutSeconds,
             Deadline = deadline,
             ServerTime = clock.GetUtcNow(),
+            GraceSeconds = assignment.GraceSeconds,
+            MayExtend = assignment.MayExtend,
             TraceParent = Telemetry.TraceIds.TraceParent(work.SessionId, work.AttemptId),
         }, NoMarker: false);
     }
@@ -172,6 +174,7 @@ public sealed class AgentBroker(
         var now = clock.GetUtcNow();
         var stop = new List<string>();
         var deadlines = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        var keptDeadlines = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         var running = new List<AgentRunning>();
         foreach (var attempt in beat.Running)
         {
@@ -184,7 +187,9 @@ public sealed class AgentBroker(
             }
 
             var updated = await blobs.UpdateAttemptAsync(attempt.SessionId, attempt.AttemptId, current =>
-                current?.Assignment is { } a && a.IsClaimedBy(beat.Agent) ? current with { Assignment = a with { HeartbeatAt = now } } : current!,
+                current?.Assignment is { } a && a.IsClaimedBy(beat.Agent)
+                    ? (attempt.GiveUp && attempt.DeadlineReached is { } due ? current.GiveUpAt(due) : current) with { Assignment = a with { HeartbeatAt = now } }
+                    : current!,
                 cancellationToken);
             if (updated.Assignment is not { } kept || !kept.IsClaimedBy(beat.Agent))
             {
@@ -194,10 +199,14 @@ public sealed class AgentBroker(
 
             running.Add(attempt with { RunId = record.RunId, PhaseId = record.PhaseId, StartedAt = kept.ClaimedAt });
             deadlines[attempt.AttemptId] = updated.Deadline;
+            if (updated.KeptDeadline is { } keptDeadline)
+            {
+                keptDeadlines[attempt.AttemptId] = keptDeadline;
+            }
         }
 
         await directory.NoteAsync(beat.Agent, beat.Slots, beat.Machine, running, beat.Stopping, now, cancellationToken);
-        return new AgentBeatAnswer(stop, deadlines, now);
+        return new AgentBeatAnswer(stop, deadlines, keptDeadlines, now);
     }
 
     /// <summary>Appends a chunk of the attempt's output to its log blob; false when the attempt is not the agent's (any more).</summary>

@@ -25,6 +25,12 @@ public sealed record AgentWorkItem
 
     public DateTimeOffset ServerTime { get; init; }
 
+    /// <summary>How long after the deadline the drain's phase timer fires: the agent waits up to half of it (10 s at most) for the drain's look at a deadline (<c>--extend-on-progress</c>).</summary>
+    public double GraceSeconds { get; init; }
+
+    /// <summary>The drain may move the deadline on (<c>--extend-on-progress</c>).</summary>
+    public bool MayExtend { get; init; }
+
     /// <summary>The W3C trace context of the attempt's phase span: the agent's span and the executor continue the drain's trace.</summary>
     public string? TraceParent { get; init; }
 }

@@ -62,7 +62,7 @@ public sealed class AgentApi(AgentBroker broker, DurableTaskClient client)
         }
 
         var answer = await broker.HeartbeatAsync(beat, cancellationToken);
-        return ApiResult.Ok(new { stop = answer.Stop, deadlines = answer.Deadlines, serverTime = answer.ServerTime, heartbeatSeconds = AgentHeartbeats.IntervalFor(broker.Options.HeartbeatTimeout).TotalSeconds });
+        return ApiResult.Ok(new { stop = answer.Stop, deadlines = answer.Deadlines, kept = answer.Kept, serverTime = answer.ServerTime, heartbeatSeconds = AgentHeartbeats.IntervalFor(broker.Options.HeartbeatTimeout).TotalSeconds });
     }
 
     public async Task<ApiResult> AppendLogAsync(string sessionId, string attemptId, string? body, CancellationToken cancellationToken = default)

@@ -19,11 +19,15 @@ public sealed record ExecutorRequest(string SessionId, string RunId, string Phas
     public Func<AttemptProcess, Task>? OnStarted { get; init; }
 
     /// <summary>
-    /// Asked when the deadline comes, before anything is killed: the deadline in force now, which
-    /// the drain may have moved on (<c>--extend-on-progress</c>); null or not later: kill as always.
-    /// Null: the deadline never moves.
+    /// Asked when the deadline (the first argument) comes, before anything is killed, whether the
+    /// drain moved it on (<c>--extend-on-progress</c>); with true as the second argument the
+    /// executor gives up waiting for the drain's look, which keeps the deadline unless the look
+    /// moved it meanwhile. Null: the deadline never moves.
     /// </summary>
-    public Func<CancellationToken, Task<DateTimeOffset?>>? ReadDeadline { get; init; }
+    public Func<DateTimeOffset, bool, CancellationToken, Task<DeadlineVerdict>>? ReadDeadline { get; init; }
+
+    /// <summary>How long past an undecided deadline the executor waits for the drain's look.</summary>
+    public TimeSpan DeadlinePatience { get; init; }
 }
 
 /// <summary>How the executor ended. Excerpts are the first 500 code points of each stream.</summary>

@@ -179,6 +179,8 @@ public sealed class ProcessExecutor(
         };
     }
 
+    private static readonly TimeSpan VerdictPoll = TimeSpan.FromMilliseconds(250);
+
     private enum ExitWait
     {
         Exited,
@@ -213,7 +215,7 @@ public sealed class ProcessExecutor(
             {
                 if (await MovedDeadlineAsync(request, due, stop) is not { } moved)
                 {
-                    return ExitWait.DeadlinePassed;
+                    return stop.IsCancellationRequested ? ExitWait.Stopped : ExitWait.DeadlinePassed;
                 }
 
                 Log.DeadlineMoved(logger, request.AttemptId ?? request.PhaseId, moved);
@@ -222,7 +224,10 @@ public sealed class ProcessExecutor(
         }
     }
 
-    /// <summary>The deadline the request reads now, when later than <paramref name="due"/>; else null (also when it cannot be read).</summary>
+    /// <summary>
+    /// The deadline <paramref name="due"/> as the drain decided it, when it moved on; null: it stays
+    /// (also when it cannot be read). An undecided one waits up to the patience for the drain's look.
+    /// </summary>
     private async Task<DateTimeOffset?> MovedDeadlineAsync(ExecutorRequest request, DateTimeOffset due, CancellationToken stop)
     {
         if (request.ReadDeadline is not { } read)
@@ -232,7 +237,28 @@ public sealed class ProcessExecutor(
 
         try
         {
-            return await read(stop) is { } now && now > due && now > DateTimeOffset.UtcNow ? now : null;
+            var giveUpAt = DateTimeOffset.UtcNow + request.DeadlinePatience;
+            var verdict = await read(due, false, stop);
+            while (verdict.Kind == DeadlineVerdictKind.Undecided)
+            {
+                var giveUp = DateTimeOffset.UtcNow >= giveUpAt;
+                if (!giveUp)
+                {
+                    await Task.Delay(VerdictPoll, stop);
+                }
+
+                verdict = await read(due, giveUp, stop);
+                if (giveUp && verdict.Kind == DeadlineVerdictKind.Undecided)
+                {
+                    return null;
+                }
+            }
+
+            return verdict.Kind == DeadlineVerdictKind.Moved && verdict.Deadline > due ? verdict.Deadline : null;
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return null;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -18,6 +18,7 @@ internal sealed class ProgressWatch(TaskOrchestrationContext context, PhaseAttem
     private readonly List<PhaseExtension> extensions = [];
     private DateTimeOffset startedAt;
     private ProgressMarks marks;
+    private DateTimeOffset checkAt;
 
     private int BaseTimeoutSeconds => settings.Options.PhaseTimeoutSeconds;
 
@@ -51,6 +52,13 @@ internal sealed class ProgressWatch(TaskOrchestrationContext context, PhaseAttem
     /// <summary>The look; returns the new deadline (without grace) when the attempt earned one.</summary>
     public async Task<DateTimeOffset?> CheckAsync(CancellationToken timers)
     {
+        // A timer may fire up to a second early (Azure Storage): a look too early sees too little.
+        if (context.CurrentUtcDateTime < checkAt.UtcDateTime)
+        {
+            Timer = context.CreateTimer(checkAt.UtcDateTime, timers);
+            return null;
+        }
+
         Timer = null;
         var seen = await calls.CallAsync<CheckPhaseProgressOutput>(nameof(CheckPhaseProgress), new CheckPhaseProgressInput
         {
@@ -77,8 +85,13 @@ internal sealed class ProgressWatch(TaskOrchestrationContext context, PhaseAttem
         return startedAt + TimeSpan.FromSeconds(extension.TimeoutSeconds);
     }
 
-    private void Arm(CancellationToken timers) =>
-        Timer = Enabled && ProgressExtensions.NextCheck(startedAt, TimeoutSeconds, BaseTimeoutSeconds, LongestSeconds) is { } at
-            ? context.CreateTimer(at.UtcDateTime, timers)
-            : null;
+    private void Arm(CancellationToken timers)
+    {
+        Timer = null;
+        if (Enabled && ProgressExtensions.NextCheck(startedAt, TimeoutSeconds, BaseTimeoutSeconds, LongestSeconds) is { } at)
+        {
+            checkAt = at;
+            Timer = context.CreateTimer(at.UtcDateTime, timers);
+        }
+    }
 }

@@ -30,6 +30,9 @@ public sealed record AgentAssignment
     /// <summary>How long after the deadline the drain's phase timer fires: the report is settled at once only when it has time to before it.</summary>
     public double GraceSeconds { get; init; }
 
+    /// <summary>The drain may move the deadline on (<c>--extend-on-progress</c>).</summary>
+    public bool MayExtend { get; init; }
+
     /// <summary>The phase's failure reason at the pick: what a restore after a clean exit writes back (<see cref="Core.Phases.RestoreReasons.Original"/>).</summary>
     public string? LastFailureReason { get; init; }
 

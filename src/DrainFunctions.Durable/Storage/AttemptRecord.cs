@@ -76,6 +76,13 @@ public sealed record AttemptRecord
 
     public int TimeoutSeconds { get; init; }
 
+    /// <summary>
+    /// With <c>--extend-on-progress</c>: the latest deadline decided to stay, by the drain's look
+    /// (no progress) or by the executor that reached it and waited for the look in vain. Both decide
+    /// through this marker's ETag, so that a deadline is either moved or kept, never both.
+    /// </summary>
+    public DateTimeOffset? KeptDeadline { get; init; }
+
     public string Machine { get; init; } = string.Empty;
 
     public string BootId { get; init; } = string.Empty;
@@ -108,6 +115,15 @@ public sealed record AttemptRecord
     /// <summary>Recorded by this machine since its last boot (its processes can be seen from here).</summary>
     public bool IsLocal(string machine, string bootId) =>
         string.Equals(Machine, machine, StringComparison.Ordinal) && (string.IsNullOrEmpty(BootId) || string.Equals(BootId, bootId, StringComparison.Ordinal));
+
+    /// <summary>What became of <paramref name="due"/>: moved on (the deadline is later), kept, or not decided yet.</summary>
+    public Executors.DeadlineVerdict VerdictAt(DateTimeOffset due) =>
+        Deadline > due ? new(Executors.DeadlineVerdictKind.Moved, Deadline)
+        : KeptDeadline >= due ? Executors.DeadlineVerdict.Kept(due)
+        : new(Executors.DeadlineVerdictKind.Undecided, due);
+
+    /// <summary>The executor gives up waiting for the drain's look at <paramref name="due"/>: the deadline stays, unless the look moved it meanwhile.</summary>
+    public AttemptRecord GiveUpAt(DateTimeOffset due) => VerdictAt(due).Kind == Executors.DeadlineVerdictKind.Undecided ? this with { KeptDeadline = due } : this;
 
     public string Serialize() => JsonSerializer.Serialize(this, Json);
 

@@ -42,7 +42,6 @@ public sealed class ProgressExtensionsTests
     [Theory]
     [InlineData(600, 1200, 600, 570, 10L, 100L, 10L, 100L)]   // nothing new
     [InlineData(600, 1200, 1200, 1170, 10L, 100L, 20L, 900L)] // already at the maximum
-    [InlineData(600, 1200, 600, 600.5, 10L, 100L, 20L, 900L)] // its deadline passed: the executor is being stopped
     [InlineData(600, 1200, 600, 570, null, 100L, 20L, 100L)]  // rows not countable at the start: not progress
     public void Decide_NoProgressOrNoRoom_Null(int baseSeconds, int longest, int timeout, double elapsed, long? lastEvents, long lastBytes, long? nowEvents, long nowBytes) =>
         Assert.Null(ProgressExtensions.Decide(baseSeconds, longest, timeout, elapsed, new ProgressMarks(lastEvents, lastBytes), new ProgressMarks(nowEvents, nowBytes)));
