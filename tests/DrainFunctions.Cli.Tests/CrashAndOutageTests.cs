@@ -92,6 +92,49 @@ public sealed class CrashAndOutageTests(ITestOutputHelper output)
         Assert.Equal("COMPLETE", bed.Phases()["run-a:p1"].State);
     }
 
+    /// <summary>
+    /// Issue 16: a host crash during an extension loses nothing. The drain is killed right after
+    /// it moved a phase's deadline on; the executor lives on, the resumed drain adopts it, keeps
+    /// watching its progress, moves the deadline on again, and records its real end.
+    /// </summary>
+    [Fact]
+    public async Task Resume_AfterKill9RightAfterAnExtension_ExtendsAgainAndRecordsTheRealOutcome()
+    {
+        using var bed = new CrashBed();
+        await bed.InitAsync();
+        await bed.AddPhaseAsync("run-a", "p1", 0);
+
+        // 14 s of steady output and telemetry rows, then COMPLETE: a 6 s timeout must grow twice
+        // (12 s, then 18 s). After the crash its output has nowhere to go: its rows show the progress.
+        bed.Plan(new JsonObject { ["run-a:p1"] = new JsonObject { ["sleep"] = 14, ["tick"] = 0.3, ["tick_events"] = true, ["outcome"] = "complete" } });
+        string[] flags = ["--batch-size", "1", "--phase-timeout-seconds", "6", "--extend-on-progress", "--max-phase-timeout-seconds", "18", "--executor-command", bed.Template];
+        int executorPid;
+        using (var first = DrainProcess.Start(bed.Environment, flags))
+        {
+            first.WaitForLine(l => l.StartsWith("    [EXTEND] progress seen", StringComparison.Ordinal), Long);
+            first.Crash();
+            await first.WaitForExitAsync(TimeSpan.FromSeconds(30));
+            executorPid = bed.Events().Single(e => e.Kind == "start").Pid;
+            Assert.True(Alive(executorPid), "the executor did not survive the drain's SIGKILL; nothing to adopt");
+            Assert.EndsWith("deadline now 12s", first.Stdout.Split('\n').Single(l => l.Contains("[EXTEND]", StringComparison.Ordinal)), StringComparison.Ordinal);
+        }
+
+        using var resumed = DrainProcess.Start(bed.Environment, "--resume", "--executor-command", bed.Template, "--json");
+        var code = await resumed.WaitForExitAsync(Long);
+        Assert.True(code == 0, $"exit {code}\n{resumed.Stdout}\n{resumed.Stderr}\n{File.ReadAllText(bed.EventsPath)}");
+        var result = Single(CrashBed.LastJson(resumed.Stdout));
+
+        Assert.Equal("COMPLETE", Text(result, "final_state"));
+        Assert.True(result.GetProperty("success").GetBoolean());
+        var extensions = result.GetProperty("extensions").EnumerateArray().ToList();
+        Assert.Equal([12, 18], extensions.Select(e => e.GetProperty("timeout_seconds").GetInt32()));
+        Assert.True(extensions[1].GetProperty("new_events").GetInt64() > 5, "the second extension rests on the rows written after the crash");
+        Assert.Single(bed.Events(), e => e.Kind == "start");
+        Assert.Single(bed.Events(), e => e.Kind == "done");
+        Assert.False(Alive(executorPid));
+        Assert.Equal("COMPLETE", bed.Phases()["run-a:p1"].State);
+    }
+
     [Fact]
     public async Task Resume_AfterKill9WhenExecutorFinished_RecordsItsTrueOutcomeAndExits0()
     {

@@ -64,7 +64,7 @@ internal sealed class CrashBed : IDisposable
     /// What each phase does, by key (<c>run:phase</c>) or <c>default</c>: <c>sleep</c> seconds,
     /// <c>outcome</c> complete|fail|none, <c>reason</c>, <c>linger</c> seconds after the write,
     /// <c>print_mb</c> megabytes to stdout, <c>tick</c> seconds between lines printed (and noted as
-    /// <c>tick</c> events) while it sleeps, <c>rc</c>, <c>again</c> (the plan of a second run).
+    /// <c>tick</c> events, with <c>tick_events</c> also a telemetry row each) while it sleeps, <c>rc</c>, <c>again</c> (the plan of a second run).
     /// </summary>
     public void Plan(JsonObject plan) => File.WriteAllText(Path.Combine(Folder, "plan.json"), plan.ToJsonString());
 
@@ -199,10 +199,22 @@ internal sealed class CrashBed : IDisposable
             sys.stdout.flush()
         tick = plan.get("tick", 0)
         end = time.time() + plan.get("sleep", 0)
+        def say(text):
+            # A drain killed with SIGKILL leaves the pipe broken: the phase goes on without its output.
+            try:
+                sys.stdout.write(text)
+                sys.stdout.flush()
+            except OSError:
+                sys.stdout = open(os.devnull, "w")
+
         while tick and time.time() < end:
-            sys.stdout.write("tick %.3f\n" % time.time())
-            sys.stdout.flush()
+            say("tick %.3f\n" % time.time())
             note("tick")
+            if plan.get("tick_events"):
+                db = sqlite3.connect(os.environ["DATABASE_URL"][len("sqlite:///"):], timeout=60)
+                db.execute("INSERT INTO token_estimation_v2_events (run_id, phase_id, created_at) VALUES (?, ?, CURRENT_TIMESTAMP)", (run, phase))
+                db.commit()
+                db.close()
             time.sleep(tick)
         time.sleep(max(0, end - time.time()))
         outcome = plan.get("outcome", "complete")

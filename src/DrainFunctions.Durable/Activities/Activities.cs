@@ -360,7 +360,7 @@ public sealed class RunPhaseExecutor(
             {
                 // The drain may have moved the deadline on meanwhile: it is read again when it comes.
                 while (!(gone = await processes.WaitAllGoneAsync(input.AttemptId, main, deadline, AdoptPoll, handle.Token))
-                    && input.MayExtend && await ReadDeadlineAsync(input, timeout, deadline, giveUp: true, handle.Token) is { Kind: DeadlineVerdictKind.Moved, Deadline: var moved })
+                    && input.MayExtend && await DeadlineVerdicts.AwaitAsync((due, giveUp, ct) => ReadDeadlineAsync(input, timeout, due, giveUp, ct), deadline, DeadlinePatience(input), handle.Token) is { } moved)
                 {
                     Log.DeadlineMoved(logger, input.AttemptId, moved);
                     deadline = moved;

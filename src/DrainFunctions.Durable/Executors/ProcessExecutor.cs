@@ -179,8 +179,6 @@ public sealed class ProcessExecutor(
         };
     }
 
-    private static readonly TimeSpan VerdictPoll = TimeSpan.FromMilliseconds(250);
-
     private enum ExitWait
     {
         Exited,
@@ -237,24 +235,7 @@ public sealed class ProcessExecutor(
 
         try
         {
-            var giveUpAt = DateTimeOffset.UtcNow + request.DeadlinePatience;
-            var verdict = await read(due, false, stop);
-            while (verdict.Kind == DeadlineVerdictKind.Undecided)
-            {
-                var giveUp = DateTimeOffset.UtcNow >= giveUpAt;
-                if (!giveUp)
-                {
-                    await Task.Delay(VerdictPoll, stop);
-                }
-
-                verdict = await read(due, giveUp, stop);
-                if (giveUp && verdict.Kind == DeadlineVerdictKind.Undecided)
-                {
-                    return null;
-                }
-            }
-
-            return verdict.Kind == DeadlineVerdictKind.Moved && verdict.Deadline > due ? verdict.Deadline : null;
+            return await DeadlineVerdicts.AwaitAsync(read, due, request.DeadlinePatience, stop);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
