@@ -16,8 +16,9 @@ public sealed record PhaseExtension(double AtSeconds, long NewEvents, long NewOu
 
 /// <summary>
 /// The guide's v3 progress-aware timeout ("start at 10m, auto-increase to 20m if phase shows
-/// progress"): shortly before a phase's deadline the drain looks at what it produced since the last
-/// look; with new telemetry rows or new output its timeout grows by one base timeout, up to the
+/// progress"): shortly before a phase's deadline (<see cref="NextCheck"/>) the drain looks at what
+/// it produced in the window before (<see cref="Window"/>: the marks are taken when it opens); with
+/// new telemetry rows of its run or new output its timeout grows by one base timeout, up to the
 /// maximum; without, it is stopped at its deadline as always. The same decision for the durable
 /// drain (the <c>CheckPhaseProgress</c> activity) and the simulator.
 /// </summary>
@@ -41,6 +42,24 @@ public static class ProgressExtensions
     /// <summary>When to look at an attempt whose timeout (from <paramref name="startedAt"/>) is <paramref name="timeoutSeconds"/>; null: never, it cannot grow.</summary>
     public static DateTimeOffset? NextCheck(DateTimeOffset startedAt, int timeoutSeconds, int baseTimeoutSeconds, int longestSeconds) =>
         timeoutSeconds >= longestSeconds ? null : startedAt + TimeSpan.FromSeconds(timeoutSeconds) - CheckLead(baseTimeoutSeconds);
+
+    /// <summary>
+    /// How far back a look sees: a quarter of the base timeout, 2 s to 5 minutes. Progress is what
+    /// the attempt produced in this window just before the look, not since its start, so that a
+    /// phase that printed its banner and then hung is not extended.
+    /// </summary>
+    public static TimeSpan Window(int baseTimeoutSeconds)
+    {
+        var quarter = TimeSpan.FromSeconds(baseTimeoutSeconds / 4.0);
+        return quarter < TimeSpan.FromSeconds(2) ? TimeSpan.FromSeconds(2) : quarter > TimeSpan.FromMinutes(5) ? TimeSpan.FromMinutes(5) : quarter;
+    }
+
+    /// <summary>When the window before the look at <paramref name="check"/> opens (the marks are taken then), never before the attempt's start.</summary>
+    public static DateTimeOffset WindowStart(DateTimeOffset startedAt, DateTimeOffset check, int baseTimeoutSeconds)
+    {
+        var opens = check - Window(baseTimeoutSeconds);
+        return opens < startedAt ? startedAt : opens;
+    }
 
     /// <summary>
     /// The extension an attempt earns at a look <paramref name="elapsedSeconds"/> into it, or null:

@@ -169,6 +169,11 @@ public static class ProgressLines
             lines.Add($"  - Prioritize: {options.Prioritize} (docs/forecast.md)");
         }
 
+        if (options.ExtendOnProgress)
+        {
+            lines.Add($"  - Extend on progress: up to {Phases.ProgressExtensions.Duration(options.LongestPhaseSeconds())} (docs/progress-timeouts.md)");
+        }
+
         lines.Add(options.LedgerEnabled
             ? Invariant($"  - Cross-session ledger: on ({options.LedgerWindowHours}h window)")
             : "  - Cross-session ledger: off");
