@@ -70,6 +70,22 @@ public sealed class ProgressTimeoutTests
     }
 
     [Fact]
+    public async Task Drain_BannerThenSilence_NotProgressStoppedAtTheBaseTimeout()
+    {
+        await using var bed = await TestBed.CreateAsync();
+        await bed.AddPhaseAsync("run-a", "banner-1", 0);
+        await using var host = await bed.StartHostAsync();
+
+        // An 8 s timeout is looked at after 7 s, over the 2 s before: the banner at the start is older.
+        var (output, _) = await TestBed.RunAsync(host, new DrainOrchestrationInput { Options = new DrainOptions { BatchSize = 5, PhaseTimeoutSeconds = 8, ExtendOnProgress = true }, GraceSeconds = 1 });
+
+        var result = Assert.Single((await bed.ReadSessionAsync(output.SessionId)).Results);
+        Assert.Equal("Phase execution timed out after 8 seconds", result.ErrorMessage);
+        Assert.Null(result.Extensions);
+        Assert.StartsWith("starting banner-1", result.SubprocessStdoutExcerpt, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Drain_SteadyPhaseNeedingOneMoreTimeout_ExtendedOnceAndCompletes()
     {
         await using var bed = await TestBed.CreateAsync();

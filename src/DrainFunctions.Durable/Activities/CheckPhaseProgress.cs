@@ -13,7 +13,8 @@ namespace DrainFunctions.Durable.Activities;
 
 /// <summary>
 /// The look at a running attempt shortly before its deadline (<c>--extend-on-progress</c>):
-/// counts its run's telemetry rows and the output its executor stored, lets Core decide
+/// counts its run's telemetry rows and the output its executor stored (only that, when the window
+/// before the look opens: <see cref="CheckPhaseProgressInput.MarksOnly"/>), lets Core decide
 /// (<see cref="ProgressExtensions.Decide"/>), and on an extension writes the new deadline to the
 /// attempt's marker, where the executor (the activity running it, an adopter, or an agent through
 /// its heartbeat) reads it when its own deadline comes. Never throws: what cannot be measured is
@@ -35,6 +36,11 @@ public sealed class CheckPhaseProgress(IBacklogStoreFactory stores, BlobSessionS
         {
             Log.ProgressCheckFailed(logger, input.AttemptId, Outage.Describe(ex));
             return new CheckPhaseProgressOutput { Marks = input.Last, Problem = Outage.Describe(ex) };
+        }
+
+        if (input.MarksOnly)
+        {
+            return new CheckPhaseProgressOutput { Marks = marks };
         }
 
         var elapsed = (clock.GetUtcNow() - input.StartedAt).TotalSeconds;

@@ -25,6 +25,9 @@ public sealed record CheckPhaseProgressInput
     /// <summary>The longest the attempt may run (<c>--max-phase-timeout-seconds</c>).</summary>
     public int LongestSeconds { get; init; }
 
-    /// <summary>The marks of the last look (the first: the run's telemetry rows at the start, no output).</summary>
+    /// <summary>The marks taken when the look's window opened (or at the attempt's start: its run's telemetry rows, no output).</summary>
     public ProgressMarks Last { get; init; }
+
+    /// <summary>Only the marks, as the window before the look opens: nothing is decided.</summary>
+    public bool MarksOnly { get; init; }
 }

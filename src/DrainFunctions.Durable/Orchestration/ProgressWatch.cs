@@ -19,6 +19,8 @@ internal sealed class ProgressWatch(TaskOrchestrationContext context, PhaseAttem
     private DateTimeOffset startedAt;
     private ProgressMarks marks;
     private DateTimeOffset checkAt;
+    private DateTimeOffset windowAt;
+    private bool marksTaken;
 
     private int BaseTimeoutSeconds => settings.Options.PhaseTimeoutSeconds;
 
@@ -49,13 +51,18 @@ internal sealed class ProgressWatch(TaskOrchestrationContext context, PhaseAttem
         Arm(timers);
     }
 
-    /// <summary>The look; returns the new deadline (without grace) when the attempt earned one.</summary>
+    /// <summary>
+    /// The timer fired: when the window before the look opens, the marks are taken (nothing is
+    /// decided); at the look, the decision. Returns the new deadline (without grace) when the
+    /// attempt earned one.
+    /// </summary>
     public async Task<DateTimeOffset?> CheckAsync(CancellationToken timers)
     {
         // A timer may fire up to a second early (Azure Storage): a look too early sees too little.
-        if (context.CurrentUtcDateTime < checkAt.UtcDateTime)
+        var due = marksTaken ? checkAt : windowAt;
+        if (context.CurrentUtcDateTime < due.UtcDateTime)
         {
-            Timer = context.CreateTimer(checkAt.UtcDateTime, timers);
+            Timer = context.CreateTimer(due.UtcDateTime, timers);
             return null;
         }
 
@@ -71,8 +78,16 @@ internal sealed class ProgressWatch(TaskOrchestrationContext context, PhaseAttem
             TimeoutSeconds = TimeoutSeconds,
             LongestSeconds = LongestSeconds,
             Last = marks,
+            MarksOnly = !marksTaken,
         });
         marks = seen.Marks;
+        if (!marksTaken)
+        {
+            marksTaken = true;
+            Timer = context.CreateTimer(checkAt.UtcDateTime, timers);
+            return null;
+        }
+
         if (seen.Extension is not { } extension)
         {
             return null;
@@ -85,13 +100,16 @@ internal sealed class ProgressWatch(TaskOrchestrationContext context, PhaseAttem
         return startedAt + TimeSpan.FromSeconds(extension.TimeoutSeconds);
     }
 
+    /// <summary>Arms the next look: its window's opening first (the marks), unless it opens at the attempt's start (the marks of the start).</summary>
     private void Arm(CancellationToken timers)
     {
         Timer = null;
         if (Enabled && ProgressExtensions.NextCheck(startedAt, TimeoutSeconds, BaseTimeoutSeconds, LongestSeconds) is { } at)
         {
             checkAt = at;
-            Timer = context.CreateTimer(at.UtcDateTime, timers);
+            windowAt = ProgressExtensions.WindowStart(startedAt, at, BaseTimeoutSeconds);
+            marksTaken = windowAt <= startedAt && extensions.Count == 0;
+            Timer = context.CreateTimer((marksTaken ? checkAt : windowAt).UtcDateTime, timers);
         }
     }
 }

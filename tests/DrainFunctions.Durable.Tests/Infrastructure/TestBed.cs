@@ -74,7 +74,7 @@ public sealed class TestBed : IAsyncDisposable
     }
 
     /// <summary>
-    /// Phase ids drive the script: <c>hang*</c> sleeps 600 s, <c>chatty*</c> prints a line every 0.3 s
+    /// Phase ids drive the script: <c>hang*</c> sleeps 600 s, <c>banner*</c> prints a line then sleeps 600 s, <c>chatty*</c> prints a line every 0.3 s
     /// forever (and notes the time of each in <c>PHASE.ticks</c>), <c>steady*</c> prints for 4.5 s then
     /// completes with 1 telemetry row, <c>slow*</c> completes after 2 s,
     /// <c>fail*</c> fails with an import error, <c>noop*</c> exits 0 without touching the phase,
@@ -86,6 +86,7 @@ public sealed class TestBed : IAsyncDisposable
         echo $$ > '{{pids}}'/"$phase.pid"
         case "$phase" in
           hang*) exec sleep 600 ;;
+          banner*) echo "starting $phase: waiting for the builder"; exec sleep 600 ;;
           chatty*) while true; do echo "tick $(date +%s.%N)"; date +%s.%N >> '{{pids}}'/"$phase.ticks"; sleep 0.3; done ;;
           steady*) for i in $(seq 1 15); do echo "step $i"; sleep 0.3; done; exec dotnet '{{demo}}' --run-id "$run" --phase-id "$phase" --outcome complete --telemetry 1 ;;
           slow*) sleep 2; exec dotnet '{{demo}}' --run-id "$run" --phase-id "$phase" --outcome complete --telemetry 1 ;;
