@@ -5,6 +5,13 @@ namespace DrainFunctions.Simulation;
 /// <summary>A backlog to simulate: its phases and where it came from.</summary>
 public sealed class BacklogModel
 {
+    /// <summary>
+    /// Output of a running phase, per second: a builder's log of about 3 KB a minute. One rate for
+    /// every nature that runs (silent hangs write nothing); only whether output grows matters to
+    /// <c>--extend-on-progress</c>, not how much.
+    /// </summary>
+    public const double RunningOutputBytesPerSecond = 50;
+
     public required IReadOnlyList<ModelPhase> Phases { get; init; }
 
     /// <summary>Where the model came from (<c>generated seed=42 ...</c> or the session files).</summary>
@@ -28,10 +35,30 @@ public sealed class BacklogModel
         if (phase.Nature == PhaseNature.Observed)
         {
             return phase.Observations.Count == 0
-                ? new AttemptBehaviour(false, true, 60, 0, null)
+                ? new AttemptBehaviour(false, true, 60, 0, null) { OutputBytesPerSecond = RunningOutputBytesPerSecond }
                 : phase.Observations[attempt % phase.Observations.Count];
         }
 
+        var behaviour = Generated(phase, attempt, at);
+        var silent = phase.Nature == PhaseNature.Hang && !IsNoisyHang(phase);
+        return behaviour with { OutputBytesPerSecond = silent ? 0 : RunningOutputBytesPerSecond };
+    }
+
+    /// <summary>
+    /// Whether a generated hang keeps printing output (a builder looping, retrying, logging)
+    /// instead of going silent: drawn once per phase from its own stream, with chance
+    /// <see cref="NatureShares.NoisyHang"/>, so that it does not move any other draw.
+    /// </summary>
+    public bool IsNoisyHang(ModelPhase phase)
+    {
+        ArgumentNullException.ThrowIfNull(phase);
+        const ulong noisyStream = 0x4E4F495359;
+        return phase.Nature == PhaseNature.Hang
+            && SeedMix.ToInt(SeedMix.Mix(phase.StreamSeed, noisyStream)) / (double)int.MaxValue < Shares.NoisyHang;
+    }
+
+    private AttemptBehaviour Generated(ModelPhase phase, int attempt, DateTimeOffset at)
+    {
         var random = new Random(SeedMix.ToInt(SeedMix.Mix(phase.StreamSeed, (ulong)attempt + 1)));
         switch (phase.Nature)
         {

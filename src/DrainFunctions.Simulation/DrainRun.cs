@@ -37,6 +37,6 @@ public sealed class DrainRun
     /// <summary>Skip lines that came from the cross-session ledger.</summary>
     public int LedgerSkipLines { get; set; }
 
-    /// <summary>The progress lines of the bookkeeping ([SAMPLE-OK], [SAMPLE-SKIP], [STOP], [TIME LIMIT]).</summary>
+    /// <summary>The progress lines of the bookkeeping ([SAMPLE-OK], [SAMPLE-SKIP], [STOP], [TIME LIMIT]) and of the deadline extensions ([EXTEND]), in the order the drain prints them.</summary>
     public List<string> Lines { get; } = [];
 }

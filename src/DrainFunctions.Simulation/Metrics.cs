@@ -15,6 +15,15 @@ public sealed record DrainMetrics
 
     public double ExecutorMinutes { get; init; }
 
+    /// <summary>Deadline extensions granted (<c>--extend-on-progress</c>).</summary>
+    public int Extensions { get; init; }
+
+    /// <summary>Attempts that got at least one extension.</summary>
+    public int ExtendedAttempts { get; init; }
+
+    /// <summary>Extended attempts that then succeeded.</summary>
+    public int ExtendedSuccesses { get; init; }
+
     /// <summary>Minutes of attempts that neither succeeded nor yielded telemetry.</summary>
     public double WastedMinutes { get; init; }
 
@@ -43,6 +52,9 @@ public sealed record DrainMetrics
             TelemetryEvents = list.Sum(r => r.TelemetryEventsCollected is > 0 ? r.TelemetryEventsCollected.Value : 0),
             ExecutorMinutes = list.Sum(r => r.SubprocessDurationSeconds ?? 0) / 60,
             WastedMinutes = list.Where(IsWasted).Sum(r => r.SubprocessDurationSeconds ?? 0) / 60,
+            Extensions = list.Sum(r => r.Extensions?.Count ?? 0),
+            ExtendedAttempts = list.Count(r => r.Extensions is { Count: > 0 }),
+            ExtendedSuccesses = list.Count(r => r.Extensions is { Count: > 0 } && r.Success),
         };
     }
 

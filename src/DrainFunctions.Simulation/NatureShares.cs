@@ -16,5 +16,12 @@ public sealed record NatureShares
     /// <summary>Probability that an attempt of a transient phase succeeds.</summary>
     public double TransientSuccessProbability { get; init; } = 0.5;
 
+    /// <summary>
+    /// Share of hangs that keep writing output but never finish (noisy hangs): with
+    /// <c>--extend-on-progress</c> they are extended up to the maximum and then cut. The rest go
+    /// silent. A guess, not a measurement (docs/progress-timeouts.md).
+    /// </summary>
+    public double NoisyHang { get; init; } = 0.25;
+
     public double Total => Transient + Deterministic + Hang + SlowSuccess + QuickSuccess;
 }

@@ -69,6 +69,7 @@ public static class ReportJson
 
         WriteOptions(w, r.Options);
         WriteMetrics(w, r.Metrics);
+        WriteExtensions(w, r.Options, r.Metrics);
         w.WriteNumber("waste_reduction_vs_v1_percent", Round(r.WasteReductionVsV1));
         w.WriteNumber("waste_share_reduction_vs_v1_percent", Round(r.WasteShareReductionVsV1));
         w.WriteNumber("waste_reduction_vs_v1_same_time_percent", Round(r.WasteReductionVsV1SameTime));
@@ -93,7 +94,9 @@ public static class ReportJson
             {
                 w.WriteStartObject();
                 w.WriteString("started_at", d.StartedAt.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
-                WriteMetrics(w, DrainMetrics.Of(d.Results));
+                var metrics = DrainMetrics.Of(d.Results);
+                WriteMetrics(w, metrics);
+                WriteExtensions(w, r.Options, metrics);
                 w.WriteNumber("skip_lines", d.SkipLines);
                 w.WriteNumber("ledger_skip_lines", d.LedgerSkipLines);
                 w.WriteString("stop", d.Stop.ToString());
@@ -178,6 +181,12 @@ public static class ReportJson
         }
 
         w.WriteBoolean("sample_first", o.SampleFirst);
+        if (o.ExtendOnProgress)
+        {
+            w.WriteBoolean("extend_on_progress", true);
+            w.WriteNumber("max_phase_timeout_seconds", o.LongestPhaseSeconds());
+        }
+
         w.WriteEndObject();
     }
 
@@ -192,6 +201,19 @@ public static class ReportJson
         w.WriteNumber("waste_percent", Round(m.WastePercent));
         w.WriteNumber("phases_per_hour", Round(m.PhasesPerHour));
         w.WriteNumber("successes_per_hour", Round(m.SuccessesPerHour));
+    }
+
+    /// <summary>Only with <c>--extend-on-progress</c>, so that a report without it is unchanged.</summary>
+    private static void WriteExtensions(Utf8JsonWriter w, DrainOptions o, DrainMetrics m)
+    {
+        if (!o.ExtendOnProgress)
+        {
+            return;
+        }
+
+        w.WriteNumber("extensions", m.Extensions);
+        w.WriteNumber("extended_attempts", m.ExtendedAttempts);
+        w.WriteNumber("extended_successes", m.ExtendedSuccesses);
     }
 
     private static double Round(double value) => Math.Round(value, 2, MidpointRounding.ToEven);

@@ -91,6 +91,11 @@ public static class ReportText
         }
 
         sb.AppendLine("  waste-vs-v1: change in wasted executor-minutes against v1 over the whole scenario; same-time: against v1's first N executor-minutes (N = this row's).");
+        foreach (var r in rows.Where(r => r.Options.ExtendOnProgress))
+        {
+            var x = r.Metrics;
+            sb.AppendLine(Inv($"  {r.Label}: --extend-on-progress up to {r.Options.LongestPhaseSeconds()} s: {x.Extensions} extensions, {x.ExtendedAttempts} attempts extended, {x.ExtendedSuccesses} of them succeeded."));
+        }
     }
 
     private static string Signed(double reduction) => Math.Abs(reduction) < 0.05 ? "0.0%" : Inv($"{-reduction:+0.0;-0.0}%");

@@ -15,7 +15,8 @@ public static class SessionModelBuilder
 
     /// <summary>
     /// Per phase, what was seen becomes its behaviour: a success succeeds in the observed time
-    /// with the observed telemetry, a failure fails with the observed error, a timeout hangs.
+    /// with the observed telemetry, a failure fails with the observed error, a timeout hangs
+    /// (noisy when it had collected telemetry, else silent).
     /// Attempts replay the observations in order, then cycle. Interrupted attempts say nothing
     /// about the phase and are left out.
     /// </summary>
@@ -64,10 +65,20 @@ public static class SessionModelBuilder
         var duration = r.SubprocessDurationSeconds ?? 0;
         if (FailureFingerprint.IsTimeoutReturnCode(r.SubprocessReturncode) || r.FinalState == "TIMEOUT")
         {
-            return new AttemptBehaviour(true, false, double.PositiveInfinity, 0, r.ErrorMessage);
+            // Sessions do not record output. A timeout that had collected telemetry was doing
+            // something: taken as a noisy hang (keeps writing, never finishes within any limit),
+            // the pessimistic reading, since nothing says when it would have ended. Without
+            // telemetry: silent.
+            return new AttemptBehaviour(true, false, double.PositiveInfinity, 0, r.ErrorMessage)
+            {
+                OutputBytesPerSecond = telemetry > 0 ? BacklogModel.RunningOutputBytesPerSecond : 0,
+            };
         }
 
-        return new AttemptBehaviour(false, r.Success, duration, telemetry, r.Success ? null : r.ErrorMessage ?? "failed (no message observed)");
+        return new AttemptBehaviour(false, r.Success, duration, telemetry, r.Success ? null : r.ErrorMessage ?? "failed (no message observed)")
+        {
+            OutputBytesPerSecond = BacklogModel.RunningOutputBytesPerSecond,
+        };
     }
 
     /// <summary>The reason the phase carried before it was drained: the first observed failure's error.</summary>

@@ -17,6 +17,7 @@ public sealed class SimulateFlags
     private readonly Option<double?> shareHang = Share("--share-hang", 0.1);
     private readonly Option<double?> shareSlow = Share("--share-slow", 0.15);
     private readonly Option<double?> shareQuick = Share("--share-quick", 0.25);
+    private readonly Option<double?> noisyHang = Flag.Number("--noisy-hang-p", "chance that a hang keeps writing output without finishing (a noisy hang, extended by --extend-on-progress up to its maximum; default 0.25)", 0, 1, inclusiveMinimum: true, helpName: "P");
     private readonly Option<double?> transientSuccess = Flag.Number("--transient-success-p", "chance that a transient failure succeeds on retry (default 0.5)", 0, 1, inclusiveMinimum: true, helpName: "P");
     private readonly Option<IReadOnlyList<string>> policies = Flag.Texts("--policy", "NAME[,NAME]", $"the policies to compare (default: all: {string.Join(", ", PolicyPreset.Names)})");
     private readonly Option<string?> scenario = Keyword("--scenario", "one drain, scheduled drains, or both (default both; --schedule alone: schedule); parallel: one drain per K = 1, 2, 4, 8 slots (and --parallel's K)", SimulateCommand.ScenarioValues);
@@ -33,7 +34,7 @@ public sealed class SimulateFlags
         ArgumentNullException.ThrowIfNull(command);
         Option[] all =
         [
-            seed, phases, runs, fromSessions, shareTransient, shareDeterministic, shareHang, shareSlow, shareQuick, transientSuccess,
+            seed, phases, runs, fromSessions, shareTransient, shareDeterministic, shareHang, shareSlow, shareQuick, noisyHang, transientSuccess,
             policies, scenario, schedule, intervalMinutes, ledger, ledgerRepeatStop,
         ];
         foreach (var option in all)
@@ -128,6 +129,7 @@ public sealed class SimulateFlags
             SlowSuccess = value(shareSlow) ?? d.SlowSuccess,
             QuickSuccess = value(shareQuick) ?? d.QuickSuccess,
             TransientSuccessProbability = value(transientSuccess) ?? d.TransientSuccessProbability,
+            NoisyHang = value(noisyHang) ?? d.NoisyHang,
         };
     }
 

@@ -25,6 +25,7 @@ public static class SimulatedDrain
         var state = run.State;
         var deadline = PolicyBookkeeper.BudgetDeadline(options, run.StartedAt);
         var attempts = new Dictionary<InFlightPhase, SimulatedAttempt>();
+        var extendLinesPrinted = new Dictionary<InFlightPhase, int>();
         while (true)
         {
             while (board.MayPick)
@@ -58,8 +59,10 @@ public static class SimulatedDrain
 
             var (ended, attempt) = FirstToEnd(board, attempts);
             environment.AdvanceTo(attempt.EndsAt);
+            AddExtendLines(run, board, attempts, extendLinesPrinted, attempt.EndsAt);
             board.Finish(ended);
             attempts.Remove(ended);
+            extendLinesPrinted.Remove(ended);
             var (result, winner) = attempt.Outcome;
             run.Results.Add(result);
             run.Spans.Add(new AttemptSpan(ended.Slot, ended.Phase.RunId, ended.Phase.Key, attempt.StartedAt, attempt.EndsAt));
@@ -93,6 +96,28 @@ public static class SimulatedDrain
         }
 
         return (first, attempts[first]);
+    }
+
+    /// <summary>
+    /// The [EXTEND] lines of the looks made by <paramref name="until"/>, in time order (ties: the
+    /// attempt started first), as the durable drain prints them while the phases run: before the
+    /// result of the attempt that ends at <paramref name="until"/>.
+    /// </summary>
+    private static void AddExtendLines(DrainRun run, SlotBoard board, Dictionary<InFlightPhase, SimulatedAttempt> attempts, Dictionary<InFlightPhase, int> printed, DateTimeOffset until)
+    {
+        var due = board.InFlight
+            .SelectMany((phase, order) => attempts[phase].Extensions
+                .Skip(printed.GetValueOrDefault(phase))
+                .Select(extension => (Phase: phase, Order: order, At: attempts[phase].StartedAt + TimeSpan.FromSeconds(extension.AtSeconds), Extension: extension)))
+            .Where(look => look.At <= until)
+            .OrderBy(look => look.At)
+            .ThenBy(look => look.Order)
+            .ToList();
+        foreach (var look in due)
+        {
+            run.Lines.Add(ProgressExtensions.Line(look.Extension));
+            printed[look.Phase] = printed.GetValueOrDefault(look.Phase) + 1;
+        }
     }
 
     /// <summary>Prints the line of the first stop only: a later one (another phase cut by the budget) changes nothing.</summary>

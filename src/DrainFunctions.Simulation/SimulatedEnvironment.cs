@@ -112,8 +112,12 @@ public sealed class SimulatedEnvironment : IDrainEnvironment
         var attempt = attemptsMade.GetValueOrDefault(phase.Key);
         attemptsMade[phase.Key] = attempt + 1;
         var behaviour = Model.Attempt(phases[phase.Key], attempt, started);
-        var timeout = (double)options.PhaseTimeoutSeconds;
         var budgetLeft = budgetDeadline is { } d ? (d - started).TotalSeconds : double.PositiveInfinity;
+
+        // With --extend-on-progress the looks before the deadline may move it; a timeout's message
+        // and restore reason then name the effective timeout, as in the durable drain.
+        var deadline = AttemptDeadline.Walk(behaviour, options, started, budgetLeft);
+        var timeout = (double)deadline.TimeoutSeconds;
         var runsFor = behaviour.Hang ? double.PositiveInfinity : behaviour.DurationSeconds;
         var logs = $"sim://{phase.RunId}__{phase.PhaseId}";
 
@@ -130,7 +134,7 @@ public sealed class SimulatedEnvironment : IDrainEnvironment
             elapsed = budgetLeft;
             telemetry = null;
             settled = new PhaseSettlement(true, PhaseStates.Executing, phase.LastFailureReason, Restored: true, ExecutorMayHaveStarted: true);
-            var reason = RestoreReasons.For(race, phase, options.PhaseTimeoutSeconds);
+            var reason = RestoreReasons.For(race, phase, deadline.TimeoutSeconds);
             write = () => Store.RestoreToFailed(phase.RunId, phase.PhaseId, reason);
         }
         else if (runsFor > timeout)
@@ -139,7 +143,7 @@ public sealed class SimulatedEnvironment : IDrainEnvironment
             elapsed = timeout;
             telemetry = behaviour.PartialTelemetry(timeout);
             settled = new PhaseSettlement(true, PhaseStates.Executing, phase.LastFailureReason, Restored: true, ExecutorMayHaveStarted: true);
-            var reason = RestoreReasons.For(race, phase, options.PhaseTimeoutSeconds);
+            var reason = RestoreReasons.For(race, phase, deadline.TimeoutSeconds);
             write = () => Store.RestoreToFailed(phase.RunId, phase.PhaseId, reason);
         }
         else
@@ -170,11 +174,12 @@ public sealed class SimulatedEnvironment : IDrainEnvironment
             TelemetryDelta = telemetry,
             ElapsedSeconds = elapsed,
             Timestamp = started,
-            PhaseTimeoutSeconds = options.PhaseTimeoutSeconds,
+            PhaseTimeoutSeconds = deadline.TimeoutSeconds,
             MaxTotalMinutes = options.MaxTotalMinutes,
             DefaultStdoutPath = logs + ".stdout.txt",
             DefaultStderrPath = logs + ".stderr.txt",
         });
+        result.Extensions = deadline.Extensions.Count > 0 ? deadline.Extensions : null;
         var collected = result.TelemetryEventsCollected ?? 0;
         var endsAt = started + TimeSpan.FromSeconds(elapsed);
         pendingWrites.Add((endsAt, () =>
@@ -182,6 +187,6 @@ public sealed class SimulatedEnvironment : IDrainEnvironment
             write();
             Store.TelemetryRows += collected;
         }));
-        return new SimulatedAttempt(new PhaseAttemptOutcome(result, race.Winner), started, endsAt);
+        return new SimulatedAttempt(new PhaseAttemptOutcome(result, race.Winner), started, endsAt) { Extensions = deadline.Extensions };
     }
 }
