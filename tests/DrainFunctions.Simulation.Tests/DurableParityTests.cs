@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Azure.Storage.Blobs;
+using DrainFunctions.Core.Forecasts;
 using DrainFunctions.Core.Options;
 using DrainFunctions.Core.Sessions;
 using DrainFunctions.Data;
@@ -176,6 +177,53 @@ public sealed class DurableParityTests
         Assert.True(session.Results.Select(r => r.Slot).Distinct().Count() > 1);
     }
 
+    /// <summary>
+    /// Issue 16: a second drain in the <c>forecast</c> order, its history the first drain's session
+    /// (the durable drain reads it from the blob container, with the ledger, through
+    /// <c>DrainHistoryReader</c>; the simulator hands it over as its schedules do). The forecast
+    /// reads durations, which are real on the durable side: the simulator's session gets the
+    /// observed ones, so that both forecasts rest on the same numbers.
+    /// </summary>
+    [Fact]
+    public async Task SimulatorAndDurableDrain_SecondDrainByForecast_SamePicks()
+    {
+        var first = Options;
+        var second = Options with { Prioritize = "forecast" };
+        var durable = await RunDurableAsync([first, second], Backlog, localHost: false);
+
+        var environment = new SimulatedEnvironment(Model(Backlog));
+        var simulatedFirst = SimulatedDrain.Run(first, environment);
+        Assert.Equal(Describe(simulatedFirst.Results), Describe(durable[0].Session.Results));
+        var observed = durable[0].Session.Results.ToDictionary(r => r.Key, r => r.SubprocessDurationSeconds);
+        foreach (var result in simulatedFirst.Results)
+        {
+            result.SubprocessDurationSeconds = observed[result.Key];
+        }
+
+        environment.Clock.AdvanceTo(environment.Now + TimeSpan.FromHours(1));
+        var firstSession = new DrainSession { SessionId = SessionIds.FromStart(simulatedFirst.StartedAt), Results = simulatedFirst.Results };
+        environment.History = await YieldHistory.BuildAsync(YieldHistory.Attempts([firstSession]), environment.Store);
+        var simulatedSecond = SimulatedDrain.Run(second, environment);
+
+        var (output, session) = durable[1];
+        Assert.Equal(simulatedSecond.Picks, session.Results.Select(r => r.Key));
+        Assert.Equal(Describe(simulatedSecond.Results), Describe(session.Results));
+        Assert.Equal(simulatedSecond.Stop.ToString(), output.Stop);
+        Assert.Equal(simulatedSecond.State.StoppedRuns, session.State.StoppedRuns);
+
+        // The order is the forecast's, not the seed's. The seed order starts with r-alpha's two
+        // collection failures; the forecast puts phases whose history only failed behind those
+        // with successes in their run (which of those comes first depends on the real durations).
+        var seedOrder = new SimulatedEnvironment(Model(Backlog));
+        SimulatedDrain.Run(first, seedOrder);
+        seedOrder.Clock.AdvanceTo(environment.Now);
+        var seedSecond = SimulatedDrain.Run(first, seedOrder);
+        Assert.Equal(["r-alpha:fail-a1", "r-alpha:fail-a2"], seedSecond.Picks.Take(2));
+        Assert.NotEqual(seedSecond.Picks, simulatedSecond.Picks);
+        Assert.DoesNotContain(simulatedSecond.Picks[0], seedSecond.Picks.Take(2));
+        Assert.Equal(11, environment.History.All.Attempts);
+    }
+
     /// <summary>What the policy reads from a result (durations and paths left out).</summary>
     private static List<string> Describe(IEnumerable<DrainResult> results) =>
         [.. results.Select(r => string.Create(CultureInfo.InvariantCulture,
@@ -183,7 +231,10 @@ public sealed class DurableParityTests
 
     // ------------------------------------------------------------------ the simulator
 
-    private static DrainRun RunSimulator(DrainOptions options, IReadOnlyList<Scripted> backlog)
+    private static DrainRun RunSimulator(DrainOptions options, IReadOnlyList<Scripted> backlog) =>
+        SimulatedDrain.Run(options, new SimulatedEnvironment(Model(backlog)));
+
+    private static BacklogModel Model(IReadOnlyList<Scripted> backlog)
     {
         var phases = backlog.Select(p => new ModelPhase
         {
@@ -202,8 +253,7 @@ public sealed class DurableParityTests
                 },
             ],
         }).ToList();
-        var model = new BacklogModel { Phases = phases, Source = "parity test" };
-        return SimulatedDrain.Run(options, new SimulatedEnvironment(model));
+        return new BacklogModel { Phases = phases, Source = "parity test" };
     }
 
     // ------------------------------------------------------------------ the real durable drain
@@ -220,7 +270,11 @@ public sealed class DurableParityTests
     /// The engine the CLI runs (Azure Storage over Azurite) instead of the in-process test engine,
     /// which runs one activity per core: too few for several slots and the calls that stop them.
     /// </param>
-    private static async Task<(DrainSummaryOutput Output, DrainSession Session)> RunDurableAsync(DrainOptions options, IReadOnlyList<Scripted> backlog, bool localHost)
+    private static async Task<(DrainSummaryOutput Output, DrainSession Session)> RunDurableAsync(DrainOptions options, IReadOnlyList<Scripted> backlog, bool localHost) =>
+        (await RunDurableAsync([options], backlog, localHost))[0];
+
+    /// <summary>Drains one after another over the same database and blob container (sessions and ledger): what a forecast's history is read from.</summary>
+    private static async Task<List<(DrainSummaryOutput Output, DrainSession Session)>> RunDurableAsync(IReadOnlyList<DrainOptions> drains, IReadOnlyList<Scripted> backlog, bool localHost)
     {
         var connection = AzuriteConnectionString;
         var directory = Path.Combine(Path.GetTempPath(), "drain-parity-tests", Guid.NewGuid().ToString("N")[..12]);
@@ -273,19 +327,30 @@ public sealed class DurableParityTests
                 : await DurableTaskTestHost.StartAsync(registry => registry.AddDrainTasks(), new DurableTaskTestHostOptions { ConfigureServices = Configure });
             var client = host is LocalDurableHost local ? local.Client : ((DurableTaskTestHost)host).Client;
 
-            var input = new DrainOrchestrationInput { Options = options, GraceSeconds = 1, PhasesPerGeneration = 4 };
-            var id = await client.ScheduleNewOrchestrationInstanceAsync(nameof(DrainOrchestrator), input);
-            using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-            var metadata = await client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, cts.Token);
-            Assert.True(metadata.RuntimeStatus == OrchestrationRuntimeStatus.Completed,
-                $"orchestration ended {metadata.RuntimeStatus}: {metadata.FailureDetails?.ErrorType} {metadata.FailureDetails?.ErrorMessage}");
-            var output = metadata.ReadOutputAs<DrainSummaryOutput>()!;
-
             var store = new BlobSessionStore(blobs, Microsoft.Extensions.Options.Options.Create(new SnapshotOptions { ContainerName = container }));
-            var session = await store.LoadAsync(output.SessionId);
-            Assert.NotNull(session);
-            Assert.NotNull(session!.CompletedAt);
-            return (output, session);
+            var sessions = new List<(DrainSummaryOutput Output, DrainSession Session)>();
+            foreach (var options in drains)
+            {
+                // Session ids are start seconds: the next drain starts in a later second.
+                if (sessions.Count > 0)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1.1));
+                }
+
+                var input = new DrainOrchestrationInput { Options = options, GraceSeconds = 1, PhasesPerGeneration = 4 };
+                var id = await client.ScheduleNewOrchestrationInstanceAsync(nameof(DrainOrchestrator), input);
+                using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+                var metadata = await client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, cts.Token);
+                Assert.True(metadata.RuntimeStatus == OrchestrationRuntimeStatus.Completed,
+                    $"orchestration ended {metadata.RuntimeStatus}: {metadata.FailureDetails?.ErrorType} {metadata.FailureDetails?.ErrorMessage}");
+                var output = metadata.ReadOutputAs<DrainSummaryOutput>()!;
+                var session = await store.LoadAsync(output.SessionId);
+                Assert.NotNull(session);
+                Assert.NotNull(session!.CompletedAt);
+                sessions.Add((output, session));
+            }
+
+            return sessions;
         }
         finally
         {
