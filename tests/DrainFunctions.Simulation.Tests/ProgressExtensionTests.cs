@@ -28,6 +28,14 @@ public class ProgressExtensionTests
         return SimulatedDrain.Run(options, new SimulatedEnvironment(model));
     }
 
+    /// <summary>One generated hang drained with <see cref="Extending"/>: noisy with chance <paramref name="noisyShare"/>.</summary>
+    private static (DrainRun Run, DrainResult Result) DrainHang(double noisyShare)
+    {
+        var hang = TestModels.Phase("r-hang", 0, PhaseNature.Hang, "Phase execution timed out after 600 seconds");
+        var run = Drain(hang, Extending, new NatureShares { NoisyHang = noisyShare });
+        return (run, Assert.Single(run.Results));
+    }
+
     [Fact]
     public void Drain_ProgressingPhaseLongerThanTheMax_ExtendedUpToTheMaxAndNoFurther()
     {
@@ -88,10 +96,7 @@ public class ProgressExtensionTests
     [Fact]
     public void Drain_SilentHang_StoppedAtTheBaseTimeout()
     {
-        var hang = TestModels.Phase("r-hang", 0, PhaseNature.Hang, "Phase execution timed out after 600 seconds");
-
-        var run = Drain(hang, Extending, new NatureShares { NoisyHang = 0 });
-        var result = Assert.Single(run.Results);
+        var (run, result) = DrainHang(noisyShare: 0);
 
         Assert.True(result.IsTimeout);
         Assert.Equal(600, result.SubprocessDurationSeconds);
@@ -103,13 +108,11 @@ public class ProgressExtensionTests
     [Fact]
     public void Drain_NoisyHang_ExtendedToTheMaxThenCutWithoutTelemetry()
     {
-        var hang = TestModels.Phase("r-hang", 0, PhaseNature.Hang, "Phase execution timed out after 600 seconds");
-
-        var run = Drain(hang, Extending, new NatureShares { NoisyHang = 1 });
-        var result = Assert.Single(run.Results);
+        var (run, result) = DrainHang(noisyShare: 1);
 
         Assert.True(result.IsTimeout);
         Assert.Equal(1500, result.SubprocessDurationSeconds);
+        Assert.Equal(2, run.Lines.Count);
         Assert.Equal([0L, 0L], result.Extensions!.Select(e => e.NewEvents));
         Assert.Equal(0, result.TelemetryEventsCollected ?? 0);
         Assert.True(DrainMetrics.IsWasted(result));
