@@ -10,11 +10,12 @@ public sealed record AttemptDeadline(int TimeoutSeconds, IReadOnlyList<PhaseExte
 {
     /// <summary>
     /// The looks of the durable drain, on the simulated clock: at each
-    /// <see cref="ProgressExtensions.NextCheck"/> the marks the model gives then are compared with
-    /// those of the last look (the first with the attempt's start: nothing yet) by
-    /// <see cref="ProgressExtensions.Decide"/>; an extension moves the deadline and the next look,
-    /// none ends the walk. No look happens once the attempt has ended by itself or the budget has
-    /// cut it (<paramref name="budgetLeftSeconds"/> from the start): those events come first.
+    /// <see cref="ProgressExtensions.NextCheck"/> the marks the model gives then are compared by
+    /// <see cref="ProgressExtensions.Decide"/> with those it gave when the look's window opened
+    /// (<see cref="ProgressExtensions.WindowStart"/>; at the attempt's start: nothing yet), as the
+    /// orchestration takes them; an extension moves the deadline and the next look, none ends the
+    /// walk. No look happens once the attempt has ended by itself or the budget has cut it
+    /// (<paramref name="budgetLeftSeconds"/> from the start): those events come first.
     /// </summary>
     public static AttemptDeadline Walk(AttemptBehaviour behaviour, DrainOptions options, DateTimeOffset startedAt, double budgetLeftSeconds)
     {
@@ -29,7 +30,6 @@ public sealed record AttemptDeadline(int TimeoutSeconds, IReadOnlyList<PhaseExte
         var longest = options.LongestPhaseSeconds();
         var runsFor = behaviour.Hang ? double.PositiveInfinity : behaviour.DurationSeconds;
         var extensions = new List<PhaseExtension>();
-        var last = new ProgressMarks(0, 0);
         while (ProgressExtensions.NextCheck(startedAt, timeout, options.PhaseTimeoutSeconds, longest) is { } check)
         {
             var at = (check - startedAt).TotalSeconds;
@@ -38,15 +38,14 @@ public sealed record AttemptDeadline(int TimeoutSeconds, IReadOnlyList<PhaseExte
                 break;
             }
 
-            var now = behaviour.MarksAt(at);
-            if (ProgressExtensions.Decide(options.PhaseTimeoutSeconds, longest, timeout, at, last, now) is not { } extension)
+            var windowOpens = (ProgressExtensions.WindowStart(startedAt, check, options.PhaseTimeoutSeconds) - startedAt).TotalSeconds;
+            if (ProgressExtensions.Decide(options.PhaseTimeoutSeconds, longest, timeout, at, behaviour.MarksAt(windowOpens), behaviour.MarksAt(at)) is not { } extension)
             {
                 break;
             }
 
             extensions.Add(extension);
             timeout = extension.TimeoutSeconds;
-            last = now;
         }
 
         return new AttemptDeadline(timeout, extensions);

@@ -47,12 +47,14 @@ public class ProgressExtensionTests
         Assert.Equal("Phase execution timed out after 1500 seconds", result.ErrorMessage);
         Assert.NotNull(result.Extensions);
         Assert.Equal([(570.0, 1200), (1170.0, 1500)], result.Extensions.Select(e => (e.AtSeconds, e.TimeoutSeconds)));
-        Assert.Equal([11, 12], result.Extensions.Select(e => e.NewEvents));
-        Assert.Equal([28500L, 30000L], result.Extensions.Select(e => e.NewOutputBytes));
+        // Each look sees its window, a quarter of the base timeout: 420-570 s (events 8 -> 11) and
+        // 1020-1170 s (20 -> 23), 150 s of output at 50 B/s.
+        Assert.Equal([3, 3], result.Extensions.Select(e => e.NewEvents));
+        Assert.Equal([7500L, 7500L], result.Extensions.Select(e => e.NewOutputBytes));
         Assert.Equal(
             [
-                "    [EXTEND] progress seen (+11 events, +27.8 KB output): deadline now 20m",
-                "    [EXTEND] progress seen (+12 events, +29.3 KB output): deadline now 25m",
+                "    [EXTEND] progress seen (+3 events, +7.3 KB output): deadline now 20m",
+                "    [EXTEND] progress seen (+3 events, +7.3 KB output): deadline now 25m",
             ],
             run.Lines.Where(l => l.Contains("[EXTEND]", StringComparison.Ordinal)));
         Assert.Equal(30, result.TelemetryEventsCollected);
@@ -78,7 +80,7 @@ public class ProgressExtensionTests
         Assert.Equal(900, result.SubprocessDurationSeconds);
         var extension = Assert.Single(result.Extensions!);
         Assert.Equal(1200, extension.TimeoutSeconds);
-        Assert.Equal(["    [EXTEND] progress seen (+63 events, +27.8 KB output): deadline now 20m"], run.Lines);
+        Assert.Equal(["    [EXTEND] progress seen (+17 events, +7.3 KB output): deadline now 20m"], run.Lines);
     }
 
     [Fact]
@@ -128,7 +130,7 @@ public class ProgressExtensionTests
         Assert.Equal(900, result.SubprocessDurationSeconds!.Value, 3);
         Assert.Equal(1200, Assert.Single(result.Extensions!).TimeoutSeconds);
         Assert.Equal(SessionStop.TimeLimit, run.Stop);
-        Assert.Equal("    [EXTEND] progress seen (+11 events, +27.8 KB output): deadline now 20m", run.Lines[0]);
+        Assert.Equal("    [EXTEND] progress seen (+3 events, +7.3 KB output): deadline now 20m", run.Lines[0]);
     }
 
     [Fact]
@@ -162,7 +164,7 @@ public class ProgressExtensionTests
         // succeeds at 1140 s, then r-slow's second look at 1170 s: r-slow's first line comes before
         // r-late's although r-late ends first.
         Assert.Equal(["r-late:phase-00", "r-slow:phase-00"], run.Results.Select(r => r.Key));
-        Assert.Equal(["+11", "+50", "+12"], run.Lines.Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[3].TrimStart('(')));
+        Assert.Equal(["+3", "+14", "+3"], run.Lines.Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[3].TrimStart('(')));
         Assert.Equal([1, 2], run.Results.Select(r => r.Extensions!.Count));
     }
 
