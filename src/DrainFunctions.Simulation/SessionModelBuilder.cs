@@ -16,7 +16,7 @@ public static class SessionModelBuilder
     /// <summary>
     /// Per phase, what was seen becomes its behaviour: a success succeeds in the observed time
     /// with the observed telemetry, a failure fails with the observed error, a timeout hangs
-    /// (noisy when it had collected telemetry, else silent).
+    /// (noisy when it had collected telemetry or been extended, else silent).
     /// Attempts replay the observations in order, then cycle. Interrupted attempts say nothing
     /// about the phase and are left out.
     /// </summary>
@@ -65,13 +65,14 @@ public static class SessionModelBuilder
         var duration = r.SubprocessDurationSeconds ?? 0;
         if (FailureFingerprint.IsTimeoutReturnCode(r.SubprocessReturncode) || r.FinalState == "TIMEOUT")
         {
-            // Sessions do not record output. A timeout that had collected telemetry was doing
-            // something: taken as a noisy hang (keeps writing, never finishes within any limit),
-            // the pessimistic reading, since nothing says when it would have ended. Without
-            // telemetry: silent.
+            // Sessions do not record output. A timeout that had collected telemetry, or had been
+            // extended for progress, was doing something: taken as a noisy hang (keeps writing,
+            // never finishes within any limit), the pessimistic reading, since nothing says when
+            // it would have ended. Otherwise: silent.
+            var progressing = telemetry > 0 || r.Extensions is { Count: > 0 };
             return new AttemptBehaviour(true, false, double.PositiveInfinity, 0, r.ErrorMessage)
             {
-                OutputBytesPerSecond = telemetry > 0 ? BacklogModel.RunningOutputBytesPerSecond : 0,
+                OutputBytesPerSecond = progressing ? BacklogModel.RunningOutputBytesPerSecond : 0,
             };
         }
 

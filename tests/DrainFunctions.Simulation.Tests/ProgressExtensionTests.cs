@@ -1,6 +1,8 @@
 using System.Text.Json;
 using DrainFunctions.Core.Options;
 using DrainFunctions.Core.Phases;
+using DrainFunctions.Core.Results;
+using DrainFunctions.Core.Selection;
 using DrainFunctions.Core.Sessions;
 using DrainFunctions.Simulation;
 
@@ -166,6 +168,32 @@ public class ProgressExtensionTests
         Assert.Equal(["r-late:phase-00", "r-slow:phase-00"], run.Results.Select(r => r.Key));
         Assert.Equal(["+3", "+14", "+3"], run.Lines.Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[3].TrimStart('(')));
         Assert.Equal([1, 2], run.Results.Select(r => r.Extensions!.Count));
+    }
+
+    [Fact]
+    public void FromSessions_ObservedTimeouts_ProgressingOnesExtendedSilentOnesNot()
+    {
+        var at = new DateTimeOffset(2026, 1, 5, 6, 0, 0, TimeSpan.Zero);
+        var session = DrainSession.Start(at, 10);
+        DrainResult TimedOut(string run, long telemetry, IReadOnlyList<PhaseExtension>? extensions)
+        {
+            var result = DrainResults.TimedOut(new PhaseCandidate(run, "p", 0, null), PhaseStates.Failed, 600, new PhaseOutcome { FinalState = PhaseStates.Failed, DurationSeconds = 600, TelemetryDelta = telemetry }, at);
+            result.Extensions = extensions;
+            return result;
+        }
+
+        session.Results.Add(TimedOut("r-telemetry", 4, null));
+        session.Results.Add(TimedOut("r-extended", 0, [new PhaseExtension(570, 0, 2048, 1200)]));
+        session.Results.Add(TimedOut("r-silent", 0, null));
+        var model = SessionModelBuilder.FromSessions([session], "test");
+
+        var run = SimulatedDrain.Run(Extending with { BatchSize = 3 }, new SimulatedEnvironment(model));
+
+        var extended = run.Results.ToDictionary(r => r.RunId, r => r.Extensions?.Count ?? 0);
+        Assert.Equal(2, extended["r-telemetry"]);
+        Assert.Equal(2, extended["r-extended"]);
+        Assert.Equal(0, extended["r-silent"]);
+        Assert.All(run.Results, r => Assert.True(r.IsTimeout));
     }
 
     [Fact]
