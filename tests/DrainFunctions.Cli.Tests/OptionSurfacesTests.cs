@@ -123,7 +123,7 @@ public sealed class OptionSurfacesTests
         Assert.Equal(new DrainOptions().Validate(), parsed.Options!.Validate());
         Assert.Equal(new DrainOptions().BatchSize, parsed.Options.BatchSize);
         Assert.Equal(
-            ["batchSize", "phaseTimeoutSeconds", "maxTimeoutsPerRun", "maxAttemptsPerPhase", "maxFingerprintRepeats", "skipRunsWithQueued", "skipRunsInFlight", "sampleFirst", "ledgerEnabled"],
+            ["batchSize", "phaseTimeoutSeconds", "maxTimeoutsPerRun", "maxAttemptsPerPhase", "maxFingerprintRepeats", "skipRunsWithQueued", "skipRunsInFlight", "sampleFirst", "ledgerEnabled", "extendOnProgress"],
             body.Select(p => p.Key));
         Assert.Equal("{}", RemoteDrain.Body(new DrainOptions(), resume: true));
     }

@@ -47,6 +47,12 @@ public sealed class DurableParityTests
         Complete,
         Fail,
         Hang,
+
+        /// <summary>Prints every 0.3 s for 4.5 s, then completes (about 5-6 s with the demo executor's start).</summary>
+        Steady,
+
+        /// <summary>Prints every 0.3 s forever.</summary>
+        NoisyHang,
     }
 
     /// <summary>One FAILED phase of the backlog and what its next attempt does.</summary>
@@ -224,6 +230,44 @@ public sealed class DurableParityTests
         Assert.Equal(11, environment.History.All.Attempts);
     }
 
+    /// <summary>
+    /// Issue 16: <c>--extend-on-progress</c> decides the same in both drains. A 4 s timeout, up to
+    /// 12 s: a phase printing for 5-6 s then completing is extended once and succeeds, one printing
+    /// forever is extended twice and cut at 12 s, a silent hang is cut at 4 s, quick phases are never
+    /// looked at. The durable side runs real processes against real timers.
+    /// </summary>
+    [Fact]
+    public async Task SimulatorAndDurableDrain_ExtendOnProgress_SameExtensionsAndResults()
+    {
+        Scripted[] backlog =
+        [
+            new("r-slow", "steady-s0", 0, null, Outcome.Steady, 1),
+            new("r-slow", "ok-s1", 1, null, Outcome.Complete, 2),
+            new("r-noisy", "noisy-n0", 0, null, Outcome.NoisyHang),
+            new("r-silent", "hang-h0", 0, null, Outcome.Hang),
+            new("r-quick", "ok-q0", 0, null, Outcome.Complete, 1),
+        ];
+        var options = Options with { PhaseTimeoutSeconds = 4, ExtendOnProgress = true, MaxPhaseTimeoutSeconds = 12, MaxFingerprintRepeats = 3 };
+
+        var simulated = RunSimulator(options, backlog);
+        var (output, session) = await RunDurableAsync(options, backlog, localHost: false);
+
+        Assert.Equal(simulated.Picks, session.Results.Select(r => r.Key));
+        Assert.Equal(Describe(simulated.Results), Describe(session.Results));
+        Assert.Equal(simulated.Stop.ToString(), output.Stop);
+        static string Extended(DrainResult r) => r.Key + " " + string.Join(",", r.Extensions?.Select(e => e.TimeoutSeconds) ?? []);
+        string[] watched = ["r-slow:steady-s0", "r-noisy:noisy-n0", "r-silent:hang-h0"];
+        var durableExtensions = session.Results.Where(r => watched.Contains(r.Key)).Select(Extended).ToList();
+        Assert.Equal(simulated.Results.Where(r => watched.Contains(r.Key)).Select(Extended), durableExtensions);
+
+        // By hand: what the two agree on.
+        Assert.Equal(["r-noisy:noisy-n0 8,12", "r-silent:hang-h0 ", "r-slow:steady-s0 8"], durableExtensions);
+        Assert.Equal("Phase execution timed out after 12 seconds", session.Results.Single(r => r.Key == "r-noisy:noisy-n0").ErrorMessage);
+        Assert.Equal("Phase execution timed out after 4 seconds", session.Results.Single(r => r.Key == "r-silent:hang-h0").ErrorMessage);
+        Assert.True(session.Results.Single(r => r.Key == "r-slow:steady-s0").Success);
+        Assert.Equal(3, simulated.Lines.Count(l => l.StartsWith("    [EXTEND] progress seen", StringComparison.Ordinal)));
+    }
+
     /// <summary>What the policy reads from a result (durations and paths left out).</summary>
     private static List<string> Describe(IEnumerable<DrainResult> results) =>
         [.. results.Select(r => string.Create(CultureInfo.InvariantCulture,
@@ -248,6 +292,8 @@ public sealed class DurableParityTests
                 p.Outcome switch
                 {
                     Outcome.Hang => new AttemptBehaviour(true, false, double.PositiveInfinity, 0, null),
+                    Outcome.NoisyHang => new AttemptBehaviour(true, false, double.PositiveInfinity, 0, null) { OutputBytesPerSecond = 30 },
+                    Outcome.Steady => new AttemptBehaviour(false, true, 5.5, p.Telemetry, null) { OutputBytesPerSecond = 30 },
                     Outcome.Complete => new AttemptBehaviour(false, true, 1, p.Telemetry, null),
                     _ => new AttemptBehaviour(false, false, 1, p.Telemetry, p.Message),
                 },
@@ -412,6 +458,9 @@ public sealed class DurableParityTests
             var command = p.Outcome switch
             {
                 Outcome.Hang => "exec sleep 600",
+                Outcome.NoisyHang => "while true; do echo \"tick $(date +%s.%N)\"; sleep 0.3; done",
+                Outcome.Steady => string.Create(CultureInfo.InvariantCulture,
+                    $"for i in $(seq 1 15); do echo \"step $i\"; sleep 0.3; done; exec dotnet {Quote(demo)} --run-id \"$1\" --phase-id \"$2\" --outcome complete --telemetry {p.Telemetry} --time-scale 0"),
                 Outcome.Complete => string.Create(CultureInfo.InvariantCulture,
                     $"exec dotnet {Quote(demo)} --run-id \"$1\" --phase-id \"$2\" --outcome complete --telemetry {p.Telemetry} --time-scale 0"),
                 _ => string.Create(CultureInfo.InvariantCulture,

@@ -136,16 +136,10 @@ public sealed record DrainOptions
     {
         var errors = DrainOptionCatalog.All.SelectMany(spec => spec.Problems(spec.Get(this)).Select(message => new OptionError(spec.Name, message))).ToList();
 
-        if (MaxPhaseTimeoutSeconds is { } longest && errors.Count == 0)
+        // Without extend-on-progress the maximum is not used (as the other options, it may be given alone).
+        if (MaxPhaseTimeoutSeconds is { } longest && ExtendOnProgress && longest < PhaseTimeoutSeconds && errors.Count == 0)
         {
-            if (!ExtendOnProgress)
-            {
-                errors.Add(new OptionError(DrainOptionCatalog.MaxPhaseTimeoutSeconds.Name, "only applies with extend-on-progress (give both, or neither)"));
-            }
-            else if (longest < PhaseTimeoutSeconds)
-            {
-                errors.Add(new OptionError(DrainOptionCatalog.MaxPhaseTimeoutSeconds.Name, string.Create(CultureInfo.InvariantCulture, $"must be at least phase-timeout-seconds ({PhaseTimeoutSeconds}) (got {longest})")));
-            }
+            errors.Add(new OptionError(DrainOptionCatalog.MaxPhaseTimeoutSeconds.Name, string.Create(CultureInfo.InvariantCulture, $"must be at least phase-timeout-seconds ({PhaseTimeoutSeconds}) with extend-on-progress (got {longest})")));
         }
 
         // Two slots sharing one API server and workspace would defeat the point of slots.

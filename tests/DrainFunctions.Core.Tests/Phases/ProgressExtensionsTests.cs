@@ -73,13 +73,19 @@ public sealed class ProgressExtensionsTests
     }
 
     [Fact]
-    public void Validate_MaximumWithoutExtendOrBelowTheTimeout_NamesTheOption()
+    public void Validate_MaximumBelowTheTimeoutWhenExtending_NamesTheOption()
     {
-        var without = Assert.Single(new DrainOptions { MaxPhaseTimeoutSeconds = 1800 }.Validate());
-        Assert.Equal(new OptionError("max-phase-timeout-seconds", "only applies with extend-on-progress (give both, or neither)"), without);
         var below = Assert.Single(new DrainOptions { ExtendOnProgress = true, MaxPhaseTimeoutSeconds = 600 }.Validate());
-        Assert.Equal(new OptionError("max-phase-timeout-seconds", "must be at least phase-timeout-seconds (900) (got 600)"), below);
+        Assert.Equal(new OptionError("max-phase-timeout-seconds", "must be at least phase-timeout-seconds (900) with extend-on-progress (got 600)"), below);
         Assert.Empty(new DrainOptions { ExtendOnProgress = true, MaxPhaseTimeoutSeconds = 900 }.Validate());
+    }
+
+    [Fact]
+    public void Validate_MaximumWithoutExtend_AcceptedAndUnused()
+    {
+        var options = new DrainOptions { MaxPhaseTimeoutSeconds = 600 };
+        Assert.Empty(options.Validate());
+        Assert.Equal(900, options.LongestPhaseSeconds());
     }
 
     [Fact]
