@@ -16,7 +16,10 @@ if [ "${1:-}" = --summary ]; then summary_only=1; shift; fi
 pairs=${1:-3}; shift || true
 cases=("$@"); [ ${#cases[@]} -gt 0 ] || cases=(dry1k dry10k real20 dry1k-cold)
 cd "$root"
-[ -n "$summary_only" ] && cases=() || "$kit/setup.sh" >&2
+# The kit's dpkg -L | grep -m1 check can lose to SIGPIPE under pipefail on a busy machine: retry it.
+if [ -n "$summary_only" ]; then cases=(); else
+  for try in 1 2 3 4 5; do "$kit/setup.sh" >&2 && break; [ "$try" -lt 5 ] || exit 1; done
+fi
 for c in "${cases[@]}"; do
   # The kit's dpkg -L | grep -m1 check can lose to SIGPIPE under pipefail on a busy machine: retry that alone.
   for _ in 1 2 3 4 5; do

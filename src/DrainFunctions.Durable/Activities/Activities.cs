@@ -239,7 +239,8 @@ public sealed class RunPhaseExecutor(
         };
 
         await AfterRunAsync(input, run.TimedOut, timeout.Value);
-        return await SettleInlineAsync(input, output);
+        // An extended attempt's phase timer moved on with its deadline.
+        return await SettleInlineAsync(input, output, TimeSpan.FromSeconds(timeout.Value - input.TimeoutSeconds));
     }
 
     /// <summary>
@@ -248,9 +249,9 @@ public sealed class RunPhaseExecutor(
     /// it, instead of two more round trips through the orchestrator. Any failure leaves it to the
     /// orchestrator, which then settles as always (the decision in the marker makes both agree).
     /// </summary>
-    private async Task<RunPhaseExecutorOutput> SettleInlineAsync(RunPhaseExecutorInput input, RunPhaseExecutorOutput output)
+    private async Task<RunPhaseExecutorOutput> SettleInlineAsync(RunPhaseExecutorInput input, RunPhaseExecutorOutput output, TimeSpan extended)
     {
-        if (output.Status != PhaseRunStatus.Completed || input.SettleBy is not { } by || DateTimeOffset.UtcNow + options.Value.SettleTimeout + InlineSettleMargin >= by)
+        if (output.Status != PhaseRunStatus.Completed || input.SettleBy is not { } by || DateTimeOffset.UtcNow + options.Value.SettleTimeout + InlineSettleMargin >= by + extended)
         {
             return output;
         }
