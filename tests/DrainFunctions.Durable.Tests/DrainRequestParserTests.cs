@@ -66,7 +66,7 @@ public sealed class DrainRequestParserTests
         var parsed = DrainRequestParser.Parse("""{"batchSise": 5}""", new DrainOptions(), "sessionId");
 
         Assert.Equal(
-            ["unknown field (allowed: batchSize, runId, dryRun, phaseTimeoutSeconds, maxTotalMinutes, maxTimeoutsPerRun, maxAttemptsPerPhase, maxFingerprintRepeats, skipRunPrefixes, maxConsecutiveZeroYield, skipRunsWithQueued, skipRunsInFlight, sampleFirst, ledgerEnabled, ledgerWindowHours, apiUrl, parallel, slots, prioritize, sessionId)"],
+            ["unknown field (allowed: batchSize, runId, dryRun, phaseTimeoutSeconds, maxTotalMinutes, maxTimeoutsPerRun, maxAttemptsPerPhase, maxFingerprintRepeats, skipRunPrefixes, maxConsecutiveZeroYield, skipRunsWithQueued, skipRunsInFlight, sampleFirst, ledgerEnabled, ledgerWindowHours, apiUrl, parallel, slots, prioritize, extendOnProgress, maxPhaseTimeoutSeconds, sessionId)"],
             parsed.Errors["batchSise"]);
     }
 

@@ -26,7 +26,10 @@ namespace DrainFunctions.Durable.Activities;
 /// </remarks>
 public sealed class SelectNextPhase(IBacklogStoreFactory stores, BlobLedgerStore ledger, BlobSessionStore sessions) : TaskActivity<SelectNextPhaseInput, SelectNextPhaseOutput>
 {
-    public override async Task<SelectNextPhaseOutput> RunAsync(TaskActivityContext context, SelectNextPhaseInput input)
+    public override Task<SelectNextPhaseOutput> RunAsync(TaskActivityContext context, SelectNextPhaseInput input) => SelectAsync(input);
+
+    /// <summary>The selection, also made by <see cref="SaveSessionSnapshot"/> right after a save.</summary>
+    public async Task<SelectNextPhaseOutput> SelectAsync(SelectNextPhaseInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -618,7 +621,7 @@ public sealed class RestorePhase(IBacklogStoreFactory stores, BlobSessionStore b
 /// Rewrites the session header and appends one result (or only the header, at the start). Bytes
 /// written per phase do not grow with the session: see <see cref="BlobSessionStore.SaveAsync"/>.
 /// </summary>
-public sealed class SaveSessionSnapshot(BlobSessionStore blobs, BlobLedgerStore ledger) : TaskActivity<SaveSessionSnapshotInput, SaveSessionSnapshotOutput>
+public sealed class SaveSessionSnapshot(BlobSessionStore blobs, BlobLedgerStore ledger, IBacklogStoreFactory stores) : TaskActivity<SaveSessionSnapshotInput, SaveSessionSnapshotOutput>
 {
     public override async Task<SaveSessionSnapshotOutput> RunAsync(TaskActivityContext context, SaveSessionSnapshotInput input)
     {
@@ -647,7 +650,8 @@ public sealed class SaveSessionSnapshot(BlobSessionStore blobs, BlobLedgerStore 
             await RecordLedgerEntry.RecordAsync(ledger, entry);
         }
 
-        return output;
+        // And after the ledger entry: the next selection sees it.
+        return input.Next is { } next ? output with { Selection = await new SelectNextPhase(stores, ledger, blobs).SelectAsync(next) } : output;
     }
 }
 

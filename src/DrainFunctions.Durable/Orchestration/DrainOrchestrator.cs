@@ -115,6 +115,9 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
             var startedThisGeneration = 0;
             var running = new List<(InFlightPhase Slot, Task<PhaseAttemptOutcome> Attempt)>();
 
+            // The next selection when it came with the last save (sequential drains: one round trip fewer a phase).
+            SelectNextPhaseOutput? prefetched = null;
+
             // Bounded: every pass starts a phase, ends one, or ends the loop.
             for (var pass = 0; pass <= (2 * perGeneration) + 2; pass++)
             {
@@ -141,15 +144,8 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                     }
 
                     log.Add(ProgressLines.Selecting(Processed + board.InFlight.Count, options.BatchSize));
-                    var selection = await calls.CallAsync<SelectNextPhaseOutput>(
-                        nameof(SelectNextPhase),
-                        new SelectNextPhaseInput(ProcessedKeyGroups.WithoutKeys(state), options, sessionId)
-                        {
-                            ProcessedByRun = ProcessedKeyGroups.Group(state.ProcessedKeys),
-                            BusyRuns = [.. board.BusyRuns],
-                            CountTelemetry = !options.DryRun,
-                            TelemetryPerRun = Parallel,
-                        });
+                    var selection = prefetched ?? await calls.CallAsync<SelectNextPhaseOutput>(nameof(SelectNextPhase), SelectionInput());
+                    prefetched = null;
 
                     // While phases are in flight "nothing left" is only for now: one that ends may free its run.
                     log.AddRange(board.InFlight.Count == 0 ? selection.Lines : selection.Lines.Where(l => !SelectionOutcome.IsNoPickLine(l)));
@@ -192,18 +188,21 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 var lines = ProgressLines.AfterPhase(result, book);
                 log.AddRange(Parallel ? ProgressLines.InSlot(lines, done.Slot) : lines);
 
-                // The ledger entry goes with the save: one round trip for both (run as two activities
-                // at once they saved 15 ms on Azure Storage but cost the in-process engine 500 ms a phase).
-                await SaveAsync(result, state.TotalProcessed - 1, options.LedgerEnabled ? new RecordLedgerEntryInput
+                board.StopPicking(DrainLoopRules.AfterPhase(winner, book, options));
+
+                // The ledger entry, and in a sequential drain the next selection, go with the save:
+                // one round trip for all (run as two activities at once, save and ledger saved 15 ms
+                // on Azure Storage but cost the in-process engine 500 ms a phase).
+                var saved = await SaveAsync(result, state.TotalProcessed - 1, options.LedgerEnabled ? new RecordLedgerEntryInput
                 {
                     SessionId = sessionId,
                     Result = result,
                     RunStopped = state.StoppedRuns.Contains(result.RunId),
                     FingerprintStopped = result.FailureFingerprint is { } fp && state.StoppedFingerprints.Contains(fp),
-                } : null);
+                } : null, NextPickDue(startedThisGeneration, perGeneration) ? SelectionInput() : null);
+                prefetched = saved.Selection;
 
                 Publish(null);
-                board.StopPicking(DrainLoopRules.AfterPhase(winner, book, options));
             }
 
             var stop = board.Stop;
@@ -230,6 +229,25 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
             return Output(stop.Stop.ToString(), stop.Line);
         }
 
+        private SelectNextPhaseInput SelectionInput() => new(ProcessedKeyGroups.WithoutKeys(state), options, sessionId)
+        {
+            ProcessedByRun = ProcessedKeyGroups.Group(state.ProcessedKeys),
+            BusyRuns = [.. board.BusyRuns],
+            CountTelemetry = !options.DryRun,
+            TelemetryPerRun = Parallel,
+        };
+
+        /// <summary>
+        /// Whether a sequential drain will pick right after this save, as the loop will decide it
+        /// now (no stop, room in the generation, no lock renewal due): then the save selects too. A
+        /// selection changes nothing, so one the loop ends up not using (a cancel that arrived during
+        /// the save) is only dropped.
+        /// </summary>
+        private bool NextPickDue(int startedThisGeneration, int perGeneration) =>
+            !Parallel && board.MayPick && startedThisGeneration < perGeneration
+            && !DrainLoopRules.BeforePhase(Processed, options, started, Now, cancel.Check()?.Mode).Stops
+            && (input.LockToken is null || !DrainLease.NeedsRenewal(Now, lockExpires, options, input.GraceSeconds));
+
         /// <summary>Renews the drain lock when its hold runs short; returns who holds it when this drain lost it.</summary>
         private async Task<string?> RenewLockAsync()
         {
@@ -253,14 +271,14 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
             }
         }
 
-        private async Task SaveAsync(DrainResult? result, int index, RecordLedgerEntryInput? ledger = null)
+        private async Task<SaveSessionSnapshotOutput> SaveAsync(DrainResult? result, int index, RecordLedgerEntryInput? ledger = null, SelectNextPhaseInput? next = null)
         {
             // The header needs no processed keys; leaving them out keeps the payload small.
             var header = state.Clone();
             header.ProcessedKeys.Clear();
             header.RunTimeouts.Clear();
             header.PriorAttempts.Clear();
-            await calls.CallAsync<SaveSessionSnapshotOutput>(nameof(SaveSessionSnapshot), new SaveSessionSnapshotInput
+            return await calls.CallAsync<SaveSessionSnapshotOutput>(nameof(SaveSessionSnapshot), new SaveSessionSnapshotInput
             {
                 SessionId = sessionId,
                 StartedAt = Iso8601.Format(started),
@@ -269,6 +287,7 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 Result = result,
                 ResultIndex = index,
                 Ledger = ledger,
+                Next = next,
             });
         }
 

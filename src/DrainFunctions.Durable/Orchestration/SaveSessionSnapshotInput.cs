@@ -25,4 +25,10 @@ public sealed record SaveSessionSnapshotInput
     /// for both; a repeated call records it once, by attempt id). Null: no ledger.
     /// </summary>
     public Ledger.RecordLedgerEntryInput? Ledger { get; init; }
+
+    /// <summary>
+    /// A sequential drain's next selection, made right after the save and the ledger entry (one
+    /// round trip for the three; a selection changes nothing, so a repeated call is harmless). Null: none.
+    /// </summary>
+    public SelectNextPhaseInput? Next { get; init; }
 }

@@ -1,3 +1,7 @@
 namespace DrainFunctions.Durable.Orchestration;
 
-public sealed record SaveSessionSnapshotOutput(string BlobName, long BytesStaged, long BlockListBytes);
+public sealed record SaveSessionSnapshotOutput(string BlobName, long BytesStaged, long BlockListBytes)
+{
+    /// <summary>The next selection, when the save was asked for it (<see cref="SaveSessionSnapshotInput.Next"/>).</summary>
+    public SelectNextPhaseOutput? Selection { get; init; }
+}
