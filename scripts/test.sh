@@ -11,6 +11,8 @@ trap stop_services EXIT
 
 dotnet restore DrainFunctions.sln --nologo -v q
 dotnet build DrainFunctions.sln --no-restore --nologo -v q -c Release -clp:ErrorsOnly
+# ./drain's own (ReadyToRun) build, once, before tests start it from several places at once.
+./drain --version >/dev/null
 
 start_postgres
 start_azurite
