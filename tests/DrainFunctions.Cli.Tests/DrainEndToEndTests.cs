@@ -72,6 +72,40 @@ public sealed class DrainEndToEndTests : IDisposable
 
     private static JsonElement LastJson(string stdout) => JsonDocument.Parse(stdout).RootElement;
 
+    /// <summary>
+    /// A new demo backlog starts with a clean ledger: what an earlier demo recorded (same run ids)
+    /// is forgot in the demo backlog's own ledger scope, not in the unscoped one (it was, and a second
+    /// demo within 72 h skipped runs "(ledger)").
+    /// </summary>
+    [Fact]
+    public async Task Demo_SecondDemo_ForgetsWhatTheFirstRecordedInTheLedger()
+    {
+        var demo = new Dictionary<string, string>(environment);
+        demo.Remove("DATABASE_URL");
+        using (var first = DrainProcess.Start(demo, "demo", "--batch-size", "2"))
+        {
+            Assert.Equal(0, await first.WaitForExitAsync(TimeSpan.FromMinutes(4)));
+        }
+
+        var demoDatabase = new Dictionary<string, string>(demo) { ["DATABASE_URL"] = "sqlite:///" + Path.Combine(CliRunner.RepoRoot(), ".workspace", "demo", "autopack-demo.db") };
+        Assert.Equal(2, await LedgerPhasesAsync(demoDatabase));
+
+        using (var second = DrainProcess.Start(demo, "demo", "--batch-size", "2", "--dry-run"))
+        {
+            Assert.Equal(0, await second.WaitForExitAsync(TimeSpan.FromMinutes(4)));
+        }
+
+        Assert.Equal(0, await LedgerPhasesAsync(demoDatabase));
+    }
+
+    private static async Task<int> LedgerPhasesAsync(Dictionary<string, string> env)
+    {
+        using var show = DrainProcess.Start(env, "ledger", "show");
+        Assert.Equal(0, await show.WaitForExitAsync(TimeSpan.FromMinutes(1)));
+        var json = show.Stdout[show.Stdout.IndexOf('{', StringComparison.Ordinal)..];
+        return JsonDocument.Parse(json).RootElement.GetProperty("phases").GetArrayLength();
+    }
+
     [Fact]
     public async Task Drain_DemoBacklog_PrintsSeedLinesSavesSessionAndRestoresNothingQueued()
     {

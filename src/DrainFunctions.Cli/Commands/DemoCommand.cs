@@ -60,7 +60,7 @@ public static class DemoCommand
         // not come back to life and drain this new backlog alongside it.
         environment = environment with { TaskHubName = DemoTaskHub };
         Environment.SetEnvironmentVariable(LocalEnvironment.TaskHubSetting, DemoTaskHub);
-        await ForgetEarlierDemosAsync(environment, path, stderr);
+        await ForgetEarlierDemosAsync(environment, DatabaseUrl.Parse(url), path, stderr);
 
         // The demo backlog fails on purpose; the demo itself succeeded when the drain ran to its end.
         var code = await DrainCommand.RunAsync(invocation, stdout, stderr, interrupts, TimeScale);
@@ -71,7 +71,7 @@ public static class DemoCommand
     /// The backlog is new, so what the ledger remembers of earlier demos' runs (same run ids) must
     /// not decide this one.
     /// </summary>
-    private static async Task ForgetEarlierDemosAsync(LocalEnvironment environment, string databasePath, TextWriter progress)
+    private static async Task ForgetEarlierDemosAsync(LocalEnvironment environment, DatabaseUrl url, string databasePath, TextWriter progress)
     {
         var runs = new List<string>();
         await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={databasePath}"))
@@ -94,7 +94,8 @@ public static class DemoCommand
                 StorageConnectionString = environment.StorageConnectionString,
                 TaskHubName = environment.TaskHubName,
             });
-            var options = new DrainFunctions.Durable.Hosting.SnapshotOptions { ConnectionString = environment.StorageConnectionString, ContainerName = environment.SessionContainer };
+            // The ledger is kept per backlog: the demo's own scope, as its drain reads it.
+            var options = new DrainFunctions.Durable.Hosting.SnapshotOptions { ConnectionString = environment.StorageConnectionString, ContainerName = environment.SessionContainer, Backlog = url.Backlog.Canonical };
             var ledger = new DrainFunctions.Durable.Ledger.BlobLedgerStore(DrainFunctions.Durable.Hosting.DrainRegistration.CreateBlobServiceClient(options), Microsoft.Extensions.Options.Options.Create(options));
             foreach (var run in runs)
             {
