@@ -621,7 +621,7 @@ public sealed class RestorePhase(IBacklogStoreFactory stores, BlobSessionStore b
 /// Rewrites the session header and appends one result (or only the header, at the start). Bytes
 /// written per phase do not grow with the session: see <see cref="BlobSessionStore.SaveAsync"/>.
 /// </summary>
-public sealed class SaveSessionSnapshot(BlobSessionStore blobs, BlobLedgerStore ledger, IBacklogStoreFactory stores) : TaskActivity<SaveSessionSnapshotInput, SaveSessionSnapshotOutput>
+public sealed class SaveSessionSnapshot(BlobSessionStore blobs, BlobLedgerStore ledger, IBacklogStoreFactory stores, DrainLockStore locks) : TaskActivity<SaveSessionSnapshotInput, SaveSessionSnapshotOutput>
 {
     public override async Task<SaveSessionSnapshotOutput> RunAsync(TaskActivityContext context, SaveSessionSnapshotInput input)
     {
@@ -650,8 +650,13 @@ public sealed class SaveSessionSnapshot(BlobSessionStore blobs, BlobLedgerStore 
             await RecordLedgerEntry.RecordAsync(ledger, entry);
         }
 
-        // And after the ledger entry: the next selection sees it.
-        return input.Next is { } next ? output with { Selection = await new SelectNextPhase(stores, ledger, blobs).SelectAsync(next) } : output;
+        // Then the lock's renewal due before the next pick, and the pick (which sees the ledger entry).
+        if (input.RenewLock is { } renew)
+        {
+            output = output with { Lock = await new RenewDrainLock(locks).RenewAsync(renew) };
+        }
+
+        return input.Next is { } next && output.Lock?.Held != false ? output with { Selection = await new SelectNextPhase(stores, ledger, blobs).SelectAsync(next) } : output;
     }
 }
 

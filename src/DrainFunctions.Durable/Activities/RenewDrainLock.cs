@@ -8,7 +8,10 @@ namespace DrainFunctions.Durable.Activities;
 /// <summary>Keeps the database's drain lock while the drain lives; says so when another drain took it over.</summary>
 public sealed class RenewDrainLock(DrainLockStore locks) : TaskActivity<RenewDrainLockInput, RenewDrainLockOutput>
 {
-    public override async Task<RenewDrainLockOutput> RunAsync(TaskActivityContext context, RenewDrainLockInput input)
+    public override Task<RenewDrainLockOutput> RunAsync(TaskActivityContext context, RenewDrainLockInput input) => RenewAsync(input);
+
+    /// <summary>The renewal, also made by <see cref="SaveSessionSnapshot"/> right after a save.</summary>
+    public async Task<RenewDrainLockOutput> RenewAsync(RenewDrainLockInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var outcome = await Outage.GuardAsync("renewing the drain lock", locks.ContainerUri,

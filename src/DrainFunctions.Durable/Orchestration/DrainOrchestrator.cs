@@ -54,6 +54,9 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
         private readonly SlotBoard board;
         private DateTimeOffset? lockExpires;
 
+        /// <summary>Who took the drain lock over, when a renewal (made with a save) found it lost.</summary>
+        private string? lockLostTo;
+
         public Run(TaskOrchestrationContext context, DrainOrchestrationInput input)
         {
             this.context = context;
@@ -99,16 +102,6 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 return Output("InvalidOptions", line) with { SessionBlob = null };
             }
 
-            // Generation 0 starts the session (its id may be given: the HTTP API uses it as the instance id).
-            if (input.Generation == 0)
-            {
-                log.AddRange(ProgressLines.Banner(sessionId, options));
-                if (!options.DryRun)
-                {
-                    await SaveAsync(result: null, index: 0);
-                }
-            }
-
             // With K slots a generation holds K times as many phases: it must wait for every phase
             // in flight before it continues as new, so a small one would pause all slots often.
             var perGeneration = Math.Max(1, input.PhasesPerGeneration) * board.Slots;
@@ -117,6 +110,17 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
 
             // The next selection when it came with the last save (sequential drains: one round trip fewer a phase).
             SelectNextPhaseOutput? prefetched = null;
+
+            // Generation 0 starts the session (its id may be given: the HTTP API uses it as the instance id).
+            if (input.Generation == 0)
+            {
+                log.AddRange(ProgressLines.Banner(sessionId, options));
+                if (!options.DryRun)
+                {
+                    var pick = NextPickDue(startedThisGeneration, perGeneration);
+                    prefetched = (await SaveAsync(result: null, index: 0, next: pick ? SelectionInput() : null, renew: pick ? RenewalInput() : null)).Selection;
+                }
+            }
 
             // Bounded: every pass starts a phase, ends one, or ends the loop.
             for (var pass = 0; pass <= (2 * perGeneration) + 2; pass++)
@@ -193,13 +197,14 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 // The ledger entry, and in a sequential drain the next selection, go with the save:
                 // one round trip for all (run as two activities at once, save and ledger saved 15 ms
                 // on Azure Storage but cost the in-process engine 500 ms a phase).
+                var pickNext = NextPickDue(startedThisGeneration, perGeneration);
                 var saved = await SaveAsync(result, state.TotalProcessed - 1, options.LedgerEnabled ? new RecordLedgerEntryInput
                 {
                     SessionId = sessionId,
                     Result = result,
                     RunStopped = state.StoppedRuns.Contains(result.RunId),
                     FingerprintStopped = result.FailureFingerprint is { } fp && state.StoppedFingerprints.Contains(fp),
-                } : null, NextPickDue(startedThisGeneration, perGeneration) ? SelectionInput() : null);
+                } : null, pickNext ? SelectionInput() : null, pickNext ? RenewalInput() : null);
                 prefetched = saved.Selection;
 
                 Publish(null);
@@ -239,28 +244,42 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
 
         /// <summary>
         /// Whether a sequential drain will pick right after this save, as the loop will decide it
-        /// now (no stop, room in the generation, no lock renewal due): then the save selects too. A
-        /// selection changes nothing, so one the loop ends up not using (a cancel that arrived during
-        /// the save) is only dropped.
+        /// now (no stop, room in the generation): then the save renews the lock if due and selects
+        /// too. A selection changes nothing, so one the loop ends up not using (a cancel that
+        /// arrived during the save) is only dropped.
         /// </summary>
         private bool NextPickDue(int startedThisGeneration, int perGeneration) =>
-            !Parallel && board.MayPick && startedThisGeneration < perGeneration
-            && !DrainLoopRules.BeforePhase(Processed, options, started, Now, cancel.Check()?.Mode).Stops
-            && (input.LockToken is null || !DrainLease.NeedsRenewal(Now, lockExpires, options, input.GraceSeconds));
+            !Parallel && !options.DryRun && board.MayPick && startedThisGeneration < perGeneration
+            && !DrainLoopRules.BeforePhase(Processed, options, started, Now, cancel.Check()?.Mode).Stops;
+
+        /// <summary>The lock's renewal when its hold runs short (see <see cref="RenewLockAsync"/>); else null.</summary>
+        private RenewDrainLockInput? RenewalInput() =>
+            options.DryRun || input.LockToken is not { } token || !DrainLease.NeedsRenewal(Now, lockExpires, options, input.GraceSeconds)
+                ? null
+                : new RenewDrainLockInput(token, sessionId, context.InstanceId, DrainLease.Ttl(options, input.GraceSeconds).TotalSeconds);
 
         /// <summary>Renews the drain lock when its hold runs short; returns who holds it when this drain lost it.</summary>
         private async Task<string?> RenewLockAsync()
         {
-            if (options.DryRun || input.LockToken is not { } token || !DrainLease.NeedsRenewal(Now, lockExpires, options, input.GraceSeconds))
+            if (lockLostTo is not null)
+            {
+                return lockLostTo;
+            }
+
+            if (RenewalInput() is not { } renew)
             {
                 return null;
             }
 
-            var renewal = await calls.CallAsync<RenewDrainLockOutput>(
-                nameof(RenewDrainLock),
-                new RenewDrainLockInput(token, sessionId, context.InstanceId, DrainLease.Ttl(options, input.GraceSeconds).TotalSeconds));
+            Renewed(await calls.CallAsync<RenewDrainLockOutput>(nameof(RenewDrainLock), renew));
+            return lockLostTo;
+        }
+
+        /// <summary>Notes a renewal's outcome: the new expiry, or who took the lock over.</summary>
+        private void Renewed(RenewDrainLockOutput renewal)
+        {
             lockExpires = renewal.ExpiresAt;
-            return renewal.Held ? null : renewal.HeldBy;
+            lockLostTo = renewal.Held ? null : renewal.HeldBy ?? "another drain holds the database";
         }
 
         private async Task ReleaseLockAsync()
@@ -271,14 +290,14 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
             }
         }
 
-        private async Task<SaveSessionSnapshotOutput> SaveAsync(DrainResult? result, int index, RecordLedgerEntryInput? ledger = null, SelectNextPhaseInput? next = null)
+        private async Task<SaveSessionSnapshotOutput> SaveAsync(DrainResult? result, int index, RecordLedgerEntryInput? ledger = null, SelectNextPhaseInput? next = null, RenewDrainLockInput? renew = null)
         {
             // The header needs no processed keys; leaving them out keeps the payload small.
             var header = state.Clone();
             header.ProcessedKeys.Clear();
             header.RunTimeouts.Clear();
             header.PriorAttempts.Clear();
-            return await calls.CallAsync<SaveSessionSnapshotOutput>(nameof(SaveSessionSnapshot), new SaveSessionSnapshotInput
+            var saved = await calls.CallAsync<SaveSessionSnapshotOutput>(nameof(SaveSessionSnapshot), new SaveSessionSnapshotInput
             {
                 SessionId = sessionId,
                 StartedAt = Iso8601.Format(started),
@@ -288,7 +307,14 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 ResultIndex = index,
                 Ledger = ledger,
                 Next = next,
+                RenewLock = renew,
             });
+            if (saved.Lock is { } renewal)
+            {
+                Renewed(renewal);
+            }
+
+            return saved;
         }
 
         private void Publish(string? stop) => context.SetCustomStatus(new DrainStatus

@@ -31,4 +31,7 @@ public sealed record SaveSessionSnapshotInput
     /// round trip for the three; a selection changes nothing, so a repeated call is harmless). Null: none.
     /// </summary>
     public SelectNextPhaseInput? Next { get; init; }
+
+    /// <summary>The drain lock's renewal due before that selection, made first (a lost lock: no selection). Null: none due.</summary>
+    public RenewDrainLockInput? RenewLock { get; init; }
 }

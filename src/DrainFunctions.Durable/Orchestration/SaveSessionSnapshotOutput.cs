@@ -4,4 +4,7 @@ public sealed record SaveSessionSnapshotOutput(string BlobName, long BytesStaged
 {
     /// <summary>The next selection, when the save was asked for it (<see cref="SaveSessionSnapshotInput.Next"/>).</summary>
     public SelectNextPhaseOutput? Selection { get; init; }
+
+    /// <summary>The lock's renewal, when the save was asked for it (<see cref="SaveSessionSnapshotInput.RenewLock"/>).</summary>
+    public RenewDrainLockOutput? Lock { get; init; }
 }
