@@ -95,6 +95,8 @@ start_azurite() {
   blob=$(free_port); queue=$(free_port); table=$(free_port)
   while [ "$queue" = "$blob" ]; do queue=$(free_port); done
   while [ "$table" = "$blob" ] || [ "$table" = "$queue" ]; do table=$(free_port); done
+  # The preload keeps Azurite from loading a telemetry SDK it does not use (see the file).
+  NODE_OPTIONS="--require \"$REPO_ROOT/scripts/azurite-preload.cjs\" ${NODE_OPTIONS:-}" \
   "$REPO_ROOT/node_modules/.bin/azurite" --silent --skipApiVersionCheck --loose --disableTelemetry \
     --location "$dir" --blobHost 127.0.0.1 --blobPort "$blob" --queueHost 127.0.0.1 --queuePort "$queue" \
     --tableHost 127.0.0.1 --tablePort "$table" >"$dir.log" 2>&1 &

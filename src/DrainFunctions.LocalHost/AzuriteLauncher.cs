@@ -63,23 +63,7 @@ public sealed class AzuriteLauncher : IAsyncDisposable
         }
 
         Directory.CreateDirectory(dataFolder);
-        var start = new ProcessStartInfo(azurite)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = repositoryRoot,
-        };
-        foreach (var arg in new[]
-        {
-            "--silent", "--skipApiVersionCheck", "--loose", "--disableTelemetry", "--location", dataFolder,
-            "--blobHost", "127.0.0.1", "--blobPort", ports.Blob.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--queueHost", "127.0.0.1", "--queuePort", ports.Queue.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--tableHost", "127.0.0.1", "--tablePort", ports.Table.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
+        var start = CreateStartInfo(repositoryRoot, dataFolder, ports);
         var process = Process.Start(start) ?? throw new StorageUnavailableException("could not start Azurite");
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
@@ -95,11 +79,46 @@ public sealed class AzuriteLauncher : IAsyncDisposable
                 throw new StorageUnavailableException($"Azurite did not start on 127.0.0.1:{ports.Blob}-{ports.Table} (is the port taken by something else?)");
             }
 
-            await Task.Delay(100, cancellationToken);
+            await Task.Delay(25, cancellationToken);
         }
 
         progress?.WriteLine($"Started Azurite on 127.0.0.1:{ports.Blob} (data in {dataFolder})");
         return launcher;
+    }
+
+    /// <summary>
+    /// How to start the repository's Azurite on loopback with its data in <paramref name="dataFolder"/>:
+    /// telemetry off, and with <c>scripts/azurite-preload.cjs</c> when it is there, which keeps
+    /// Azurite from loading the telemetry SDK it will not use (listening in ~0.35 s instead of ~0.8 s).
+    /// </summary>
+    public static ProcessStartInfo CreateStartInfo(string repositoryRoot, string dataFolder, (int Blob, int Queue, int Table) ports)
+    {
+        var start = new ProcessStartInfo(Path.Combine(repositoryRoot, "node_modules", ".bin", "azurite"))
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = repositoryRoot,
+        };
+        foreach (var arg in new[]
+        {
+            "--silent", "--skipApiVersionCheck", "--loose", "--disableTelemetry", "--location", dataFolder,
+            "--blobHost", "127.0.0.1", "--blobPort", ports.Blob.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--queueHost", "127.0.0.1", "--queuePort", ports.Queue.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--tableHost", "127.0.0.1", "--tablePort", ports.Table.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var preload = Path.Combine(repositoryRoot, "scripts", "azurite-preload.cjs");
+        if (File.Exists(preload))
+        {
+            var inherited = Environment.GetEnvironmentVariable("NODE_OPTIONS");
+            start.Environment["NODE_OPTIONS"] = $"--require \"{preload}\"" + (string.IsNullOrWhiteSpace(inherited) ? string.Empty : " " + inherited);
+        }
+
+        return start;
     }
 
     public async ValueTask DisposeAsync()

@@ -165,13 +165,13 @@ internal sealed class PrivateAzurite : IAsyncDisposable
 {
     private const string Key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
     private readonly string folder;
-    private readonly string binary;
+    private readonly string repositoryRoot;
     private Process? process;
 
-    private PrivateAzurite(string folder, string binary)
+    private PrivateAzurite(string folder, string repositoryRoot)
     {
         this.folder = folder;
-        this.binary = binary;
+        this.repositoryRoot = repositoryRoot;
         BlobPort = Tools.FreePort();
         QueuePort = Tools.FreePort();
         TablePort = Tools.FreePort();
@@ -194,7 +194,7 @@ internal sealed class PrivateAzurite : IAsyncDisposable
             throw new InvalidOperationException($"{binary} is missing: run npm install (./scripts/test.sh does)");
         }
 
-        var azurite = new PrivateAzurite(Path.Combine("/tmp", "drain-azurite-" + Guid.NewGuid().ToString("N")[..12]), binary);
+        var azurite = new PrivateAzurite(Path.Combine("/tmp", "drain-azurite-" + Guid.NewGuid().ToString("N")[..12]), repositoryRoot);
         Directory.CreateDirectory(azurite.folder);
         await azurite.StartAgainAsync();
         return azurite;
@@ -202,18 +202,7 @@ internal sealed class PrivateAzurite : IAsyncDisposable
 
     public async Task StartAgainAsync()
     {
-        var info = new ProcessStartInfo(binary) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[]
-        {
-            "--silent", "--skipApiVersionCheck", "--loose", "--disableTelemetry", "--location", folder,
-            "--blobHost", "127.0.0.1", "--blobPort", BlobPort.ToString(CultureInfo.InvariantCulture),
-            "--queueHost", "127.0.0.1", "--queuePort", QueuePort.ToString(CultureInfo.InvariantCulture),
-            "--tableHost", "127.0.0.1", "--tablePort", TablePort.ToString(CultureInfo.InvariantCulture),
-        })
-        {
-            info.ArgumentList.Add(arg);
-        }
-
+        var info = DrainFunctions.LocalHost.AzuriteLauncher.CreateStartInfo(repositoryRoot, folder, (BlobPort, QueuePort, TablePort));
         process = Process.Start(info) ?? throw new InvalidOperationException("could not start Azurite");
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
