@@ -1,18 +1,64 @@
-// Loaded with `node --require` in front of Azurite (AzuriteLauncher, tests, scripts/services.sh).
-// Azurite 3.x requires the Application Insights SDK at load time even when started with
-// --disableTelemetry, which then never calls it; that require is about 450 of the ~830 ms Azurite
-// needs to listen on a 2-core machine. With --disableTelemetry, hand it an inert stand-in instead.
-// Without that flag this file changes nothing.
+// Loaded with `node --require` in front of Azurite (AzuriteLauncher, tests, scripts/services.sh), for
+// the Azurite of package.json (3.37). Three changes to how the emulator runs, none to what it stores:
+//
+// 1. Azurite requires the Application Insights SDK at load time even when started with
+//    --disableTelemetry, and then never calls it; that require is about 450 of the ~830 ms Azurite
+//    needs to listen on a 2-core machine. With --disableTelemetry it gets an inert stand-in instead.
+//
+// 2. Azurite appends every queue message (and blob block) to an extent file and reclaims a file only
+//    when nothing in it is referenced any more, the file is no longer being written, and it was last
+//    written 10 minutes ago. Extents roll at 64 MB, so a task hub's deleted messages stayed on disk
+//    until 64 MB had been written: 10 KB a phase, for thousands of phases. Rolling at 1 MB and
+//    protecting for 2 minutes keeps the queue folder at a few MB whatever the drains did (issue 17).
+//
+// 3. Azurite saves its metadata databases (LokiJS) every 5 s: a finished drain's purged history
+//    reached the disk up to 5 s after the drain, and a kill -9 of Azurite lost up to 5 s of writes.
+//    Every second instead.
+//
+// Each change is skipped when the module it needs is not where this Azurite version keeps it.
 "use strict";
-if (process.argv.includes("--disableTelemetry")) {
-  const Module = require("module");
-  const load = Module._load;
-  const inert = new Proxy(function () {}, {
-    get: (_, name) => (name === "then" ? undefined : inert),
-    apply: () => inert,
-    construct: () => inert,
-  });
-  Module._load = function (request, ...rest) {
-    return request === "applicationinsights" ? inert : load.call(this, request, ...rest);
-  };
+const fs = require("fs");
+const path = require("path");
+
+function azuriteModule(relative) {
+  try {
+    const main = fs.realpathSync(process.argv[1] || "");
+    const file = path.join(path.dirname(main), relative);
+    return fs.existsSync(file) ? require(file) : null;
+  } catch {
+    return null;
+  }
+}
+
+const Module = require("module");
+const load = Module._load;
+const telemetryOff = process.argv.includes("--disableTelemetry");
+const inert = new Proxy(function () {}, {
+  get: (_, name) => (name === "then" ? undefined : inert),
+  apply: () => inert,
+  construct: () => inert,
+});
+let loki = null;
+Module._load = function (request, ...rest) {
+  if (request === "applicationinsights" && telemetryOff) {
+    return inert;
+  }
+  if (request === "lokijs") {
+    if (loki === null) {
+      const Loki = load.call(this, request, ...rest);
+      loki = typeof Loki === "function" ? class extends Loki {
+        constructor(filename, options) {
+          super(filename, options && options.autosaveInterval > 1000 ? { ...options, autosaveInterval: 1000 } : options);
+        }
+      } : Loki;
+    }
+    return loki;
+  }
+  return load.call(this, request, ...rest);
+};
+
+const constants = azuriteModule("common/utils/constants.js");
+if (constants && typeof constants.DEFAULT_MAX_EXTENT_SIZE === "number" && typeof constants.DEFAULT_EXTENT_GC_PROTECT_TIME_IN_MS === "number") {
+  constants.DEFAULT_MAX_EXTENT_SIZE = Math.min(constants.DEFAULT_MAX_EXTENT_SIZE, 1024 * 1024);
+  constants.DEFAULT_EXTENT_GC_PROTECT_TIME_IN_MS = Math.min(constants.DEFAULT_EXTENT_GC_PROTECT_TIME_IN_MS, 2 * 60 * 1000);
 }

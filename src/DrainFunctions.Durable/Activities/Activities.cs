@@ -626,12 +626,13 @@ public sealed class SaveSessionSnapshot(BlobSessionStore blobs, BlobLedgerStore 
     public override async Task<SaveSessionSnapshotOutput> RunAsync(TaskActivityContext context, SaveSessionSnapshotInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        var state = input.HeaderState();
         var header = new DrainSession
         {
             SessionId = input.SessionId,
             StartedAt = input.StartedAt,
             BatchSize = input.BatchSize,
-            State = input.State,
+            State = state,
         };
         var attemptId = input.Result is null ? null : DrainSpans.AttemptOf(input.SessionId, input.Result, input.ResultIndex);
         SaveSessionSnapshotOutput output;
@@ -642,10 +643,10 @@ public sealed class SaveSessionSnapshot(BlobSessionStore blobs, BlobLedgerStore 
         }
 
         // After the save only: a failed save is retried and must not count the phase twice.
-        DrainSpans.RecordSaved(input.SessionId, input.Result, input.ResultIndex, input.State);
+        DrainSpans.RecordSaved(input.SessionId, input.Result, input.ResultIndex, state);
 
         // After the save too: an entry is never in the ledger for a result the session lacks.
-        if (input.Ledger is { } entry)
+        if (input.LedgerEntryInput() is { } entry)
         {
             await RecordLedgerEntry.RecordAsync(ledger, entry);
         }

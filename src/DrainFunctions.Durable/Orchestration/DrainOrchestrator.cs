@@ -198,13 +198,10 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 // one round trip for all (run as two activities at once, save and ledger saved 15 ms
                 // on Azure Storage but cost the in-process engine 500 ms a phase).
                 var pickNext = NextPickDue(startedThisGeneration, perGeneration);
-                var saved = await SaveAsync(result, state.TotalProcessed - 1, options.LedgerEnabled ? new RecordLedgerEntryInput
-                {
-                    SessionId = sessionId,
-                    Result = result,
-                    RunStopped = state.StoppedRuns.Contains(result.RunId),
-                    FingerprintStopped = result.FailureFingerprint is { } fp && state.StoppedFingerprints.Contains(fp),
-                } : null, pickNext ? SelectionInput() : null, pickNext ? RenewalInput() : null);
+                var saved = await SaveAsync(result, state.TotalProcessed - 1, options.LedgerEnabled ? new LedgerStops(
+                    RunStopped: state.StoppedRuns.Contains(result.RunId),
+                    FingerprintStopped: result.FailureFingerprint is { } fp && state.StoppedFingerprints.Contains(fp)) : null,
+                    pickNext ? SelectionInput() : null, pickNext ? RenewalInput() : null);
                 prefetched = saved.Selection;
 
                 Publish(null);
@@ -290,22 +287,18 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
             }
         }
 
-        private async Task<SaveSessionSnapshotOutput> SaveAsync(DrainResult? result, int index, RecordLedgerEntryInput? ledger = null, SelectNextPhaseInput? next = null, RenewDrainLockInput? renew = null)
+        private async Task<SaveSessionSnapshotOutput> SaveAsync(DrainResult? result, int index, LedgerStops? ledger = null, SelectNextPhaseInput? next = null, RenewDrainLockInput? renew = null)
         {
-            // The header needs no processed keys; leaving them out keeps the payload small.
-            var header = state.Clone();
-            header.ProcessedKeys.Clear();
-            header.RunTimeouts.Clear();
-            header.PriorAttempts.Clear();
+            // With a selection the header's state travels once, inside it (HeaderState).
             var saved = await calls.CallAsync<SaveSessionSnapshotOutput>(nameof(SaveSessionSnapshot), new SaveSessionSnapshotInput
             {
                 SessionId = sessionId,
                 StartedAt = Iso8601.Format(started),
                 BatchSize = options.BatchSize,
-                State = header,
+                State = next is null ? SaveSessionSnapshotInput.HeaderOf(state) : null,
                 Result = result,
                 ResultIndex = index,
-                Ledger = ledger,
+                LedgerEntry = ledger,
                 Next = next,
                 RenewLock = renew,
             });

@@ -14,7 +14,12 @@ public sealed record SaveSessionSnapshotInput
 
     public int BatchSize { get; init; }
 
-    public required PolicyState State { get; init; }
+    /// <summary>
+    /// The header's state (no processed keys, run timeouts or prior attempts: see <see cref="HeaderOf"/>).
+    /// Null when <see cref="Next"/> is given: the header is then made from the selection's state, which
+    /// the message would otherwise carry twice (issue 17: the save is most of a phase's queue bytes).
+    /// </summary>
+    public PolicyState? State { get; init; }
 
     public DrainResult? Result { get; init; }
 
@@ -27,6 +32,12 @@ public sealed record SaveSessionSnapshotInput
     public Ledger.RecordLedgerEntryInput? Ledger { get; init; }
 
     /// <summary>
+    /// The same as <see cref="Ledger"/> without a second copy of <see cref="Result"/>: the drains of
+    /// this version send this one (<see cref="Ledger"/> stays for saves scheduled by earlier ones).
+    /// </summary>
+    public LedgerStops? LedgerEntry { get; init; }
+
+    /// <summary>
     /// A sequential drain's next selection, made right after the save and the ledger entry (one
     /// round trip for the three; a selection changes nothing, so a repeated call is harmless). Null: none.
     /// </summary>
@@ -34,4 +45,31 @@ public sealed record SaveSessionSnapshotInput
 
     /// <summary>The drain lock's renewal due before that selection, made first (a lost lock: no selection). Null: none due.</summary>
     public RenewDrainLockInput? RenewLock { get; init; }
+
+    /// <summary>The state the header is saved with: <see cref="State"/>, or the one <see cref="Next"/> carries.</summary>
+    public PolicyState HeaderState() =>
+        State ?? (Next is { } next ? HeaderOf(next.State) : throw new InvalidOperationException("a save needs a state or a selection"));
+
+    /// <summary>The result's ledger entry, if any (<see cref="Ledger"/>, or <see cref="LedgerEntry"/> with <see cref="Result"/>).</summary>
+    public Ledger.RecordLedgerEntryInput? LedgerEntryInput() =>
+        Ledger ?? (LedgerEntry is { } stops && Result is { } result
+            ? new Ledger.RecordLedgerEntryInput { SessionId = SessionId, Result = result, RunStopped = stops.RunStopped, FingerprintStopped = stops.FingerprintStopped }
+            : null);
+
+    /// <summary>
+    /// The session header needs no processed keys, run timeouts or prior attempts (the results and the
+    /// ledger hold them); leaving them out keeps the payload small.
+    /// </summary>
+    public static PolicyState HeaderOf(PolicyState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var header = state.Clone();
+        header.ProcessedKeys.Clear();
+        header.RunTimeouts.Clear();
+        header.PriorAttempts.Clear();
+        return header;
+    }
 }
+
+/// <summary>What the ledger entry of a save's result adds to the result (see <see cref="Ledger.RecordLedgerEntryInput"/>).</summary>
+public sealed record LedgerStops(bool RunStopped, bool FingerprintStopped);
