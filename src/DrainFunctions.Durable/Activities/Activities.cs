@@ -657,7 +657,19 @@ public sealed class SaveSessionSnapshot(BlobSessionStore blobs, BlobLedgerStore 
             output = output with { Lock = await new RenewDrainLock(locks).RenewAsync(renew) };
         }
 
-        return input.Next is { } next && output.Lock?.Held != false ? output with { Selection = await new SelectNextPhase(stores, ledger, blobs).SelectAsync(next) } : output;
+        if (input.Next is not { } next || output.Lock?.Held == false)
+        {
+            return output;
+        }
+
+        if (next.ProcessedFromSession)
+        {
+            var session = await Outage.GuardAsync($"reading session {input.SessionId}", blobs.Container.Uri, () => blobs.LoadAsync(input.SessionId))
+                ?? throw new InvalidOperationException($"session {input.SessionId} was saved but cannot be read back");
+            next = next with { ProcessedByRun = ProcessedKeyGroups.Group(session.Results.Select(r => r.Key)), ProcessedFromSession = false };
+        }
+
+        return output with { Selection = await new SelectNextPhase(stores, ledger, blobs).SelectAsync(next) };
     }
 }
 

@@ -118,7 +118,7 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 if (!options.DryRun)
                 {
                     var pick = NextPickDue(startedThisGeneration, perGeneration);
-                    prefetched = (await SaveAsync(result: null, index: 0, next: pick ? SelectionInput() : null, renew: pick ? RenewalInput() : null)).Selection;
+                    prefetched = (await SaveAsync(result: null, index: 0, next: pick ? SelectionInput(withSave: true) : null, renew: pick ? RenewalInput() : null)).Selection;
                 }
             }
 
@@ -201,7 +201,7 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 var saved = await SaveAsync(result, state.TotalProcessed - 1, options.LedgerEnabled ? new LedgerStops(
                     RunStopped: state.StoppedRuns.Contains(result.RunId),
                     FingerprintStopped: result.FailureFingerprint is { } fp && state.StoppedFingerprints.Contains(fp)) : null,
-                    pickNext ? SelectionInput() : null, pickNext ? RenewalInput() : null);
+                    pickNext ? SelectionInput(withSave: true) : null, pickNext ? RenewalInput() : null);
                 prefetched = saved.Selection;
 
                 Publish(null);
@@ -231,9 +231,11 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
             return Output(stop.Stop.ToString(), stop.Line);
         }
 
-        private SelectNextPhaseInput SelectionInput() => new(ProcessedKeyGroups.WithoutKeys(state), options, sessionId)
+        /// <param name="withSave">The selection goes with a save, which reads the processed keys from the session.</param>
+        private SelectNextPhaseInput SelectionInput(bool withSave = false) => new(ProcessedKeyGroups.WithoutKeys(state), options, sessionId)
         {
-            ProcessedByRun = ProcessedKeyGroups.Group(state.ProcessedKeys),
+            ProcessedByRun = withSave ? [] : ProcessedKeyGroups.Group(state.ProcessedKeys),
+            ProcessedFromSession = withSave,
             BusyRuns = [.. board.BusyRuns],
             CountTelemetry = !options.DryRun,
             TelemetryPerRun = Parallel,

@@ -11,6 +11,15 @@ public sealed record SelectNextPhaseInput(PolicyState State, DrainOptions Option
 {
     public Dictionary<string, List<string>> ProcessedByRun { get; init; } = [];
 
+    /// <summary>
+    /// The processed keys are the keys of the session's saved results (<see cref="PolicyState.RebuildDerived"/>):
+    /// the save that selects reads them from the session it has just written instead of carrying
+    /// them (<see cref="ProcessedByRun"/> is then empty). They grew every save's message and history
+    /// row by ~40 bytes a processed phase, so a drain's task-hub bytes grew with the square of its
+    /// batch (issue 17). Only <see cref="Activities.SaveSessionSnapshot"/> honours it.
+    /// </summary>
+    public bool ProcessedFromSession { get; init; }
+
     /// <summary>Runs with a phase in flight in this drain: none of their phases is picked.</summary>
     public List<string> BusyRuns { get; init; } = [];
 
