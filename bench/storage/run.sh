@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Storage over many phases (issue 17: "growth per phase ... flat over 1,000 phases"): drains PHASES phases
 # of the peer-bench kit's 1k template (PER_DRAIN at a time, the kit's instant stand-in executor) against a
-# private Azurite started the way ./drain starts it (scripts/azurite-preload.cjs), then waits SETTLE
-# seconds for Azurite's extent collection. Prints the Azurite folder by part after every drain and at the
-# end: queue extents (task-hub messages), blob extents (session documents and phase logs), metadata
-# databases (blob/queue/table), and the growth per phase beyond the session documents and phase logs.
-#   bench/storage/run.sh [PHASES=1000] [PER_DRAIN=100] [SETTLE=200]
+# private Azurite started the way ./drain starts it (scripts/azurite-preload.cjs). Then, as the next drain
+# of a user would: 30 s later (every phase's timeout timer is due by then) a 1-phase drain, whose host
+# takes the due timer messages off the queue, and SETTLE seconds idle for Azurite's extent collection.
+# Prints the Azurite folder by part after every drain and every 30 s idle: queue extents (task-hub
+# messages), blob extents (session documents and phase logs), metadata databases (blob, queue, table),
+# and the growth per phase beyond the session documents and the phase logs.
+#   bench/storage/run.sh [PHASES=1000] [PER_DRAIN=100] [SETTLE=210]
 # Needs the kit's template (bench/peer/run.sh makes it: .workspace/peer-bench/db/t1000.db) and python3.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
-phases=${1:-1000}; per=${2:-100}; settle=${3:-200}
+phases=${1:-1000}; per=${2:-100}; settle=${3:-210}
 for v in "$phases" "$per" "$settle"; do [[ $v =~ ^[0-9]+$ ]] || { echo "run.sh: PHASES, PER_DRAIN and SETTLE are whole numbers" >&2; exit 2; }; done
 kit="${PEER_BENCH_KIT:-$root/../shared/peer-bench}"
 template="$root/.workspace/peer-bench/db/t1000.db"
@@ -46,18 +48,21 @@ report() {  # LABEL PHASES-SO-FAR
   [ "$2" -gt 0 ] && per_phase=$(awk -v d=$(( (q - q0) + (m - m0) )) -v n="$2" 'BEGIN{printf "%.2f KB", d/n/1024}')
   printf '%-22s %12d %12d %12d %12d %18s\n' "$1" "$q" "$b" "$m" "$t" "$per_phase"
 }
-done_phases=0; n=0
-while [ "$done_phases" -lt "$phases" ]; do
-  batch=$(( phases - done_phases < per ? phases - done_phases : per ))
-  n=$((n + 1)); db="$work/backlog-$n.db"; cp "$template" "$db"
-  # A fresh copy of the template each drain (its 1,000 FAILED phases), the same container and task hub.
-  DATABASE_URL="sqlite:///$db" ./drain --batch-size "$batch" --phase-timeout-seconds 60 --no-ledger \
+drain() {  # PHASES LABEL: a drain of PHASES phases of a fresh copy of the template (same container, task hub)
+  n=$((n + 1)); local db="$work/backlog-$n.db"; cp "$template" "$db"
+  DATABASE_URL="sqlite:///$db" ./drain --batch-size "$1" --phase-timeout-seconds 10 --no-ledger \
     --executor process --executor-command "$exec_cmd" > "$work/drain-$n.log" 2>&1 \
     || { tail -20 "$work/drain-$n.log" >&2; echo "run.sh: drain $n failed" >&2; exit 1; }
   rm -f "$db" "$db-wal" "$db-shm"
-  done_phases=$((done_phases + batch)); sleep 1.5
+}
+done_phases=0; n=0
+while [ "$done_phases" -lt "$phases" ]; do
+  batch=$(( phases - done_phases < per ? phases - done_phases : per ))
+  drain "$batch"; done_phases=$((done_phases + batch)); sleep 1.5
   report "drain $n ($done_phases phases)" "$done_phases"
 done
+sleep 30; drain 1; done_phases=$((done_phases + 1)); sleep 1.5
+report "+30s, 1-phase drain" "$done_phases"
 end=$((SECONDS + settle))
 while [ "$SECONDS" -lt "$end" ]; do sleep 30; report "+$((settle - (end - SECONDS)))s idle" "$done_phases"; done
 echo "beyond blobs/phase: growth of the queue extents and the metadata databases per phase drained so far"

@@ -231,15 +231,19 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
             return Output(stop.Stop.ToString(), stop.Line);
         }
 
-        /// <param name="withSave">The selection goes with a save, which reads the processed keys from the session.</param>
-        private SelectNextPhaseInput SelectionInput(bool withSave = false) => new(ProcessedKeyGroups.WithoutKeys(state), options, sessionId)
+        /// <param name="withSave">The selection goes with a save, which can read the processed keys from the session.</param>
+        private SelectNextPhaseInput SelectionInput(bool withSave = false)
         {
-            ProcessedByRun = withSave ? [] : ProcessedKeyGroups.Group(state.ProcessedKeys),
-            ProcessedFromSession = withSave,
-            BusyRuns = [.. board.BusyRuns],
-            CountTelemetry = !options.DryRun,
-            TelemetryPerRun = Parallel,
-        };
+            var fromSession = withSave && state.ProcessedKeys.Count > SelectNextPhaseInput.MaxInlineProcessedKeys;
+            return new(ProcessedKeyGroups.WithoutKeys(state), options, sessionId)
+            {
+                ProcessedByRun = fromSession ? [] : ProcessedKeyGroups.Group(state.ProcessedKeys),
+                ProcessedFromSession = fromSession,
+                BusyRuns = [.. board.BusyRuns],
+                CountTelemetry = !options.DryRun,
+                TelemetryPerRun = Parallel,
+            };
+        }
 
         /// <summary>
         /// Whether a sequential drain will pick right after this save, as the loop will decide it

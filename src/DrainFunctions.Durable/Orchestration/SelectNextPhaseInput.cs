@@ -14,11 +14,18 @@ public sealed record SelectNextPhaseInput(PolicyState State, DrainOptions Option
     /// <summary>
     /// The processed keys are the keys of the session's saved results (<see cref="PolicyState.RebuildDerived"/>):
     /// the save that selects reads them from the session it has just written instead of carrying
-    /// them (<see cref="ProcessedByRun"/> is then empty). They grew every save's message and history
-    /// row by ~40 bytes a processed phase, so a drain's task-hub bytes grew with the square of its
-    /// batch (issue 17). Only <see cref="Activities.SaveSessionSnapshot"/> honours it.
+    /// them (<see cref="ProcessedByRun"/> is then empty). Carried, they grew every save's message and
+    /// history row by ~40 bytes a processed phase, so a drain's task-hub bytes grew with the square
+    /// of its batch (issue 17). Only <see cref="Activities.SaveSessionSnapshot"/> honours it.
     /// </summary>
     public bool ProcessedFromSession { get; init; }
+
+    /// <summary>
+    /// Up to this many processed keys travel in the message (about 2.5 KB); beyond, a save reads them
+    /// from the session. Reading costs a download and a parse of the session at every save, and its
+    /// first parse cost the first executor 0.2 s on a 2-core machine.
+    /// </summary>
+    public const int MaxInlineProcessedKeys = 64;
 
     /// <summary>Runs with a phase in flight in this drain: none of their phases is picked.</summary>
     public List<string> BusyRuns { get; init; } = [];
