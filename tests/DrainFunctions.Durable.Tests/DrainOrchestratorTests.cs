@@ -74,6 +74,33 @@ public sealed class DrainOrchestratorTests
     }
 
     [Fact]
+    public async Task Drain_MoreProcessedKeysThanTravelInline_NeverPicksAPhaseTwice()
+    {
+        // Past MaxInlineProcessedKeys a save reads the processed keys back from the session it wrote.
+        // Every phase fails and stays FAILED, so a key missing there would be picked again.
+        await using var bed = await TestBed.CreateAsync();
+        var phases = SelectNextPhaseInput.MaxInlineProcessedKeys + 6;
+        for (var i = 0; i < phases; i++)
+        {
+            await bed.AddPhaseAsync($"run-{i:D3}", $"fail-{i}", 0, reason: "ImportError: old");
+        }
+
+        await using var host = await bed.StartHostAsync();
+
+        var (output, _) = await TestBed.RunAsync(
+            host,
+            Input(new DrainOptions { BatchSize = phases + 10, PhaseTimeoutSeconds = 30, MaxFingerprintRepeats = 1000, LedgerEnabled = false }, perGeneration: 1000),
+            TimeSpan.FromMinutes(4));
+
+        // Every FAILED phase is processed: nothing is left to select.
+        Assert.Equal("BacklogEmpty", output.Stop);
+        var session = await bed.ReadSessionAsync(output.SessionId);
+        Assert.Equal(phases, session.Results.Count);
+        Assert.Equal(phases, session.Results.Select(r => r.Key).Distinct(StringComparer.Ordinal).Count());
+        Assert.All(session.Results, r => Assert.False(r.Success));
+    }
+
+    [Fact]
     public async Task Drain_HostileRunIds_EachLogInItsSessionFolderAndItsOwnBlob()
     {
         await using var bed = await TestBed.CreateAsync();

@@ -295,6 +295,68 @@ public sealed class PayloadSizeTests(Xunit.Abstractions.ITestOutputHelper output
     }
 }
 
+public sealed class SaveSessionSnapshotInputTests
+{
+    private static PolicyState StateWithPerRunMaps()
+    {
+        var state = new PolicyState { TotalProcessed = 2, TotalFailed = 2 };
+        state.StoppedRuns.Add("run-a");
+        state.RunTimeouts["run-a"] = 1;
+        state.PriorAttempts["run-a:p1"] = 2;
+        return state;
+    }
+
+    private static readonly DrainResult Result = new() { RunId = "run-a", PhaseId = "p1", FinalState = "FAILED" };
+
+    [Fact]
+    public void HeaderState_StateOnlyInTheSelection_HeaderWithoutPerRunMaps()
+    {
+        var input = new SaveSessionSnapshotInput
+        {
+            SessionId = "s",
+            StartedAt = "2026-01-01T00:00:00+00:00",
+            Result = Result,
+            LedgerEntry = new LedgerStops(RunStopped: true, FingerprintStopped: false),
+            Next = new SelectNextPhaseInput(StateWithPerRunMaps(), new DrainOptions()),
+        };
+
+        var header = input.HeaderState();
+        Assert.Equal(2, header.TotalProcessed);
+        Assert.Equal(["run-a"], header.StoppedRuns);
+        Assert.Empty(header.RunTimeouts);
+        Assert.Empty(header.PriorAttempts);
+        var entry = Assert.IsType<DrainFunctions.Durable.Ledger.RecordLedgerEntryInput>(input.LedgerEntryInput());
+        Assert.Same(Result, entry.Result);
+        Assert.Equal("s", entry.SessionId);
+        Assert.True(entry.RunStopped);
+        Assert.False(entry.FingerprintStopped);
+    }
+
+    [Fact]
+    public void HeaderState_EarlierFormatFromAJsonHistory_StateAndLedgerEntryAsSent()
+    {
+        // A save scheduled by an earlier version: the header's state and the whole ledger entry sent.
+        const string earlier = """
+            {"SessionId":"s","StartedAt":"2026-01-01T00:00:00+00:00","BatchSize":5,
+             "State":{"TotalProcessed":7,"StoppedRuns":["run-b"]},
+             "Result":{"RunId":"run-a","PhaseId":"p1"},"ResultIndex":6,
+             "Ledger":{"SessionId":"s","Result":{"RunId":"run-a","PhaseId":"p1"},"RunStopped":false,"FingerprintStopped":true},
+             "Next":null,"RenewLock":null}
+            """;
+        var input = JsonSerializer.Deserialize<SaveSessionSnapshotInput>(earlier)!;
+
+        Assert.Equal(7, input.HeaderState().TotalProcessed);
+        Assert.Equal(["run-b"], input.HeaderState().StoppedRuns);
+        var entry = Assert.IsType<DrainFunctions.Durable.Ledger.RecordLedgerEntryInput>(input.LedgerEntryInput());
+        Assert.True(entry.FingerprintStopped);
+        Assert.Equal("run-a:p1", entry.Result.Key);
+    }
+
+    [Fact]
+    public void HeaderState_NeitherStateNorSelection_Throws() =>
+        Assert.Throws<InvalidOperationException>(() => new SaveSessionSnapshotInput { SessionId = "s", StartedAt = "x" }.HeaderState());
+}
+
 public sealed class BlobNamesTests
 {
     private const string Session = "batch-drain-20260101-000000";

@@ -32,6 +32,51 @@ public class AzuriteLauncherTests
     }
 
     [Fact]
+    public async Task CreateStartInfo_RepositoryAzurite_PreloadStubsTelemetryRollsExtentsAndSavesOften()
+    {
+        // What the launcher's NODE_OPTIONS do to the repository's Azurite modules, against node without them.
+        var root = RepoRoot();
+        var start = AzuriteLauncher.CreateStartInfo(root, "/tmp/unused", (1, 2, 3));
+        Assert.Equal(Path.Combine(root, "node_modules", ".bin", "azurite"), start.FileName);
+        Assert.Contains("--disableTelemetry", start.ArgumentList);
+        var main = Path.Combine(root, "node_modules", "azurite", "dist", "src", "azurite.js");
+        const string probe = """
+            const path = require("path");
+            const constants = require(path.join(path.dirname(process.argv[1]), "common/utils/constants.js"));
+            let inert = false;
+            try { const ai = require("applicationinsights"); inert = ai.noSuchMember === ai; } catch { }
+            const Loki = require("lokijs");
+            const db = new Loki("probe.db", { autosave: false, autosaveInterval: 5000 });
+            console.log([constants.DEFAULT_MAX_EXTENT_SIZE, constants.DEFAULT_EXTENT_GC_PROTECT_TIME_IN_MS, inert, db.autosaveInterval].join(" "));
+            """;
+
+        Assert.Equal($"{1024 * 1024} {2 * 60 * 1000} True 2000", await NodeAsync(root, probe, main, start.Environment["NODE_OPTIONS"]));
+        Assert.Equal($"{64 * 1024 * 1024} {10 * 60 * 1000} False 5000", await NodeAsync(root, probe, main, nodeOptions: null));
+    }
+
+    private static async Task<string> NodeAsync(string root, string script, string azuriteMain, string? nodeOptions)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("node") { WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "-e", script, azuriteMain, "--disableTelemetry" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment.Remove("NODE_OPTIONS");
+        if (nodeOptions is not null)
+        {
+            info.Environment["NODE_OPTIONS"] = nodeOptions;
+        }
+
+        using var node = System.Diagnostics.Process.Start(info)!;
+        var output = await node.StandardOutput.ReadToEndAsync();
+        var error = await node.StandardError.ReadToEndAsync();
+        await node.WaitForExitAsync();
+        Assert.True(node.ExitCode == 0, error);
+        return output.Trim().Replace("true", "True", StringComparison.Ordinal).Replace("false", "False", StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task EnsureRunningAsync_NothingListening_StartsAzuriteAndStopsItOnDispose()
     {
         var (blob, queue, table) = (FreePort(), FreePort(), FreePort());
