@@ -87,7 +87,10 @@ public sealed class LocalDurableHost : IAsyncDisposable
             LoggerFactory = loggerFactory,
         };
         var service = new AzureStorageOrchestrationService(settings);
-        await service.CreateIfNotExistsAsync();
+
+        // The task hub's queues, tables and containers are checked while the sidecar is built (about
+        // 50 ms each on a 2-core machine); the sidecar starts the engine, so it waits for them.
+        var creating = service.CreateIfNotExistsAsync();
 
         // Port 0: Kestrel binds a free port itself. Picking one first and binding it later raced
         // with other processes on a busy machine ("address already in use").
@@ -114,6 +117,16 @@ public sealed class LocalDurableHost : IAsyncDisposable
                 });
             })
             .Build();
+        try
+        {
+            await creating;
+        }
+        catch
+        {
+            sidecar.Dispose();
+            throw;
+        }
+
         await sidecar.StartAsync(cancellationToken);
         var address = sidecar.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
 

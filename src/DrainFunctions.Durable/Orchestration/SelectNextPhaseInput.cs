@@ -22,8 +22,8 @@ public sealed record SelectNextPhaseInput(PolicyState State, DrainOptions Option
 
     /// <summary>
     /// Up to this many processed keys travel in the message (about 2.5 KB); beyond, a save reads them
-    /// from the session. Reading costs a download and a parse of the session at every save, and its
-    /// first parse cost the first executor 0.2 s on a 2-core machine.
+    /// from the session. Reading costs a download and a parse of the whole session at every save,
+    /// which the drains of a few dozen phases, the common case, need not pay.
     /// </summary>
     public const int MaxInlineProcessedKeys = 64;
 
