@@ -352,8 +352,10 @@ public static class DrainCommand
                 continue;
             }
 
+            var closing = false;
             if (instance?.ReadCustomStatusAs<DrainStatus>() is { } status)
             {
+                closing = Closing(instance.RuntimeStatus, status);
                 watchedSession ??= status.SessionId is { Length: > 0 } seen ? seen : null;
                 foreach (var line in status.Lines.Where(l => l.Seq > printed).OrderBy(l => l.Seq))
                 {
@@ -426,13 +428,12 @@ public static class DrainCommand
                 await drains.SendCancelAsync(instanceId, now: cancelsSent > 1);
             }
 
-            await Task.Delay(Closing(instance) ? ClosingPollInterval : PollInterval);
+            await Task.Delay(closing ? ClosingPollInterval : PollInterval);
         }
     }
 
     /// <summary>Whether the watched drain is about to end: every phase done, or a stop decided.</summary>
-    private static bool Closing(OrchestrationMetadata? instance) =>
-        instance?.RuntimeStatus is OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending
-        && instance.ReadCustomStatusAs<DrainStatus>() is { } status
+    private static bool Closing(OrchestrationRuntimeStatus runtime, DrainStatus status) =>
+        runtime is OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending
         && (status.Stop is not null || (status.BatchSize > 0 && status.Processed >= status.BatchSize));
 }
