@@ -1,4 +1,5 @@
 using DrainFunctions.Core.Options;
+using DrainFunctions.Durable.Activities;
 using DrainFunctions.Durable.Api;
 using DrainFunctions.Durable.Hosting;
 using DrainFunctions.Durable.Ledger;
@@ -102,7 +103,7 @@ public sealed class HttpFunctions(BlobSessionStore sessions, BlobLedgerStore led
     }
 
     private DrainApi Api(DurableTaskClient client, HttpRequest req) =>
-        new(new DrainService(client, sessions, locks, previewer: new DrainPreviewer(backlog, ledger, sessions: sessions), restorer: new PhaseRestorer(services)), ledger, defaults) { Base = BaseOf(req) };
+        new(new DrainService(client, sessions, locks, previewer: new DrainPreviewer(backlog, ledger, sessions: sessions), restorer: new PhaseRestorer(services), firstSave: new SaveSessionSnapshot(sessions, ledger, backlog, locks)), ledger, defaults) { Base = BaseOf(req) };
 
     /// <summary>
     /// Where the caller reached the app, for absolute Locations (the key kept only when it came in

@@ -1,5 +1,8 @@
 using DrainFunctions.Core.Options;
+using DrainFunctions.Durable.Activities;
 using DrainFunctions.Durable.Api;
+using DrainFunctions.Durable.Hosting;
+using DrainFunctions.Durable.Ledger;
 using DrainFunctions.Durable.Storage;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
@@ -9,13 +12,13 @@ using Microsoft.Extensions.Logging;
 namespace DrainFunctions.App;
 
 /// <summary>The scheduled drain: NCRONTAB from <c>DRAIN_SCHEDULE</c>, on only when <c>DRAIN_SCHEDULE_ENABLED</c> is true.</summary>
-public sealed partial class TimerFunctions(DrainOptions options, BlobSessionStore sessions, DrainLockStore locks, IConfiguration configuration, ILogger<TimerFunctions> logger)
+public sealed partial class TimerFunctions(DrainOptions options, BlobSessionStore sessions, BlobLedgerStore ledger, DrainLockStore locks, IBacklogStoreFactory backlog, IConfiguration configuration, ILogger<TimerFunctions> logger)
 {
     [Function("ScheduledDrain")]
     public async Task Run([TimerTrigger("%DRAIN_SCHEDULE%")] TimerInfo timer, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
     {
         var enabled = bool.TryParse(configuration["DRAIN_SCHEDULE_ENABLED"], out var on) && on;
-        var tick = await new ScheduledDrain(new DrainService(client, sessions, locks), options).TickAsync(enabled, cancellationToken);
+        var tick = await new ScheduledDrain(new DrainService(client, sessions, locks, firstSave: new SaveSessionSnapshot(sessions, ledger, backlog, locks)), options).TickAsync(enabled, cancellationToken);
         switch (tick.Outcome)
         {
             case TickOutcome.Started:

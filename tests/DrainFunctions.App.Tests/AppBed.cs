@@ -1,6 +1,7 @@
 using Azure.Storage.Blobs;
 using DrainFunctions.Core.Options;
 using DrainFunctions.Data;
+using DrainFunctions.Durable.Activities;
 using DrainFunctions.Durable.Api;
 using DrainFunctions.Durable.Hosting;
 using DrainFunctions.Durable.Ledger;
@@ -79,9 +80,19 @@ public sealed class AppBed : IAsyncDisposable
     /// <summary>The drain service every entry point uses.</summary>
     public DrainService Drains => DrainsAt(TimeProvider.System);
 
-    /// <summary>The drain service on <paramref name="clock"/>; forced stops restore with the host's activity services.</summary>
-    public DrainService DrainsAt(TimeProvider clock) =>
-        new(Client, Sessions, Locks, clock, new DrainPreviewer(new DelegateBacklogStoreFactory(ct => BacklogStores.OpenAsync(Data.DatabaseUrl.Parse(DatabaseUrl), null, ct)), Ledger), new PhaseRestorer(Host.Services));
+    /// <summary>
+    /// The drain service on <paramref name="clock"/>, as the HTTP functions build it: forced stops
+    /// restore with the host's activity services, and a new session's first save is made at the start.
+    /// </summary>
+    public DrainService DrainsAt(TimeProvider clock) => DrainsAt(clock, Data.DatabaseUrl.Parse(DatabaseUrl));
+
+    /// <summary>The same, with the starter's first save reading <paramref name="starterBacklog"/>.</summary>
+    public DrainService DrainsAt(TimeProvider clock, Data.DatabaseUrl starterBacklog)
+    {
+        var backlog = new DelegateBacklogStoreFactory(ct => BacklogStores.OpenAsync(Data.DatabaseUrl.Parse(DatabaseUrl), null, ct));
+        var starter = new DelegateBacklogStoreFactory(ct => BacklogStores.OpenAsync(starterBacklog, null, ct));
+        return new(Client, Sessions, Locks, clock, new DrainPreviewer(backlog, Ledger), new PhaseRestorer(Host.Services), new SaveSessionSnapshot(Sessions, Ledger, starter, Locks));
+    }
 
     public DurableTaskTestHost Host { get; private set; } = null!;
 

@@ -1,7 +1,10 @@
+using System.Diagnostics;
 using System.Text.Json;
 using DrainFunctions.Core.Options;
 using DrainFunctions.Core.Sessions;
 using DrainFunctions.Durable.Api;
+using DrainFunctions.Durable.Orchestration;
+using DrainFunctions.Durable.Telemetry;
 using Microsoft.DurableTask.Client;
 
 namespace DrainFunctions.App.Tests;
@@ -145,5 +148,61 @@ public sealed class DrainServiceTests
         Assert.True(errors.TryGetProperty("stdoutFrom", out _) && errors.TryGetProperty("stderrFrom", out _), bad.Body);
         Assert.Equal(404, unknown.Status);
         Assert.StartsWith("failing p1\n", wholeText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StartAsync_NewSession_StarterMakesTheFirstSaveAndTheDrainStartsWithItsPick()
+    {
+        await using var bed = await AppBed.StartAsync();
+        var saves = new System.Collections.Concurrent.ConcurrentBag<string>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == DrainTelemetry.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+            ActivityStopped = span =>
+            {
+                if (span.OperationName == DrainTelemetry.Spans.Save && span.GetTagItem(DrainTelemetry.Attributes.SessionId) is string id)
+                {
+                    saves.Add(id);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        var started = await bed.Drains.StartAsync(new DrainOptions { BatchSize = 2, PhaseTimeoutSeconds = 120 });
+        var done = await bed.WaitAsync(started.InstanceId!);
+
+        // The first save and one a result: the orchestration did not save again before its first phase.
+        Assert.Equal(3, saves.Count(id => id == started.SessionId));
+        var first = done.ReadInputAs<DrainOrchestrationInput>()!.FirstSave;
+        Assert.NotNull(first);
+        var renewal = first.Lock;
+        Assert.NotNull(renewal);
+        Assert.True(renewal.Held);
+        Assert.True(renewal.ExpiresAt > DateTimeOffset.UtcNow + DrainLease.StartHold, "the first save renews the lock for a phase, not for the start");
+        var pick = first.Selection?.Selected;
+        Assert.NotNull(pick);
+        var session = await bed.Sessions.LoadAsync(started.SessionId!);
+        Assert.Equal([pick.Key], session!.Results.Take(1).Select(r => r.Key));
+        Assert.Equal(2, session.Results.Count);
+        Assert.Equal(2, done.ReadOutputAs<DrainSummaryOutput>()!.TotalProcessed);
+        Assert.Null(await bed.Locks.ReadAsync());
+    }
+
+    [Fact]
+    public async Task StartAsync_StarterCannotReadTheBacklog_OrchestrationMakesTheFirstSaveAndDrains()
+    {
+        await using var bed = await AppBed.StartAsync();
+        var drains = bed.DrainsAt(TimeProvider.System, Data.DatabaseUrl.Parse("sqlite:///" + Path.Combine(bed.Directory, "elsewhere.db")));
+
+        var started = await drains.StartAsync(new DrainOptions { BatchSize = 2, PhaseTimeoutSeconds = 120 });
+        var done = await bed.WaitAsync(started.InstanceId!);
+
+        Assert.Equal(DrainStartStatus.Started, started.Status);
+        Assert.Null(done.ReadInputAs<DrainOrchestrationInput>()!.FirstSave);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        Assert.Equal(2, done.ReadOutputAs<DrainSummaryOutput>()!.TotalProcessed);
+        Assert.Equal(2, (await bed.Sessions.LoadAsync(started.SessionId!))!.Results.Count);
+        Assert.Null(await bed.Locks.ReadAsync());
     }
 }

@@ -2,9 +2,12 @@ using DrainFunctions.Core.Options;
 using DrainFunctions.Core.Phases;
 using DrainFunctions.Core.Reporting;
 using DrainFunctions.Core.Selection;
+using DrainFunctions.Durable.Activities;
+using DrainFunctions.Durable.Api;
 using DrainFunctions.Durable.Orchestration;
 using DrainFunctions.Durable.Storage;
 using DrainFunctions.Durable.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DrainFunctions.Durable.Tests;
 
@@ -71,6 +74,43 @@ public sealed class DrainOrchestratorTests
         Assert.Contains(status.Lines, l => l.Text == "  [SKIP] run-a/fail-3: run run-a deprioritized (too many repeat failures)");
         Assert.Equal(SelectionOutcome.AllSkippedLine, status.Lines[^1].Text);
         Assert.Contains(status.Lines, l => l.Text == "    [STOP] Fingerprint repeated 2x - deprioritizing run run-a");
+    }
+
+    [Fact]
+    public async Task Drain_StartedByTheService_SchedulesOnlyExecutorsAndSavesInEveryGeneration()
+    {
+        // The starter makes the first save, each save selects the next phase (the next generation's
+        // first too), and the last save finishes the session and lets the lock go: an executor and a
+        // save a phase, nothing else. Seen in the latest generation's history: of a drain of two
+        // phases (the first generation), then of one that continues as new once.
+        await using var bed = await TestBed.CreateAsync();
+        var batches = new[] { 2, DrainOrchestrationInput.DefaultPhasesPerGeneration + 2 };
+        for (var i = 0; i < batches.Sum() + 1; i++)
+        {
+            await bed.AddPhaseAsync($"run-{i:D2}", $"ok-{i}", 0);
+        }
+
+        var hub = "t" + Guid.NewGuid().ToString("N")[..16];
+        await using var host = await bed.StartLocalHostAsync(taskHub: hub);
+        var locks = host.Services.GetRequiredService<DrainLockStore>();
+        var drains = new DrainService(host.Client, host.Services.GetRequiredService<BlobSessionStore>(), locks, firstSave: ActivatorUtilities.CreateInstance<SaveSessionSnapshot>(host.Services));
+
+        foreach (var batch in batches)
+        {
+            var started = await drains.StartAsync(new DrainOptions { BatchSize = batch, PhaseTimeoutSeconds = 60 });
+            var (output, _) = await TestBed.CompleteAsync(host.Client, started.InstanceId!, TimeSpan.FromMinutes(3));
+
+            Assert.Equal("BatchComplete", output.Stop);
+            Assert.Equal(batch, output.TotalSuccess);
+            Assert.Equal(batch > 2 ? 2 : 1, output.Generations);
+            var scheduled = await TestBed.ScheduledActivitiesAsync(hub, started.InstanceId!);
+            Assert.Equal([nameof(RunPhaseExecutor), nameof(SaveSessionSnapshot), nameof(RunPhaseExecutor), nameof(SaveSessionSnapshot)], scheduled);
+            var session = await bed.ReadSessionAsync(output.SessionId);
+            Assert.NotNull(session.CompletedAt);
+            Assert.Equal(batch, session.Results.Count);
+            Assert.Contains("BATCH DRAIN SUMMARY", await bed.ReadBlobAsync(BlobSessionStore.SummaryBlobName(output.SessionId)), StringComparison.Ordinal);
+            Assert.Null(await locks.ReadAsync());
+        }
     }
 
     [Fact]

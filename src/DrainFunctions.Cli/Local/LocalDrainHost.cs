@@ -1,6 +1,7 @@
 using DrainFunctions.Core.Options;
 using DrainFunctions.Core.Ports;
 using DrainFunctions.Data;
+using DrainFunctions.Durable.Activities;
 using DrainFunctions.Durable.Api;
 using DrainFunctions.Durable.Hosting;
 using DrainFunctions.Durable.Storage;
@@ -42,7 +43,15 @@ public sealed class LocalDrainHost : IAsyncDisposable
     public DrainFunctions.Durable.Agents.AgentBroker Agents => host.Services.GetRequiredService<DrainFunctions.Durable.Agents.AgentBroker>();
 
     /// <summary>The drains of <paramref name="database"/> for every entry point, on this host.</summary>
-    public DrainService Drains => new(Client, Sessions, Locks, previewer: new DrainPreviewer(host.Services.GetRequiredService<IBacklogStoreFactory>(), Ledger, sessions: Sessions), restorer: new PhaseRestorer(host.Services));
+    public DrainService Drains
+    {
+        get
+        {
+            var backlog = host.Services.GetRequiredService<IBacklogStoreFactory>();
+            return new(Client, Sessions, Locks, previewer: new DrainPreviewer(backlog, Ledger, sessions: Sessions), restorer: new PhaseRestorer(host.Services),
+                firstSave: new SaveSessionSnapshot(Sessions, Ledger, backlog, Locks));
+        }
+    }
 
     private const string LedgerFromBlobs = "read from blob storage";
     private const string NoStorage = "off: no storage touched";

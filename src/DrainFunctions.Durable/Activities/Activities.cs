@@ -623,7 +623,10 @@ public sealed class RestorePhase(IBacklogStoreFactory stores, BlobSessionStore b
 /// </summary>
 public sealed class SaveSessionSnapshot(BlobSessionStore blobs, BlobLedgerStore ledger, IBacklogStoreFactory stores, DrainLockStore locks) : TaskActivity<SaveSessionSnapshotInput, SaveSessionSnapshotOutput>
 {
-    public override async Task<SaveSessionSnapshotOutput> RunAsync(TaskActivityContext context, SaveSessionSnapshotInput input)
+    public override Task<SaveSessionSnapshotOutput> RunAsync(TaskActivityContext context, SaveSessionSnapshotInput input) => SaveAsync(input);
+
+    /// <summary>The save itself: also called by a drain's starter for the session's first save (<see cref="SaveSessionSnapshotInput.First"/>).</summary>
+    public async Task<SaveSessionSnapshotOutput> SaveAsync(SaveSessionSnapshotInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var state = input.HeaderState();
@@ -649,6 +652,18 @@ public sealed class SaveSessionSnapshot(BlobSessionStore blobs, BlobLedgerStore 
         if (input.LedgerEntryInput() is { } entry)
         {
             await RecordLedgerEntry.RecordAsync(ledger, entry);
+        }
+
+        // A drain that ends after this save: the session finished, then the lock let go (in the order the
+        // orchestration makes them when it ends otherwise).
+        if (input.Finish is { } finish)
+        {
+            output = output with { Finished = await FinishSession.FinishAsync(blobs, blobs.Container.Name, finish) };
+        }
+
+        if (input.ReleaseLock is { } release)
+        {
+            output = output with { Released = await new ReleaseDrainLock(locks).ReleaseAsync(release) };
         }
 
         // Then the lock's renewal due before the next pick, and the pick (which sees the ledger entry).
@@ -680,10 +695,14 @@ public sealed class SaveSessionSnapshot(BlobSessionStore blobs, BlobLedgerStore 
 /// </summary>
 public sealed class FinishSession(BlobSessionStore blobs, IOptions<SnapshotOptions> options) : TaskActivity<FinishSessionInput, FinishSessionOutput>
 {
-    public override async Task<FinishSessionOutput> RunAsync(TaskActivityContext context, FinishSessionInput input)
+    public override Task<FinishSessionOutput> RunAsync(TaskActivityContext context, FinishSessionInput input) => FinishAsync(blobs, options.Value.ContainerName, input);
+
+    /// <summary>The finish, also made by <see cref="SaveSessionSnapshot"/> when the drain ends after its save.</summary>
+    public static async Task<FinishSessionOutput> FinishAsync(BlobSessionStore blobs, string containerName, FinishSessionInput input)
     {
+        ArgumentNullException.ThrowIfNull(blobs);
         ArgumentNullException.ThrowIfNull(input);
-        var savedTo = $"{options.Value.ContainerName}/{BlobSessionStore.SessionBlobName(input.SessionId)}";
+        var savedTo = $"{containerName}/{BlobSessionStore.SessionBlobName(input.SessionId)}";
         var session = await Outage.GuardAsync($"finishing session {input.SessionId}", blobs.Container.Uri,
             () => blobs.CompleteAsync(input.SessionId, input.CompletedAt, session => SummaryReport.Render(session, savedTo)));
         DrainSpans.RecordSession(session);

@@ -1,5 +1,6 @@
 using DrainFunctions.Core.Options;
 using DrainFunctions.Core.Sessions;
+using DrainFunctions.Durable.Activities;
 using DrainFunctions.Durable.Orchestration;
 using DrainFunctions.Durable.Storage;
 using Microsoft.DurableTask;
@@ -17,9 +18,10 @@ public sealed record DrainLaunch(string? SessionId, string? InstanceId, DrainLoc
 /// Starts real drains (never previews) for every entry point: takes the database's drain lock,
 /// claims a session id no other drain has, and schedules the orchestration with the lock's token.
 /// The command line, the HTTP API and the timer all start drains here, so "one drain per database"
-/// holds across processes, task hubs and machines.
+/// holds across processes, task hubs and machines. With <paramref name="firstSave"/> a new session's
+/// first save (and its first selection) is made here, before the orchestration is scheduled.
 /// </summary>
-public sealed class DrainLauncher(DurableTaskClient client, BlobSessionStore sessions, DrainLockStore locks, TimeProvider? clock = null)
+public sealed class DrainLauncher(DurableTaskClient client, BlobSessionStore sessions, DrainLockStore locks, TimeProvider? clock = null, SaveSessionSnapshot? firstSave = null)
 {
     private const int MaxSessionIdTries = 120;
     private readonly TimeProvider time = clock ?? TimeProvider.System;
@@ -63,6 +65,7 @@ public sealed class DrainLauncher(DurableTaskClient client, BlobSessionStore ses
             var id = instanceId?.Invoke(sessionId) ?? sessionId;
             var input = new DrainOrchestrationInput { Options = options with { DryRun = false }, SessionId = sessionId, StartedAt = startedAt, State = state ?? new PolicyState(), LockToken = token };
             await locks.RenewAsync(token, sessionId, id, DrainLease.StartHold, cancellationToken);
+            input = input with { FirstSave = await TryFirstSaveAsync(input, sessionId, startedAt, id) };
             await client.ScheduleNewOrchestrationInstanceAsync(nameof(DrainOrchestrator), input, new StartOrchestrationOptions(id), cancellationToken);
             return new DrainLaunch(sessionId, id, null, null);
         }
@@ -104,6 +107,29 @@ public sealed class DrainLauncher(DurableTaskClient client, BlobSessionStore ses
         {
             await locks.ReleaseAsync(token, CancellationToken.None);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The first save, the orchestration's first activity, made here: the first phase starts one
+    /// round trip through the task hub sooner. A save that fails here (database or storage away) is
+    /// left to the orchestration, which waits out an outage and says what failed; a save repeated
+    /// there writes the same header.
+    /// </summary>
+    private async Task<SaveSessionSnapshotOutput?> TryFirstSaveAsync(DrainOrchestrationInput input, string sessionId, DateTimeOffset startedAt, string instanceId)
+    {
+        if (firstSave is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await firstSave.SaveAsync(SaveSessionSnapshotInput.First(input, sessionId, startedAt, instanceId, time.GetUtcNow(), cancelMode: null));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return null;
         }
     }
 

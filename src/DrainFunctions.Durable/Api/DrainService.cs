@@ -5,6 +5,7 @@ using DrainFunctions.Core.Options;
 using DrainFunctions.Core.Reporting;
 using DrainFunctions.Core.Selection;
 using DrainFunctions.Core.Sessions;
+using DrainFunctions.Durable.Activities;
 using DrainFunctions.Durable.Orchestration;
 using DrainFunctions.Durable.Storage;
 using Microsoft.DurableTask;
@@ -19,7 +20,7 @@ namespace DrainFunctions.Durable.Api;
 /// (<see cref="DrainRules"/>) are decided once. Previews take no lock, claim no session and never
 /// block or get re-attached to; real drains go through <see cref="DrainLauncher"/> (the lock).
 /// </summary>
-public sealed class DrainService(DurableTaskClient client, BlobSessionStore sessions, DrainLockStore locks, TimeProvider? clock = null, DrainPreviewer? previewer = null, PhaseRestorer? restorer = null)
+public sealed class DrainService(DurableTaskClient client, BlobSessionStore sessions, DrainLockStore locks, TimeProvider? clock = null, DrainPreviewer? previewer = null, PhaseRestorer? restorer = null, SaveSessionSnapshot? firstSave = null)
 {
     /// <summary>How long a preview's record stays readable at its Location after the preview (<see cref="PurgeHistoryAsync"/>).</summary>
     public static readonly TimeSpan PreviewRetention = TimeSpan.FromDays(7);
@@ -27,7 +28,7 @@ public sealed class DrainService(DurableTaskClient client, BlobSessionStore sess
     private readonly TimeProvider time = clock ?? TimeProvider.System;
     private readonly InstanceArchive archive = new(sessions);
     private readonly DrainInstances instances = new(client, new InstanceArchive(sessions));
-    private readonly DrainLauncher launcher = new(client, sessions, locks, clock);
+    private readonly DrainLauncher launcher = new(client, sessions, locks, clock, firstSave);
 
     private static readonly OrchestrationRuntimeStatus[] EndedStatuses =
         [OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated];

@@ -38,6 +38,16 @@ public sealed record DrainOrchestrationInput
 
     public DateTimeOffset? StartedAt { get; init; }
 
+    /// <summary>
+    /// The save made before this generation's first pick, with its lock renewal and the selection of
+    /// that pick: the session's first save made by the starter (<see cref="SaveSessionSnapshotInput.First"/>),
+    /// or the previous generation's last save. The first phase of a generation starts one activity
+    /// round trip sooner. Null: the orchestration makes the first save, or selects, itself (a starter
+    /// without the backlog, a first save that failed there, parallel drains, and the drains scheduled
+    /// by earlier versions).
+    /// </summary>
+    public SaveSessionSnapshotOutput? FirstSave { get; init; }
+
     public int Generation { get; init; }
 
     /// <summary>Carried without its processed keys: they travel grouped in <see cref="ProcessedByRun"/>.</summary>

@@ -111,15 +111,28 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
             // The next selection when it came with the last save (sequential drains: one round trip fewer a phase).
             SelectNextPhaseOutput? prefetched = null;
 
+            // The last save, carried into the next generation when it selected that generation's first phase.
+            SaveSessionSnapshotOutput? lastSave = null;
+
             // Generation 0 starts the session (its id may be given: the HTTP API uses it as the instance id).
             if (input.Generation == 0)
             {
                 log.AddRange(ProgressLines.Banner(sessionId, options));
-                if (!options.DryRun)
+            }
+
+            if (!options.DryRun)
+            {
+                // Made by the starter before it scheduled the drain, or by the previous generation's last
+                // save: one round trip fewer before this generation's first phase.
+                var first = input.FirstSave ?? (input.Generation == 0
+                    ? await calls.CallAsync<SaveSessionSnapshotOutput>(nameof(SaveSessionSnapshot), SaveSessionSnapshotInput.First(input, sessionId, started, context.InstanceId, Now, cancel.Check()?.Mode))
+                    : null);
+                if (first?.Lock is { } renewal)
                 {
-                    var pick = NextPickDue(startedThisGeneration, perGeneration);
-                    prefetched = (await SaveAsync(result: null, index: 0, next: pick ? SelectionInput(withSave: true) : null, renew: pick ? RenewalInput() : null)).Selection;
+                    Renewed(renewal);
                 }
+
+                prefetched = first?.Selection;
             }
 
             // Bounded: every pass starts a phase, ends one, or ends the loop.
@@ -194,15 +207,25 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
 
                 board.StopPicking(DrainLoopRules.AfterPhase(winner, book, options));
 
-                // The ledger entry, and in a sequential drain the next selection, go with the save:
-                // one round trip for all (run as two activities at once, save and ledger saved 15 ms
-                // on Azure Storage but cost the in-process engine 500 ms a phase).
-                var pickNext = NextPickDue(startedThisGeneration, perGeneration);
-                var saved = await SaveAsync(result, state.TotalProcessed - 1, options.LedgerEnabled ? new LedgerStops(
+                // With nothing else in flight, the check before the next pick is made now: a drain that
+                // ends after this save finishes its session and lets its lock go in it.
+                if (running.Count == 0)
+                {
+                    board.StopPicking(DrainLoopRules.BeforePhase(Processed, options, started, Now, cancel.Check()?.Mode));
+                }
+
+                // The ledger entry, and in a sequential drain the next selection (that of the next
+                // generation too), go with the save: one round trip for all (run as two activities at
+                // once, save and ledger saved 15 ms on Azure Storage but cost the in-process engine
+                // 500 ms a phase).
+                var pickNext = !Parallel && board.MayPick;
+                var ends = running.Count == 0 && board.Stop.Stops;
+                lastSave = await SaveAsync(result, state.TotalProcessed - 1, options.LedgerEnabled ? new LedgerStops(
                     RunStopped: state.StoppedRuns.Contains(result.RunId),
                     FingerprintStopped: result.FailureFingerprint is { } fp && state.StoppedFingerprints.Contains(fp)) : null,
-                    pickNext ? SelectionInput(withSave: true) : null, pickNext ? RenewalInput() : null);
-                prefetched = saved.Selection;
+                    pickNext ? SelectionInput(withSave: true) : null, pickNext ? RenewalInput() : null,
+                    ends ? FinishInput() : null, ends ? ReleaseInput(board.Stop) : null);
+                prefetched = lastSave.Selection;
 
                 Publish(null);
             }
@@ -210,7 +233,7 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
             var stop = board.Stop;
             if (!stop.Stops)
             {
-                return ContinueAsNew();
+                return ContinueAsNew(prefetched is null ? null : lastSave);
             }
 
             if (stop.Line is not null)
@@ -218,12 +241,12 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 log.Add(stop.Line);
             }
 
-            if (!options.DryRun)
+            if (!options.DryRun && lastSave?.Finished is null)
             {
-                await calls.CallAsync<FinishSessionOutput>(nameof(FinishSession), new FinishSessionInput(sessionId, Iso8601.Format(Now)));
-                if (stop.Stop != SessionStop.LockLost)
+                await calls.CallAsync<FinishSessionOutput>(nameof(FinishSession), FinishInput());
+                if (ReleaseInput(stop) is { } release)
                 {
-                    await ReleaseLockAsync();
+                    await calls.CallAsync<ReleaseDrainLockOutput>(nameof(ReleaseDrainLock), release);
                 }
             }
 
@@ -232,34 +255,12 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
         }
 
         /// <param name="withSave">The selection goes with a save, which can read the processed keys from the session.</param>
-        private SelectNextPhaseInput SelectionInput(bool withSave = false)
-        {
-            var fromSession = withSave && state.ProcessedKeys.Count > SelectNextPhaseInput.MaxInlineProcessedKeys;
-            return new(ProcessedKeyGroups.WithoutKeys(state), options, sessionId)
-            {
-                ProcessedByRun = fromSession ? [] : ProcessedKeyGroups.Group(state.ProcessedKeys),
-                ProcessedFromSession = fromSession,
-                BusyRuns = [.. board.BusyRuns],
-                CountTelemetry = !options.DryRun,
-                TelemetryPerRun = Parallel,
-            };
-        }
-
-        /// <summary>
-        /// Whether a sequential drain will pick right after this save, as the loop will decide it
-        /// now (no stop, room in the generation): then the save renews the lock if due and selects
-        /// too. A selection changes nothing, so one the loop ends up not using (a cancel that
-        /// arrived during the save) is only dropped.
-        /// </summary>
-        private bool NextPickDue(int startedThisGeneration, int perGeneration) =>
-            !Parallel && !options.DryRun && board.MayPick && startedThisGeneration < perGeneration
-            && !DrainLoopRules.BeforePhase(Processed, options, started, Now, cancel.Check()?.Mode).Stops;
+        private SelectNextPhaseInput SelectionInput(bool withSave = false) =>
+            SelectNextPhaseInput.For(state, options, sessionId, board.BusyRuns, withSave);
 
         /// <summary>The lock's renewal when its hold runs short (see <see cref="RenewLockAsync"/>); else null.</summary>
         private RenewDrainLockInput? RenewalInput() =>
-            options.DryRun || input.LockToken is not { } token || !DrainLease.NeedsRenewal(Now, lockExpires, options, input.GraceSeconds)
-                ? null
-                : new RenewDrainLockInput(token, sessionId, context.InstanceId, DrainLease.Ttl(options, input.GraceSeconds).TotalSeconds);
+            RenewDrainLockInput.WhenDue(options, input.LockToken, sessionId, context.InstanceId, Now, lockExpires, input.GraceSeconds);
 
         /// <summary>Renews the drain lock when its hold runs short; returns who holds it when this drain lost it.</summary>
         private async Task<string?> RenewLockAsync()
@@ -287,13 +288,19 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
 
         private async Task ReleaseLockAsync()
         {
-            if (!options.DryRun && input.LockToken is { } token)
+            if (ReleaseInput(StopDecision.GoOn) is { } release)
             {
-                await calls.CallAsync<ReleaseDrainLockOutput>(nameof(ReleaseDrainLock), new ReleaseDrainLockInput(token));
+                await calls.CallAsync<ReleaseDrainLockOutput>(nameof(ReleaseDrainLock), release);
             }
         }
 
-        private async Task<SaveSessionSnapshotOutput> SaveAsync(DrainResult? result, int index, LedgerStops? ledger = null, SelectNextPhaseInput? next = null, RenewDrainLockInput? renew = null)
+        private FinishSessionInput FinishInput() => new(sessionId, Iso8601.Format(Now));
+
+        /// <summary>The lock's release at the end, unless another drain took it over (or there is none: a dry run).</summary>
+        private ReleaseDrainLockInput? ReleaseInput(StopDecision stop) =>
+            options.DryRun || stop.Stop == SessionStop.LockLost || input.LockToken is not { } token ? null : new ReleaseDrainLockInput(token);
+
+        private async Task<SaveSessionSnapshotOutput> SaveAsync(DrainResult? result, int index, LedgerStops? ledger, SelectNextPhaseInput? next, RenewDrainLockInput? renew, FinishSessionInput? finish, ReleaseDrainLockInput? release)
         {
             // With a selection the header's state travels once, inside it (HeaderState).
             var saved = await calls.CallAsync<SaveSessionSnapshotOutput>(nameof(SaveSessionSnapshot), new SaveSessionSnapshotInput
@@ -307,6 +314,8 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 LedgerEntry = ledger,
                 Next = next,
                 RenewLock = renew,
+                Finish = finish,
+                ReleaseLock = release,
             });
             if (saved.Lock is { } renewal)
             {
@@ -337,7 +346,8 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
             Lines = log.Snapshot(),
         });
 
-        private DrainSummaryOutput ContinueAsNew()
+        /// <param name="lastSave">The save that selected the next generation's first phase (null: it selects on its own).</param>
+        private DrainSummaryOutput ContinueAsNew(SaveSessionSnapshotOutput? lastSave)
         {
             Publish(null);
             // The processed keys travel grouped by run; in a dry run they are the picks, carried once.
@@ -347,6 +357,7 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 StartedAt = started,
                 Generation = input.Generation + 1,
                 LockExpiresAt = lockExpires,
+                FirstSave = lastSave,
                 State = ProcessedKeyGroups.WithoutKeys(state),
                 ProcessedByRun = options.DryRun ? [] : ProcessedKeyGroups.Group(state.ProcessedKeys),
                 DryRunPicks = picks,

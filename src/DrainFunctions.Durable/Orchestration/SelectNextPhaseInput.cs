@@ -37,6 +37,25 @@ public sealed record SelectNextPhaseInput(PolicyState State, DrainOptions Option
     public bool TelemetryPerRun { get; init; }
 
     /// <summary>The state with its processed keys back.</summary>
+    /// <summary>
+    /// The selection a drain asks for next. <paramref name="withSave"/>: it goes with a save, which
+    /// can read the processed keys from the session it has just written when there are many.
+    /// </summary>
+    public static SelectNextPhaseInput For(PolicyState state, DrainOptions options, string sessionId, IEnumerable<string> busyRuns, bool withSave)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(options);
+        var fromSession = withSave && state.ProcessedKeys.Count > MaxInlineProcessedKeys;
+        return new(ProcessedKeyGroups.WithoutKeys(state), options, sessionId)
+        {
+            ProcessedByRun = fromSession ? [] : ProcessedKeyGroups.Group(state.ProcessedKeys),
+            ProcessedFromSession = fromSession,
+            BusyRuns = [.. busyRuns],
+            CountTelemetry = !options.DryRun,
+            TelemetryPerRun = !options.DryRun && options.ParallelSlots() > 1,
+        };
+    }
+
     public PolicyState ExpandedState()
     {
         var state = State.Clone();

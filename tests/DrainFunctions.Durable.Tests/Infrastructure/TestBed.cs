@@ -164,6 +164,28 @@ public sealed class TestBed : IAsyncDisposable
         return !IsAlive(pid);
     }
 
+    /// <summary>
+    /// The activities the latest generation of <paramref name="instanceId"/> scheduled, in order, as
+    /// the task hub's tables on Azurite hold them (the engine <see cref="StartLocalHostAsync"/> runs).
+    /// </summary>
+    public static async Task<List<string>> ScheduledActivitiesAsync(string taskHub, string instanceId)
+    {
+        var instance = await new Azure.Data.Tables.TableClient(AzuriteConnectionString, taskHub + "Instances")
+            .GetEntityAsync<Azure.Data.Tables.TableEntity>(instanceId, string.Empty);
+        var execution = instance.Value.GetString("ExecutionId");
+        var rows = new List<(int EventId, string Name)>();
+        var history = new Azure.Data.Tables.TableClient(AzuriteConnectionString, taskHub + "History");
+        await foreach (var row in history.QueryAsync<Azure.Data.Tables.TableEntity>(r => r.PartitionKey == instanceId))
+        {
+            if (row.GetString("EventType") == "TaskScheduled" && row.GetString("ExecutionId") == execution)
+            {
+                rows.Add((row.GetInt32("EventId") ?? -1, row.GetString("Name") ?? "?"));
+            }
+        }
+
+        return [.. rows.OrderBy(r => r.EventId).Select(r => r.Name)];
+    }
+
     /// <summary>The same services the hosts get, for calling activities directly.</summary>
     public ServiceProvider BuildServices(Action<ExecutorOptions>? executor = null)
     {
@@ -203,12 +225,12 @@ public sealed class TestBed : IAsyncDisposable
     /// concurrency is ours to set, where the in-process test engine allows one per core, too few
     /// for the executors and the calls that stop them of a parallel drain.
     /// </summary>
-    public Task<LocalDurableHost> StartLocalHostAsync(Action<ExecutorOptions>? executor = null) =>
+    public Task<LocalDurableHost> StartLocalHostAsync(Action<ExecutorOptions>? executor = null, string? taskHub = null) =>
         LocalDurableHost.StartAsync(
             new LocalHostOptions
             {
                 StorageConnectionString = AzuriteConnectionString,
-                TaskHubName = "t" + Guid.NewGuid().ToString("N")[..16],
+                TaskHubName = taskHub ?? "t" + Guid.NewGuid().ToString("N")[..16],
                 WorkerId = "durable-tests",
             },
             registry => registry.AddDrainTasks(),
