@@ -80,12 +80,13 @@ public sealed class DrainOrchestratorTests
     public async Task Drain_StartedByTheService_SchedulesOnlyExecutorsAndSavesInEveryGeneration()
     {
         // The starter makes the first save, each save selects the next phase (the next generation's
-        // first too), and the last save finishes the session and lets the lock go: an executor and a
-        // save a phase, nothing else. Seen in the latest generation's history: of a drain of two
-        // phases (the first generation), then of one that continues as new once.
+        // first too), and the save after which the drain ends finishes the session and lets the lock
+        // go: an executor and a save a phase, nothing else. Seen in the latest generation's history
+        // of four drains: two phases (one generation); a generation and two phases more (batch
+        // full); the last phase, then nothing left; nothing at all to pick.
         await using var bed = await TestBed.CreateAsync();
-        var batches = new[] { 2, DrainOrchestrationInput.DefaultPhasesPerGeneration + 2 };
-        for (var i = 0; i < batches.Sum() + 1; i++)
+        var perGeneration = DrainOrchestrationInput.DefaultPhasesPerGeneration;
+        for (var i = 0; i < perGeneration + 5; i++)
         {
             await bed.AddPhaseAsync($"run-{i:D2}", $"ok-{i}", 0);
         }
@@ -94,20 +95,21 @@ public sealed class DrainOrchestratorTests
         await using var host = await bed.StartLocalHostAsync(taskHub: hub);
         var locks = host.Services.GetRequiredService<DrainLockStore>();
         var drains = new DrainService(host.Client, host.Services.GetRequiredService<BlobSessionStore>(), locks, firstSave: ActivatorUtilities.CreateInstance<SaveSessionSnapshot>(host.Services));
+        string[] pair = [nameof(RunPhaseExecutor), nameof(SaveSessionSnapshot)];
 
-        foreach (var batch in batches)
+        foreach (var (batch, drained, stop, generations) in new[] { (2, 2, "BatchComplete", 1), (perGeneration + 2, perGeneration + 2, "BatchComplete", 2), (5, 1, "BacklogEmpty", 1), (5, 0, "BacklogEmpty", 1) })
         {
             var started = await drains.StartAsync(new DrainOptions { BatchSize = batch, PhaseTimeoutSeconds = 60 });
             var (output, _) = await TestBed.CompleteAsync(host.Client, started.InstanceId!, TimeSpan.FromMinutes(3));
 
-            Assert.Equal("BatchComplete", output.Stop);
-            Assert.Equal(batch, output.TotalSuccess);
-            Assert.Equal(batch > 2 ? 2 : 1, output.Generations);
+            Assert.Equal(stop, output.Stop);
+            Assert.Equal(drained, output.TotalSuccess);
+            Assert.Equal(generations, output.Generations);
             var scheduled = await TestBed.ScheduledActivitiesAsync(hub, started.InstanceId!);
-            Assert.Equal([nameof(RunPhaseExecutor), nameof(SaveSessionSnapshot), nameof(RunPhaseExecutor), nameof(SaveSessionSnapshot)], scheduled);
+            Assert.Equal(Enumerable.Repeat(pair, Math.Min(2, drained)).SelectMany(p => p), scheduled);
             var session = await bed.ReadSessionAsync(output.SessionId);
             Assert.NotNull(session.CompletedAt);
-            Assert.Equal(batch, session.Results.Count);
+            Assert.Equal(drained, session.Results.Count);
             Assert.Contains("BATCH DRAIN SUMMARY", await bed.ReadBlobAsync(BlobSessionStore.SummaryBlobName(output.SessionId)), StringComparison.Ordinal);
             Assert.Null(await locks.ReadAsync());
         }

@@ -656,14 +656,9 @@ public sealed class SaveSessionSnapshot(BlobSessionStore blobs, BlobLedgerStore 
 
         // A drain that ends after this save: the session finished, then the lock let go (in the order the
         // orchestration makes them when it ends otherwise).
-        if (input.Finish is { } finish)
+        if (input.Next is null)
         {
-            output = output with { Finished = await FinishSession.FinishAsync(blobs, blobs.Container.Name, finish) };
-        }
-
-        if (input.ReleaseLock is { } release)
-        {
-            output = output with { Released = await new ReleaseDrainLock(locks).ReleaseAsync(release) };
+            output = await EndAsync(input, output);
         }
 
         // Then the lock's renewal due before the next pick, and the pick (which sees the ledger entry).
@@ -684,7 +679,25 @@ public sealed class SaveSessionSnapshot(BlobSessionStore blobs, BlobLedgerStore 
             next = next with { ProcessedByRun = ProcessedKeyGroups.Group(session.Results.Select(r => r.Key)), ProcessedFromSession = false };
         }
 
-        return output with { Selection = await new SelectNextPhase(stores, ledger, blobs).SelectAsync(next) };
+        output = output with { Selection = await new SelectNextPhase(stores, ledger, blobs).SelectAsync(next) };
+
+        // Nothing left to pick: the drain ends here, so it ends in this save.
+        return output.Selection.Selected is null ? await EndAsync(input, output) : output;
+    }
+
+    private async Task<SaveSessionSnapshotOutput> EndAsync(SaveSessionSnapshotInput input, SaveSessionSnapshotOutput output)
+    {
+        if (input.Finish is { } finish)
+        {
+            output = output with { Finished = await FinishSession.FinishAsync(blobs, blobs.Container.Name, finish) };
+        }
+
+        if (input.ReleaseLock is { } release)
+        {
+            output = output with { Released = await new ReleaseDrainLock(locks).ReleaseAsync(release) };
+        }
+
+        return output;
     }
 }
 

@@ -133,6 +133,7 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 }
 
                 prefetched = first?.Selection;
+                lastSave = first;
             }
 
             // Bounded: every pass starts a phase, ends one, or ends the loop.
@@ -218,8 +219,9 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 // generation too), go with the save: one round trip for all (run as two activities at
                 // once, save and ledger saved 15 ms on Azure Storage but cost the in-process engine
                 // 500 ms a phase).
+                // A selection that finds nothing ends the drain too when this generation uses it.
                 var pickNext = !Parallel && board.MayPick;
-                var ends = running.Count == 0 && board.Stop.Stops;
+                var ends = running.Count == 0 && (board.Stop.Stops || (pickNext && startedThisGeneration < perGeneration));
                 lastSave = await SaveAsync(result, state.TotalProcessed - 1, options.LedgerEnabled ? new LedgerStops(
                     RunStopped: state.StoppedRuns.Contains(result.RunId),
                     FingerprintStopped: result.FailureFingerprint is { } fp && state.StoppedFingerprints.Contains(fp)) : null,

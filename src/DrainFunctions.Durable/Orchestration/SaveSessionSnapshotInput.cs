@@ -50,7 +50,9 @@ public sealed record SaveSessionSnapshotInput
 
     /// <summary>
     /// The drain ends after this save: the session is finished in it (what <c>FinishSession</c> does),
-    /// right after the result and its ledger entry. Two round trips fewer at the end of a drain.
+    /// right after the result and its ledger entry. Two round trips fewer at the end of a drain. With
+    /// <see cref="Next"/>, the drain ends when that selection finds nothing, and only then is the
+    /// session finished (after the selection).
     /// </summary>
     public FinishSessionInput? Finish { get; init; }
 
@@ -95,6 +97,8 @@ public sealed record SaveSessionSnapshotInput
             ResultIndex = 0,
             Next = next,
             RenewLock = pick ? RenewDrainLockInput.WhenDue(options, input.LockToken, sessionId, instanceId, now, input.LockExpiresAt, input.GraceSeconds) : null,
+            Finish = pick ? new FinishSessionInput(sessionId, Iso8601.Format(now)) : null,
+            ReleaseLock = pick && input.LockToken is { } token ? new ReleaseDrainLockInput(token) : null,
         };
     }
 
