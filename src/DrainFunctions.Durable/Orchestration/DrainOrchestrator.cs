@@ -218,8 +218,8 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 // The ledger entry, and in a sequential drain the next selection (that of the next
                 // generation too), go with the save: one round trip for all (run as two activities at
                 // once, save and ledger saved 15 ms on Azure Storage but cost the in-process engine
-                // 500 ms a phase).
-                // A selection that finds nothing ends the drain too when this generation uses it.
+                // 500 ms a phase). A selection that finds nothing ends the drain too, when this
+                // generation is the one that uses it.
                 var pickNext = !Parallel && board.MayPick;
                 var ends = running.Count == 0 && (board.Stop.Stops || (pickNext && startedThisGeneration < perGeneration));
                 lastSave = await SaveAsync(result, state.TotalProcessed - 1, options.LedgerEnabled ? new LedgerStops(

@@ -70,10 +70,6 @@ public sealed record SaveSessionSnapshotInput
             : null);
 
     /// <summary>
-    /// The session header needs no processed keys, run timeouts or prior attempts (the results and the
-    /// ledger hold them); leaving them out keeps the payload small.
-    /// </summary>
-    /// <summary>
     /// A real drain's first save (generation 0, nothing processed yet): the header, and in a
     /// sequential drain that will pick, the lock's renewal and the first selection with it. Made by
     /// the starter before it schedules the drain (<see cref="Api.DrainLauncher"/>), or by the
@@ -102,6 +98,10 @@ public sealed record SaveSessionSnapshotInput
         };
     }
 
+    /// <summary>
+    /// The session header needs no processed keys, run timeouts or prior attempts (the results and the
+    /// ledger hold them); leaving them out keeps the payload small.
+    /// </summary>
     public static PolicyState HeaderOf(PolicyState state)
     {
         ArgumentNullException.ThrowIfNull(state);

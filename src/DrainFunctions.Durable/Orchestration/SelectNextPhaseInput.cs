@@ -36,7 +36,6 @@ public sealed record SelectNextPhaseInput(PolicyState State, DrainOptions Option
     /// <summary>With <see cref="CountTelemetry"/>: only the picked run's rows (parallel slots).</summary>
     public bool TelemetryPerRun { get; init; }
 
-    /// <summary>The state with its processed keys back.</summary>
     /// <summary>
     /// The selection a drain asks for next. <paramref name="withSave"/>: it goes with a save, which
     /// can read the processed keys from the session it has just written when there are many.
@@ -56,6 +55,7 @@ public sealed record SelectNextPhaseInput(PolicyState State, DrainOptions Option
         };
     }
 
+    /// <summary>The state with its processed keys back.</summary>
     public PolicyState ExpandedState()
     {
         var state = State.Clone();
