@@ -64,8 +64,14 @@ public sealed class DrainLauncher(DurableTaskClient client, BlobSessionStore ses
 
             var id = instanceId?.Invoke(sessionId) ?? sessionId;
             var input = new DrainOrchestrationInput { Options = options with { DryRun = false }, SessionId = sessionId, StartedAt = startedAt, State = state ?? new PolicyState(), LockToken = token };
-            await locks.RenewAsync(token, sessionId, id, DrainLease.StartHold, cancellationToken);
             input = input with { FirstSave = await TryFirstSaveAsync(input, sessionId, startedAt, id) };
+            if (input.FirstSave?.Lock is null)
+            {
+                // The first save did not name the session and instance in the lock (it failed, or a
+                // parallel drain's first save renews nothing): the start's short hold does.
+                await locks.RenewAsync(token, sessionId, id, DrainLease.StartHold, cancellationToken);
+            }
+
             await client.ScheduleNewOrchestrationInstanceAsync(nameof(DrainOrchestrator), input, new StartOrchestrationOptions(id), cancellationToken);
             return new DrainLaunch(sessionId, id, null, null);
         }

@@ -97,7 +97,7 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
             {
                 var line = "Invalid options: " + string.Join("; ", errors.Select(e => $"{e.FlagName} {e.Message}"));
                 log.Add(line);
-                await ReleaseLockAsync();
+                await ReleaseLockAsync(StopDecision.GoOn);
                 Publish("InvalidOptions");
                 return Output("InvalidOptions", line) with { SessionBlob = null };
             }
@@ -246,10 +246,7 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
             if (!options.DryRun && lastSave?.Finished is null)
             {
                 await calls.CallAsync<FinishSessionOutput>(nameof(FinishSession), FinishInput());
-                if (ReleaseInput(stop) is { } release)
-                {
-                    await calls.CallAsync<ReleaseDrainLockOutput>(nameof(ReleaseDrainLock), release);
-                }
+                await ReleaseLockAsync(stop);
             }
 
             Publish(stop.Stop.ToString());
@@ -288,9 +285,9 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
             lockLostTo = renewal.Held ? null : renewal.HeldBy ?? "another drain holds the database";
         }
 
-        private async Task ReleaseLockAsync()
+        private async Task ReleaseLockAsync(StopDecision stop)
         {
-            if (ReleaseInput(StopDecision.GoOn) is { } release)
+            if (ReleaseInput(stop) is { } release)
             {
                 await calls.CallAsync<ReleaseDrainLockOutput>(nameof(ReleaseDrainLock), release);
             }
