@@ -4,6 +4,7 @@ using DrainFunctions.Core.Reporting;
 using DrainFunctions.Core.Selection;
 using DrainFunctions.Durable.Activities;
 using DrainFunctions.Durable.Api;
+using DrainFunctions.Durable.Hosting;
 using DrainFunctions.Durable.Orchestration;
 using DrainFunctions.Durable.Storage;
 using DrainFunctions.Durable.Tests.Infrastructure;
@@ -113,6 +114,28 @@ public sealed class DrainOrchestratorTests
             Assert.Contains("BATCH DRAIN SUMMARY", await bed.ReadBlobAsync(BlobSessionStore.SummaryBlobName(output.SessionId)), StringComparison.Ordinal);
             Assert.Null(await locks.ReadAsync());
         }
+    }
+
+    [Fact]
+    public async Task Drain_StartedByTheService_ItsSavesWakeTheWatcherAndTheLastNamesTheFinishedSession()
+    {
+        // The drain command watches through the service: a save in its process wakes it, and the
+        // save that finished the session tells it the orchestration completes next.
+        await using var bed = await TestBed.CreateAsync();
+        await bed.AddPhaseAsync("run-a", "ok-1", 0);
+        await bed.AddPhaseAsync("run-b", "ok-2", 0);
+        await using var host = await bed.StartLocalHostAsync();
+        var saving = host.Services.GetRequiredService<SessionSaveSignal>();
+        var drains = new DrainService(host.Client, host.Services.GetRequiredService<BlobSessionStore>(), host.Services.GetRequiredService<DrainLockStore>(), firstSave: ActivatorUtilities.CreateInstance<SaveSessionSnapshot>(host.Services), saving: saving);
+        var woken = drains.Saving!.Next;
+
+        var started = await drains.StartAsync(new DrainOptions { BatchSize = 2, PhaseTimeoutSeconds = 60 });
+        var (output, _) = await TestBed.CompleteAsync(host.Client, started.InstanceId!, TimeSpan.FromMinutes(3));
+
+        Assert.Equal("BatchComplete", output.Stop);
+        Assert.True(woken.IsCompletedSuccessfully);
+        Assert.Equal(output.SessionId, saving.LastFinished);
+        Assert.NotNull((await bed.ReadSessionAsync(output.SessionId)).CompletedAt);
     }
 
     [Fact]

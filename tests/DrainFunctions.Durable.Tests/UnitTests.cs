@@ -463,3 +463,44 @@ public sealed class BlobNamesTests
         Assert.NotEqual(BlobNames.Escape("\ud800"), BlobNames.Escape("\ud801"));
     }
 }
+
+public sealed class PulseSignalTests
+{
+    [Fact]
+    public void Next_TakenBeforeAPulse_CompletesAtThatPulse()
+    {
+        var signal = new SessionSaveSignal();
+        var next = signal.Next;
+        Assert.False(next.IsCompleted);
+
+        signal.Pulse();
+
+        Assert.True(next.IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public void Next_TakenAfterAPulse_WaitsForTheNextPulse()
+    {
+        var signal = new SessionSaveSignal();
+        signal.Pulse();
+
+        var next = signal.Next;
+
+        Assert.False(next.IsCompleted);
+        signal.Pulse();
+        Assert.True(next.IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public void Finished_SessionNamed_RecordsItAndWakesWaiters()
+    {
+        var signal = new SessionSaveSignal();
+        var next = signal.Next;
+        Assert.Null(signal.LastFinished);
+
+        signal.Finished("batch-drain-20261130-120000");
+
+        Assert.Equal("batch-drain-20261130-120000", signal.LastFinished);
+        Assert.True(next.IsCompletedSuccessfully);
+    }
+}

@@ -146,9 +146,10 @@ public static class DrainCommand
         if (!output.DryRun)
         {
             // The session document is the record now: this drain's history leaves the task hub, with
-            // that of any other drain that ended unwatched.
-            await drains.PurgeEndedAsync();
+            // that of any other drain that ended unwatched; the summary is read meanwhile.
+            var purging = drains.PurgeEndedAsync();
             var summary = await drains.Sessions.ReadTextAsync(BlobSessionStore.SummaryBlobName(output.SessionId));
+            await purging;
             progress.WriteLine();
             progress.Write(summary ?? $"(no summary was written for {output.SessionId})\n");
             if (json && await drains.Sessions.ReadTextAsync(BlobSessionStore.SessionBlobName(output.SessionId)) is { } session)
@@ -288,10 +289,6 @@ public static class DrainCommand
     }
 
     /// <summary>
-    /// Follows the orchestration's custom status and prints each progress line once, in order,
-    /// until it ends; turns Ctrl-C into the orchestration's cancel event.
-    /// </summary>
-    /// <summary>
     /// How long an orchestration may still say Running after its session was finished
     /// (<c>completed_at</c> written, the very last step) before the watcher takes the drain as
     /// ended: after a storage outage of minutes the local sidecar was seen to lose an
@@ -301,6 +298,10 @@ public static class DrainCommand
 
     private static readonly TimeSpan SessionCheckEvery = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Follows the orchestration's custom status and prints each progress line once, in order,
+    /// until it ends; turns Ctrl-C into the orchestration's cancel event.
+    /// </summary>
     public static async Task<WatchResult> WatchAsync(
         DrainService drains,
         string instanceId,
@@ -328,6 +329,8 @@ public static class DrainCommand
         var lastNotice = DateTime.MinValue;
         while (true)
         {
+            // Taken before the poll: a save that starts while it runs wakes the next wait at once.
+            var saved = drains.Saving?.Next;
             OrchestrationMetadata? instance;
             try
             {
@@ -428,7 +431,11 @@ public static class DrainCommand
                 await drains.SendCancelAsync(instanceId, now: cancelsSent > 1);
             }
 
-            await Task.Delay(closing ? ClosingPollInterval : PollInterval);
+            // A save in this process that finished the watched session: the orchestration completes
+            // next, though its status still shows the phase before the last.
+            closing |= watchedSession is not null && drains.Saving?.LastFinished == watchedSession;
+            var poll = Task.Delay(closing ? ClosingPollInterval : PollInterval);
+            await (saved is null ? poll : Task.WhenAny(poll, saved));
         }
     }
 

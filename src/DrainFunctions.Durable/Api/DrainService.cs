@@ -6,6 +6,7 @@ using DrainFunctions.Core.Reporting;
 using DrainFunctions.Core.Selection;
 using DrainFunctions.Core.Sessions;
 using DrainFunctions.Durable.Activities;
+using DrainFunctions.Durable.Hosting;
 using DrainFunctions.Durable.Orchestration;
 using DrainFunctions.Durable.Storage;
 using Microsoft.DurableTask;
@@ -20,7 +21,7 @@ namespace DrainFunctions.Durable.Api;
 /// (<see cref="DrainRules"/>) are decided once. Previews take no lock, claim no session and never
 /// block or get re-attached to; real drains go through <see cref="DrainLauncher"/> (the lock).
 /// </summary>
-public sealed class DrainService(DurableTaskClient client, BlobSessionStore sessions, DrainLockStore locks, TimeProvider? clock = null, DrainPreviewer? previewer = null, PhaseRestorer? restorer = null, SaveSessionSnapshot? firstSave = null)
+public sealed class DrainService(DurableTaskClient client, BlobSessionStore sessions, DrainLockStore locks, TimeProvider? clock = null, DrainPreviewer? previewer = null, PhaseRestorer? restorer = null, SaveSessionSnapshot? firstSave = null, SessionSaveSignal? saving = null)
 {
     /// <summary>How long a preview's record stays readable at its Location after the preview (<see cref="PurgeHistoryAsync"/>).</summary>
     public static readonly TimeSpan PreviewRetention = TimeSpan.FromDays(7);
@@ -36,6 +37,9 @@ public sealed class DrainService(DurableTaskClient client, BlobSessionStore sess
     public BlobSessionStore Sessions => sessions;
 
     public DurableTaskClient Client => client;
+
+    /// <summary>Pulsed by the saves made in this process (its drains' activities run here), or null.</summary>
+    public SessionSaveSignal? Saving => saving;
 
     /// <summary>The drain running on the database in this task hub, if any (previews are not drains).</summary>
     public Task<LiveDrain?> FindLiveDrainAsync(CancellationToken cancellationToken = default) => instances.FindLiveDrainAsync(cancellationToken);
