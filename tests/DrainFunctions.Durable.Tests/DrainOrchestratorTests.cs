@@ -117,24 +117,24 @@ public sealed class DrainOrchestratorTests
     }
 
     [Fact]
-    public async Task Drain_StartedByTheService_ItsSavesWakeTheWatcherAndTheLastNamesTheFinishedSession()
+    public async Task Drain_StartedByTheService_TheSaveThatFinishesItWakesTheWatcherWithItsSession()
     {
-        // The drain command watches through the service: a save in its process wakes it, and the
-        // save that finished the session tells it the orchestration completes next.
+        // The drain command watches through the service: the save that finished the session, in its
+        // process, wakes it and tells it that the orchestration completes next.
         await using var bed = await TestBed.CreateAsync();
         await bed.AddPhaseAsync("run-a", "ok-1", 0);
         await bed.AddPhaseAsync("run-b", "ok-2", 0);
         await using var host = await bed.StartLocalHostAsync();
-        var saving = host.Services.GetRequiredService<SessionSaveSignal>();
-        var drains = new DrainService(host.Client, host.Services.GetRequiredService<BlobSessionStore>(), host.Services.GetRequiredService<DrainLockStore>(), firstSave: ActivatorUtilities.CreateInstance<SaveSessionSnapshot>(host.Services), saving: saving);
-        var woken = drains.Saving!.Next;
+        var finished = host.Services.GetRequiredService<FinishedSessionSignal>();
+        var drains = new DrainService(host.Client, host.Services.GetRequiredService<BlobSessionStore>(), host.Services.GetRequiredService<DrainLockStore>(), firstSave: ActivatorUtilities.CreateInstance<SaveSessionSnapshot>(host.Services), finished: finished);
+        var woken = drains.FinishedSessions!.Next;
 
         var started = await drains.StartAsync(new DrainOptions { BatchSize = 2, PhaseTimeoutSeconds = 60 });
         var (output, _) = await TestBed.CompleteAsync(host.Client, started.InstanceId!, TimeSpan.FromMinutes(3));
 
         Assert.Equal("BatchComplete", output.Stop);
         Assert.True(woken.IsCompletedSuccessfully);
-        Assert.Equal(output.SessionId, saving.LastFinished);
+        Assert.Equal(output.SessionId, finished.Last);
         Assert.NotNull((await bed.ReadSessionAsync(output.SessionId)).CompletedAt);
     }
 

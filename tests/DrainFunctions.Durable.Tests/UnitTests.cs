@@ -469,7 +469,7 @@ public sealed class PulseSignalTests
     [Fact]
     public void Next_TakenBeforeAPulse_CompletesAtThatPulse()
     {
-        var signal = new SessionSaveSignal();
+        var signal = new FinishedSessionSignal();
         var next = signal.Next;
         Assert.False(next.IsCompleted);
 
@@ -481,7 +481,7 @@ public sealed class PulseSignalTests
     [Fact]
     public void Next_TakenAfterAPulse_WaitsForTheNextPulse()
     {
-        var signal = new SessionSaveSignal();
+        var signal = new FinishedSessionSignal();
         signal.Pulse();
 
         var next = signal.Next;
@@ -494,13 +494,13 @@ public sealed class PulseSignalTests
     [Fact]
     public void Finished_SessionNamed_RecordsItAndWakesWaiters()
     {
-        var signal = new SessionSaveSignal();
+        var signal = new FinishedSessionSignal();
         var next = signal.Next;
-        Assert.Null(signal.LastFinished);
+        Assert.Null(signal.Last);
 
         signal.Finished("batch-drain-20261130-120000");
 
-        Assert.Equal("batch-drain-20261130-120000", signal.LastFinished);
+        Assert.Equal("batch-drain-20261130-120000", signal.Last);
         Assert.True(next.IsCompletedSuccessfully);
     }
 }

@@ -329,8 +329,8 @@ public static class DrainCommand
         var lastNotice = DateTime.MinValue;
         while (true)
         {
-            // Taken before the poll: a save that starts while it runs wakes the next wait at once.
-            var saved = drains.Saving?.Next;
+            // Taken before the poll: a session finished while it runs wakes the next wait at once.
+            var finishing = drains.FinishedSessions?.Next;
             OrchestrationMetadata? instance;
             try
             {
@@ -431,11 +431,11 @@ public static class DrainCommand
                 await drains.SendCancelAsync(instanceId, now: cancelsSent > 1);
             }
 
-            // A save in this process that finished the watched session: the orchestration completes
-            // next, though its status still shows the phase before the last.
-            closing |= watchedSession is not null && drains.Saving?.LastFinished == watchedSession;
+            // A save in this process finished the watched session: the orchestration completes next,
+            // though its status still shows the phase before the last.
+            closing |= watchedSession is not null && drains.FinishedSessions?.Last == watchedSession;
             var poll = Task.Delay(closing ? ClosingPollInterval : PollInterval);
-            await (saved is null ? poll : Task.WhenAny(poll, saved));
+            await (finishing is null ? poll : Task.WhenAny(poll, finishing));
         }
     }
 

@@ -48,9 +48,8 @@ public sealed class LocalDrainHost : IAsyncDisposable
         get
         {
             var backlog = host.Services.GetRequiredService<IBacklogStoreFactory>();
-            var saving = host.Services.GetRequiredService<SessionSaveSignal>();
             return new(Client, Sessions, Locks, previewer: new DrainPreviewer(backlog, Ledger, sessions: Sessions), restorer: new PhaseRestorer(host.Services),
-                firstSave: new SaveSessionSnapshot(Sessions, Ledger, backlog, Locks), saving: saving);
+                firstSave: new SaveSessionSnapshot(Sessions, Ledger, backlog, Locks), finished: host.Services.GetRequiredService<FinishedSessionSignal>());
         }
     }
 

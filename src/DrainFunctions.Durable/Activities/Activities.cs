@@ -620,9 +620,9 @@ public sealed class RestorePhase(IBacklogStoreFactory stores, BlobSessionStore b
 /// <summary>
 /// Rewrites the session header and appends one result (or only the header, at the start). Bytes
 /// written per phase do not grow with the session: see <see cref="BlobSessionStore.SaveAsync"/>.
-/// Each save pulses <paramref name="saving"/> as it starts, and again once it has finished the session, for a watcher in the same process.
+/// A save that finished its session says so to <paramref name="finished"/>, for a watcher in the same process.
 /// </summary>
-public sealed class SaveSessionSnapshot(BlobSessionStore blobs, BlobLedgerStore ledger, IBacklogStoreFactory stores, DrainLockStore locks, SessionSaveSignal? saving = null) : TaskActivity<SaveSessionSnapshotInput, SaveSessionSnapshotOutput>
+public sealed class SaveSessionSnapshot(BlobSessionStore blobs, BlobLedgerStore ledger, IBacklogStoreFactory stores, DrainLockStore locks, FinishedSessionSignal? finished = null) : TaskActivity<SaveSessionSnapshotInput, SaveSessionSnapshotOutput>
 {
     public override Task<SaveSessionSnapshotOutput> RunAsync(TaskActivityContext context, SaveSessionSnapshotInput input) => SaveAsync(input);
 
@@ -630,11 +630,10 @@ public sealed class SaveSessionSnapshot(BlobSessionStore blobs, BlobLedgerStore 
     public async Task<SaveSessionSnapshotOutput> SaveAsync(SaveSessionSnapshotInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        saving?.Pulse();
         var output = await SaveOnceAsync(input);
         if (output.Finished is not null)
         {
-            saving?.Finished(input.SessionId);
+            finished?.Finished(input.SessionId);
         }
 
         return output;

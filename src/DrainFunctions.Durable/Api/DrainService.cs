@@ -21,7 +21,7 @@ namespace DrainFunctions.Durable.Api;
 /// (<see cref="DrainRules"/>) are decided once. Previews take no lock, claim no session and never
 /// block or get re-attached to; real drains go through <see cref="DrainLauncher"/> (the lock).
 /// </summary>
-public sealed class DrainService(DurableTaskClient client, BlobSessionStore sessions, DrainLockStore locks, TimeProvider? clock = null, DrainPreviewer? previewer = null, PhaseRestorer? restorer = null, SaveSessionSnapshot? firstSave = null, SessionSaveSignal? saving = null)
+public sealed class DrainService(DurableTaskClient client, BlobSessionStore sessions, DrainLockStore locks, TimeProvider? clock = null, DrainPreviewer? previewer = null, PhaseRestorer? restorer = null, SaveSessionSnapshot? firstSave = null, FinishedSessionSignal? finished = null)
 {
     /// <summary>How long a preview's record stays readable at its Location after the preview (<see cref="PurgeHistoryAsync"/>).</summary>
     public static readonly TimeSpan PreviewRetention = TimeSpan.FromDays(7);
@@ -38,8 +38,8 @@ public sealed class DrainService(DurableTaskClient client, BlobSessionStore sess
 
     public DurableTaskClient Client => client;
 
-    /// <summary>Pulsed by the saves made in this process (its drains' activities run here), or null.</summary>
-    public SessionSaveSignal? Saving => saving;
+    /// <summary>The sessions finished by saves in this process (its drains' activities run here), or null.</summary>
+    public FinishedSessionSignal? FinishedSessions => finished;
 
     /// <summary>The drain running on the database in this task hub, if any (previews are not drains).</summary>
     public Task<LiveDrain?> FindLiveDrainAsync(CancellationToken cancellationToken = default) => instances.FindLiveDrainAsync(cancellationToken);

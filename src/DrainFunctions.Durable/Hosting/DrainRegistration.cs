@@ -80,7 +80,7 @@ public static class DrainRegistration
         services.AddOptions<AgentOptions>().Validate(o => o.Validate().Count == 0, "Agents: invalid settings (QueueName, HeartbeatTimeout, ClaimWait, ClaimPoll)");
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<AgentWorkSignal>();
-        services.TryAddSingleton<SessionSaveSignal>();
+        services.TryAddSingleton<FinishedSessionSignal>();
         services.TryAddSingleton(sp => new AgentWorkLine(sp.GetRequiredService<IOptions<SnapshotOptions>>(), sp.GetRequiredService<IOptions<AgentOptions>>(), credential));
         services.TryAddSingleton<AgentDirectory>();
         services.TryAddSingleton<AgentBroker>();
