@@ -148,8 +148,16 @@ public static class DrainCommand
             // The session document is the record now: this drain's history leaves the task hub, with
             // that of any other drain that ended unwatched; the summary is read meanwhile.
             var purging = drains.PurgeEndedAsync();
-            var summary = await drains.Sessions.ReadTextAsync(BlobSessionStore.SummaryBlobName(output.SessionId));
-            await purging;
+            string? summary;
+            try
+            {
+                summary = await drains.Sessions.ReadTextAsync(BlobSessionStore.SummaryBlobName(output.SessionId));
+            }
+            finally
+            {
+                await purging;
+            }
+
             progress.WriteLine();
             progress.Write(summary ?? $"(no summary was written for {output.SessionId})\n");
             if (json && await drains.Sessions.ReadTextAsync(BlobSessionStore.SessionBlobName(output.SessionId)) is { } session)
