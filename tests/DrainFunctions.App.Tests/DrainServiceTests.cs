@@ -93,6 +93,32 @@ public sealed class DrainServiceTests
     }
 
     [Fact]
+    public async Task StartAsync_LiveDrainWithoutItsLock_AlreadyRunningAndLeavesTheLockFree()
+    {
+        // A live drain whose lock is gone (its hold ran out) still answers AlreadyRunning, and the
+        // refused start leaves no lock behind (a start that asks for the lock before it looks for a
+        // live drain must let it go).
+        await using var bed = await AppBed.StartAsync();
+        bed.Hang(true);
+        var drains = bed.Drains;
+        var first = await drains.StartAsync(new DrainOptions { BatchSize = 3, PhaseTimeoutSeconds = 120 });
+        await bed.WaitForPhaseAsync(first.InstanceId!);
+        var token = (await bed.Client.GetInstanceAsync(first.InstanceId!, getInputsAndOutputs: true))!.ReadInputAs<DrainOrchestrationInput>()!.LockToken!;
+        Assert.True(await bed.Locks.ReleaseAsync(token));
+
+        var second = await drains.StartAsync(new DrainOptions { BatchSize = 1 });
+
+        Assert.Equal(DrainStartStatus.AlreadyRunning, second.Status);
+        Assert.Equal(first.InstanceId, second.InstanceId);
+        Assert.Equal(DrainCancelStatus.Sent, (await drains.CancelAsync(first.SessionId!, now: true)).Status);
+        await bed.WaitAsync(first.InstanceId!);
+
+        // Read once the first drain has ended (its end lets go only a lock of its own): a lock the
+        // refused start took and kept would still be there.
+        Assert.Null(await bed.Locks.ReadAsync());
+    }
+
+    [Fact]
     public async Task StatusAsync_UnknownSession_IsNullAndCancelNotFound()
     {
         await using var bed = await AppBed.StartAsync();
