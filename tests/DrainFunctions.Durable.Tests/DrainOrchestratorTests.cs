@@ -139,6 +139,62 @@ public sealed class DrainOrchestratorTests
     }
 
     [Fact]
+    public async Task Drain_FirstAttemptStartedByTheStarter_TheOrchestrationTakesItOverAndItRunsOnce()
+    {
+        // The starter starts the first phase's attempt right after scheduling; the orchestration's
+        // executor call for that attempt takes the run over instead of starting or adopting one.
+        await using var bed = await TestBed.CreateAsync();
+        await bed.AddPhaseAsync("run-a", "ok-1", 0);
+        await bed.AddPhaseAsync("run-b", "ok-2", 0);
+        var hub = "t" + Guid.NewGuid().ToString("N")[..16];
+        await using var host = await bed.StartLocalHostAsync(taskHub: hub);
+        var attempts = host.Services.GetRequiredService<AttemptRegistry>();
+        var drains = new DrainService(host.Client, host.Services.GetRequiredService<BlobSessionStore>(), host.Services.GetRequiredService<DrainLockStore>(), firstSave: ActivatorUtilities.CreateInstance<SaveSessionSnapshot>(host.Services), firstAttempt: new FirstAttemptStarter(host.Services));
+
+        var started = await drains.StartAsync(new DrainOptions { BatchSize = 2, PhaseTimeoutSeconds = 60 });
+        var (output, metadata) = await TestBed.CompleteAsync(host.Client, started.InstanceId!, TimeSpan.FromMinutes(3));
+
+        Assert.Equal(2, output.TotalSuccess);
+        Assert.Equal(1, attempts.PrestartsClaimed);
+        var first = metadata.ReadInputAs<DrainOrchestrationInput>()?.FirstAttempt;
+        var session = await bed.ReadSessionAsync(output.SessionId);
+        Assert.Equal(first?.AttemptId, session.Results[0].AttemptId);
+        Assert.Equal(["ok-1", "ok-2"], session.Results.Select(r => r.PhaseId));
+        Assert.All(session.Results, r => Assert.Null(r.InterruptedBy));
+        Assert.Equal(2, session.Results.Select(r => r.AttemptId).Distinct().Count());
+
+        // Run once: its log holds one run of the executor.
+        var log = await bed.ReadBlobAsync(session.Results[0].SubprocessStdoutPath!);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(log!, "^\\[demo\\] draining run-a/ok-1:", System.Text.RegularExpressions.RegexOptions.Multiline));
+        string[] pair = [nameof(RunPhaseExecutor), nameof(SaveSessionSnapshot)];
+        Assert.Equal(pair.Concat(pair), await TestBed.ScheduledActivitiesAsync(hub, started.InstanceId!));
+    }
+
+    [Fact]
+    public async Task Drain_FirstAttemptStartedThenACancelAtOnce_RecordsThatPhaseThenStops()
+    {
+        // A cancel sent as the drain starts reaches the orchestration with its start: the attempt
+        // the starter started runs all the same and is recorded, then the drain stops.
+        await using var bed = await TestBed.CreateAsync();
+        await bed.AddPhaseAsync("run-a", "ok-1", 0);
+        await bed.AddPhaseAsync("run-b", "ok-2", 0);
+        await using var host = await bed.StartLocalHostAsync();
+        var attempts = host.Services.GetRequiredService<AttemptRegistry>();
+        var drains = new DrainService(host.Client, host.Services.GetRequiredService<BlobSessionStore>(), host.Services.GetRequiredService<DrainLockStore>(), firstSave: ActivatorUtilities.CreateInstance<SaveSessionSnapshot>(host.Services), firstAttempt: new FirstAttemptStarter(host.Services));
+
+        var started = await drains.StartAsync(new DrainOptions { BatchSize = 2, PhaseTimeoutSeconds = 60 });
+        await drains.SendCancelAsync(started.InstanceId!, now: false);
+        var (output, _) = await TestBed.CompleteAsync(host.Client, started.InstanceId!, TimeSpan.FromMinutes(3));
+
+        Assert.Equal(1, attempts.PrestartsClaimed);
+        Assert.Equal(1, output.TotalProcessed);
+        var session = await bed.ReadSessionAsync(output.SessionId);
+        Assert.Equal("ok-1", Assert.Single(session.Results).PhaseId);
+        Assert.True(session.Results[0].Success);
+        Assert.NotNull(session.CompletedAt);
+    }
+
+    [Fact]
     public async Task Drain_MoreProcessedKeysThanTravelInline_NeverPicksAPhaseTwice()
     {
         // Past MaxInlineProcessedKeys a save reads the processed keys back from the session it wrote.

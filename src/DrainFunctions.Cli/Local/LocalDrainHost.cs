@@ -18,10 +18,14 @@ public sealed class LocalDrainHost : IAsyncDisposable
     private readonly AzuriteLauncher azurite;
     private readonly LocalDurableHost host;
 
-    private LocalDrainHost(AzuriteLauncher azurite, LocalDurableHost host)
+    /// <summary>The drains' executor calls run in this process and start the executor here (not a client-only host, not the agent kind).</summary>
+    private readonly bool runsExecutorsHere;
+
+    private LocalDrainHost(AzuriteLauncher azurite, LocalDurableHost host, bool runsExecutorsHere)
     {
         this.azurite = azurite;
         this.host = host;
+        this.runsExecutorsHere = runsExecutorsHere;
     }
 
     public DurableTaskClient Client => host.Client;
@@ -49,7 +53,8 @@ public sealed class LocalDrainHost : IAsyncDisposable
         {
             var backlog = host.Services.GetRequiredService<IBacklogStoreFactory>();
             return new(Client, Sessions, Locks, previewer: new DrainPreviewer(backlog, Ledger, sessions: Sessions), restorer: new PhaseRestorer(host.Services),
-                firstSave: new SaveSessionSnapshot(Sessions, Ledger, backlog, Locks), finished: host.Services.GetRequiredService<FinishedSessionSignal>());
+                firstSave: new SaveSessionSnapshot(Sessions, Ledger, backlog, Locks), finished: host.Services.GetRequiredService<FinishedSessionSignal>(),
+                firstAttempt: runsExecutorsHere ? new FirstAttemptStarter(host.Services) : null);
         }
     }
 
@@ -132,7 +137,7 @@ public sealed class LocalDrainHost : IAsyncDisposable
             var host = clientOnly
                 ? await LocalDurableHost.StartClientAsync(options, services, Parsing.CliLogging.Current, cancellationToken)
                 : await LocalDurableHost.StartAsync(options, registry => registry.AddDrainTasks(), services, Parsing.CliLogging.Current, cancellationToken);
-            return new LocalDrainHost(azurite, host);
+            return new LocalDrainHost(azurite, host, runsExecutorsHere: !clientOnly && executor.Kind != ExecutorOptions.AgentKind);
         }
         catch
         {

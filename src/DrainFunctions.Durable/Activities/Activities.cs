@@ -103,6 +103,23 @@ public sealed class RunPhaseExecutor(
             return await Outage.GuardAsync($"handing attempt {input.AttemptId} of {input.Phase.Key} to the agents", blobs.Container.Uri, () => agents.DispatchAsync(context.InstanceId, input));
         }
 
+        if (attempts.TryClaim(input.AttemptId, out var prestarted))
+        {
+            // Started by the drain's starter in this process: its run is this call's.
+            return await prestarted;
+        }
+
+        return await RunHereAsync(context, input);
+    }
+
+    /// <summary>
+    /// The call without taking over a prestarted attempt: the orchestration's own call, and the
+    /// starter's start of a drain's first attempt (<see cref="FirstAttemptStarter"/>).
+    /// </summary>
+    public async Task<RunPhaseExecutorOutput> RunHereAsync(TaskActivityContext context, RunPhaseExecutorInput input)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(input);
         using var handle = attempts.TryBegin(input.AttemptId, out var already);
         if (handle is null)
         {

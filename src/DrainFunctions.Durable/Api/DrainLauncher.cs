@@ -1,6 +1,8 @@
 using DrainFunctions.Core.Options;
+using DrainFunctions.Core.Phases;
 using DrainFunctions.Core.Sessions;
 using DrainFunctions.Durable.Activities;
+using DrainFunctions.Durable.Hosting;
 using DrainFunctions.Durable.Orchestration;
 using DrainFunctions.Durable.Storage;
 using Microsoft.DurableTask;
@@ -19,9 +21,10 @@ public sealed record DrainLaunch(string? SessionId, string? InstanceId, DrainLoc
 /// claims a session id no other drain has, and schedules the orchestration with the lock's token.
 /// The command line, the HTTP API and the timer all start drains here, so "one drain per database"
 /// holds across processes, task hubs and machines. With <paramref name="firstSave"/> a new session's
-/// first save (and its first selection) is made here, before the orchestration is scheduled.
+/// first save (and its first selection) is made here, before the orchestration is scheduled; with
+/// <paramref name="firstAttempt"/> too, the first phase's attempt is started here right after.
 /// </summary>
-public sealed class DrainLauncher(DurableTaskClient client, BlobSessionStore sessions, DrainLockStore locks, TimeProvider? clock = null, SaveSessionSnapshot? firstSave = null)
+public sealed class DrainLauncher(DurableTaskClient client, BlobSessionStore sessions, DrainLockStore locks, TimeProvider? clock = null, SaveSessionSnapshot? firstSave = null, FirstAttemptStarter? firstAttempt = null)
 {
     private const int MaxSessionIdTries = 120;
     private readonly TimeProvider time = clock ?? TimeProvider.System;
@@ -72,7 +75,17 @@ public sealed class DrainLauncher(DurableTaskClient client, BlobSessionStore ses
                 await locks.RenewAsync(token, sessionId, id, DrainLease.StartHold, cancellationToken);
             }
 
+            var first = FirstAttemptOf(input, token, sessionId);
+            input = input with { FirstAttempt = first is null ? null : new PrestartedAttempt(first.AttemptId, first.Deadline) };
             await client.ScheduleNewOrchestrationInstanceAsync(nameof(DrainOrchestrator), input, new StartOrchestrationOptions(id), cancellationToken);
+
+            // Started once the drain exists, so that whatever happens next its orchestration runs
+            // this attempt (and adopts it after a crash).
+            if (first is not null)
+            {
+                firstAttempt!.Start(first, id);
+            }
+
             return new DrainLaunch(sessionId, id, null, null);
         }
         catch
@@ -80,6 +93,24 @@ public sealed class DrainLauncher(DurableTaskClient client, BlobSessionStore ses
             await locks.ReleaseAsync(token, CancellationToken.None);
             throw;
         }
+    }
+
+    /// <summary>
+    /// The executor call of the first phase as the orchestration will make it (the first slot's
+    /// attempt, ordinal 0), when this starter starts it: a sequential drain whose first save here
+    /// picked a phase under the lock, without progress-aware timeouts (their deadline moves). Null
+    /// otherwise.
+    /// </summary>
+    private RunPhaseExecutorInput? FirstAttemptOf(DrainOrchestrationInput input, string token, string sessionId)
+    {
+        var options = input.Options!;
+        if (firstAttempt is null || input.FirstSave is not { Lock.Held: true, Selection.Selected: { } phase } || options.ParallelSlots() != 1 || options.ExtendOnProgress)
+        {
+            return null;
+        }
+
+        var deadline = time.GetUtcNow() + TimeSpan.FromSeconds(options.PhaseTimeoutSeconds);
+        return RunPhaseExecutorInput.For(sessionId, AttemptIds.For(token, sessionId, 0, phase.Key), phase, deadline, TimeSpan.FromSeconds(Math.Max(0, input.GraceSeconds)), options.PhaseTimeoutSeconds, mayExtend: false, telemetryRunId: null, options.SlotFor(1));
     }
 
     /// <summary>An incomplete session continued under <paramref name="instanceId"/>, with <paramref name="options"/> (its batch size already decided).</summary>

@@ -21,7 +21,7 @@ namespace DrainFunctions.Durable.Api;
 /// (<see cref="DrainRules"/>) are decided once. Previews take no lock, claim no session and never
 /// block or get re-attached to; real drains go through <see cref="DrainLauncher"/> (the lock).
 /// </summary>
-public sealed class DrainService(DurableTaskClient client, BlobSessionStore sessions, DrainLockStore locks, TimeProvider? clock = null, DrainPreviewer? previewer = null, PhaseRestorer? restorer = null, SaveSessionSnapshot? firstSave = null, FinishedSessionSignal? finished = null)
+public sealed class DrainService(DurableTaskClient client, BlobSessionStore sessions, DrainLockStore locks, TimeProvider? clock = null, DrainPreviewer? previewer = null, PhaseRestorer? restorer = null, SaveSessionSnapshot? firstSave = null, FinishedSessionSignal? finished = null, FirstAttemptStarter? firstAttempt = null)
 {
     /// <summary>How long a preview's record stays readable at its Location after the preview (<see cref="PurgeHistoryAsync"/>).</summary>
     public static readonly TimeSpan PreviewRetention = TimeSpan.FromDays(7);
@@ -29,7 +29,7 @@ public sealed class DrainService(DurableTaskClient client, BlobSessionStore sess
     private readonly TimeProvider time = clock ?? TimeProvider.System;
     private readonly InstanceArchive archive = new(sessions);
     private readonly DrainInstances instances = new(client, new InstanceArchive(sessions));
-    private readonly DrainLauncher launcher = new(client, sessions, locks, clock, firstSave);
+    private readonly DrainLauncher launcher = new(client, sessions, locks, clock, firstSave, firstAttempt);
 
     private static readonly OrchestrationRuntimeStatus[] EndedStatuses =
         [OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated];

@@ -14,7 +14,34 @@ public sealed class AttemptRegistry
 {
     private readonly ConcurrentDictionary<string, Entry> running = new(StringComparer.Ordinal);
 
+    /// <summary>First attempts started by a drain's starter, until the orchestration's call takes one over.</summary>
+    private readonly ConcurrentDictionary<string, Task<RunPhaseExecutorOutput>> prestarted = new(StringComparer.Ordinal);
+
+    private int claimed;
+
     public int Count => running.Count;
+
+    /// <summary>How many prestarted attempts an executor call has taken over in this process.</summary>
+    public int PrestartsClaimed => Volatile.Read(ref claimed);
+
+    /// <summary>
+    /// An attempt started here before its orchestration asked for it (<see cref="FirstAttemptStarter"/>):
+    /// the orchestration's executor call for <paramref name="attemptId"/> takes <paramref name="run"/>
+    /// over, whether it still runs or has ended (its output is kept until then).
+    /// </summary>
+    public void Prestarted(string attemptId, Task<RunPhaseExecutorOutput> run) => prestarted[attemptId] = run;
+
+    /// <summary>The run of a prestarted attempt, for the one call that takes it over.</summary>
+    public bool TryClaim(string attemptId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Task<RunPhaseExecutorOutput>? run)
+    {
+        if (!prestarted.TryRemove(attemptId, out run))
+        {
+            return false;
+        }
+
+        Interlocked.Increment(ref claimed);
+        return true;
+    }
 
     /// <summary>
     /// Registers an attempt; when a call of it already runs here, returns null and that call's

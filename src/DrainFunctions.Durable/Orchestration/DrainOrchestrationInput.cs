@@ -48,6 +48,14 @@ public sealed record DrainOrchestrationInput
     /// </summary>
     public SaveSessionSnapshotOutput? FirstSave { get; init; }
 
+    /// <summary>
+    /// The first phase's attempt, started by the starter right after it scheduled this drain
+    /// (<see cref="Api.DrainLauncher"/>): the first pick runs that attempt, with its deadline, and
+    /// its executor call takes over the run in progress (<see cref="Hosting.AttemptRegistry.TryClaim"/>).
+    /// Null: the orchestration starts its first attempt itself.
+    /// </summary>
+    public PrestartedAttempt? FirstAttempt { get; init; }
+
     public int Generation { get; init; }
 
     /// <summary>Carried without its processed keys: they travel grouped in <see cref="ProcessedByRun"/>.</summary>

@@ -52,6 +52,9 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
         private readonly StorageCalls calls;
         private readonly PhaseAttemptSettings attemptSettings;
         private readonly SlotBoard board;
+
+        /// <summary>The first attempt its starter started, until the first pick runs it.</summary>
+        private PrestartedAttempt? firstAttempt;
         private DateTimeOffset? lockExpires;
 
         /// <summary>Who took the drain lock over, when a renewal (made with a save) found it lost.</summary>
@@ -81,6 +84,7 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
 
             // A dry run starts nothing: its picks go one after the other.
             board = new SlotBoard(options.DryRun ? 1 : options.ParallelSlots(), state.TotalProcessed);
+            firstAttempt = input.Generation == 0 && !options.DryRun ? input.FirstAttempt : null;
         }
 
         private DateTimeOffset Now => new(context.CurrentUtcDateTime, TimeSpan.Zero);
@@ -142,7 +146,10 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 // Fill the free slots, one pick at a time, each seeing every result recorded so far.
                 while (board.MayPick)
                 {
-                    if (board.BeforePick(Processed, options, started, Now, cancel.Check()?.Mode).Stops)
+                    // An attempt its starter started already runs: its phase is picked whatever the
+                    // check says (a stop decided meanwhile applies after it).
+                    var prestarted = TakePrestarted();
+                    if (prestarted is null && board.BeforePick(Processed, options, started, Now, cancel.Check()?.Mode).Stops)
                     {
                         break;
                     }
@@ -187,7 +194,8 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                     var slot = board.Start(phase, Now);
                     log.Add(Parallel ? ProgressLines.DrainingInSlot(phase, slot.Slot) : ProgressLines.Draining(phase));
                     var attemptId = AttemptIds.For(input.LockToken ?? context.InstanceId, sessionId, slot.Ordinal, phase.Key);
-                    running.Add((slot, new PhaseAttemptFlow(context, attemptSettings, calls, cancel).RunAsync(phase, attemptId, options.SlotFor(slot.Slot), selection.TelemetryBefore)));
+                    var deadline = prestarted?.AttemptId == attemptId ? prestarted.Deadline : (DateTimeOffset?)null;
+                    running.Add((slot, new PhaseAttemptFlow(context, attemptSettings, calls, cancel).RunAsync(phase, attemptId, options.SlotFor(slot.Slot), selection.TelemetryBefore, deadline)));
                     Publish(null);
                 }
 
@@ -251,6 +259,14 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
 
             Publish(stop.Stop.ToString());
             return Output(stop.Stop.ToString(), stop.Line);
+        }
+
+        /// <summary>The first attempt as the starter started it, once: for the first pick of the drain's first generation.</summary>
+        private PrestartedAttempt? TakePrestarted()
+        {
+            var first = firstAttempt;
+            firstAttempt = null;
+            return first;
         }
 
         /// <param name="withSave">The selection goes with a save, which can read the processed keys from the session.</param>
@@ -357,6 +373,7 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 Generation = input.Generation + 1,
                 LockExpiresAt = lockExpires,
                 FirstSave = lastSave,
+                FirstAttempt = null,
                 State = ProcessedKeyGroups.WithoutKeys(state),
                 ProcessedByRun = options.DryRun ? [] : ProcessedKeyGroups.Group(state.ProcessedKeys),
                 DryRunPicks = picks,

@@ -32,14 +32,19 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
     /// <summary>The telemetry rows of the phase's run before the attempt, when progress is watched.</summary>
     private long? runEventsBefore;
 
+    /// <summary>The deadline of an attempt its drain's starter started (the first call only), or null.</summary>
+    private DateTimeOffset? prestartedDeadline;
+
     private DateTimeOffset Now => new(context.CurrentUtcDateTime, TimeSpan.Zero);
 
     /// <param name="phase">The pick.</param>
     /// <param name="attemptId">From <see cref="AttemptIds"/>: the same in every re-execution of the episode that schedules the executor.</param>
     /// <param name="slot">The slot that runs it: its API server and workspace.</param>
     /// <param name="telemetryBefore">The count the selection took right after the pick; null: counted here.</param>
-    public async Task<PhaseAttemptOutcome> RunAsync(PhaseCandidate phase, string attemptId, DrainSlot slot, TelemetrySnapshotOutput? telemetryBefore = null)
+    /// <param name="prestarted">The attempt's deadline when the drain's starter started it (<see cref="DrainOrchestrationInput.FirstAttempt"/>).</param>
+    public async Task<PhaseAttemptOutcome> RunAsync(PhaseCandidate phase, string attemptId, DrainSlot slot, TelemetrySnapshotOutput? telemetryBefore = null, DateTimeOffset? prestarted = null)
     {
+        prestartedDeadline = prestarted;
         ArgumentNullException.ThrowIfNull(phase);
         ArgumentNullException.ThrowIfNull(slot);
         var before = telemetryBefore ?? await calls.CallAsync<TelemetrySnapshotOutput>(nameof(CaptureTelemetrySnapshot), new TelemetrySnapshotInput(TelemetryScope(phase)) { SessionId = settings.SessionId, AttemptId = attemptId });
@@ -132,24 +137,16 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
 
         Attempt Start()
         {
-            var deadline = Now + timeout;
+            // A prestarted attempt runs to the deadline its starter gave it; a call made again after an
+            // outage gets a new one.
+            var deadline = prestartedDeadline ?? Now + timeout;
+            prestartedDeadline = null;
             var authority = deadline + grace;
 
             // Not retried by the engine: a redelivery is recognized by the attempt id instead.
-            var run = context.CallActivityAsync<RunPhaseExecutorOutput>(nameof(RunPhaseExecutor), new RunPhaseExecutorInput
-            {
-                SessionId = settings.SessionId,
-                AttemptId = attemptId,
-                Phase = phase,
-                Deadline = deadline,
-                TimeoutSeconds = settings.Options.PhaseTimeoutSeconds,
-                MayExtend = progress!.Enabled,
-                SettleBy = authority,
-                TelemetryRunId = TelemetryScope(phase),
-                ApiUrl = slot.ApiUrl,
-                Slot = slot.Number,
-                Workspace = slot.Workspace,
-            });
+            var run = context.CallActivityAsync<RunPhaseExecutorOutput>(
+                nameof(RunPhaseExecutor),
+                RunPhaseExecutorInput.For(settings.SessionId, attemptId, phase, deadline, grace, settings.Options.PhaseTimeoutSeconds, progress!.Enabled, TelemetryScope(phase), slot));
             progress!.Start(Now, runEventsBefore, timers.Token);
             return new Attempt(run, context.CreateTimer(authority.UtcDateTime, timers.Token), authority);
         }

@@ -38,4 +38,29 @@ public sealed record RunPhaseExecutorInput
 
     /// <summary>The run whose telemetry rows the phase is credited with (null: every row).</summary>
     public string? TelemetryRunId { get; init; }
+
+    /// <summary>
+    /// The call for an attempt of <paramref name="phase"/> in <paramref name="slot"/> that runs to
+    /// <paramref name="deadline"/>, settled by the call itself until the phase timer (deadline +
+    /// <paramref name="grace"/>): made by the orchestration, and by the starter that starts a drain's
+    /// first attempt.
+    /// </summary>
+    public static RunPhaseExecutorInput For(string sessionId, string attemptId, PhaseCandidate phase, DateTimeOffset deadline, TimeSpan grace, int timeoutSeconds, bool mayExtend, string? telemetryRunId, Core.Options.DrainSlot slot)
+    {
+        ArgumentNullException.ThrowIfNull(slot);
+        return new RunPhaseExecutorInput
+        {
+            SessionId = sessionId,
+            AttemptId = attemptId,
+            Phase = phase,
+            Deadline = deadline,
+            TimeoutSeconds = timeoutSeconds,
+            MayExtend = mayExtend,
+            SettleBy = deadline + grace,
+            TelemetryRunId = telemetryRunId,
+            ApiUrl = slot.ApiUrl,
+            Slot = slot.Number,
+            Workspace = slot.Workspace,
+        };
+    }
 }
