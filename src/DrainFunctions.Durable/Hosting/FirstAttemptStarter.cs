@@ -1,7 +1,10 @@
 using DrainFunctions.Durable.Activities;
 using DrainFunctions.Durable.Orchestration;
+using DrainFunctions.Durable.Telemetry;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DrainFunctions.Durable.Hosting;
 
@@ -22,11 +25,15 @@ public sealed class FirstAttemptStarter(IServiceProvider services)
     {
         ArgumentNullException.ThrowIfNull(first);
         var activity = ActivatorUtilities.CreateInstance<RunPhaseExecutor>(services);
+        var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<RunPhaseExecutor>();
         var registered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var run = Task.Run(async () =>
         {
             // Registered before it runs: the orchestration's call, however early, takes it over.
             await registered.Task;
+
+            // In its session's logging scope, as the registered activity runs (SessionScopedActivity).
+            using var scope = DrainLogs.BeginSession(logger, first.SessionId);
             return await activity.RunHereAsync(new StarterContext(instanceId), first);
         });
         services.GetRequiredService<AttemptRegistry>().Prestarted(first.AttemptId, run);
