@@ -178,14 +178,16 @@ public sealed class DrainOrchestratorTests
         await using var bed = await TestBed.CreateAsync();
         await bed.AddPhaseAsync("run-a", "ok-1", 0);
         await bed.AddPhaseAsync("run-b", "ok-2", 0);
-        await using var host = await bed.StartLocalHostAsync();
+        await using var host = await bed.StartLocalHostAsync(taskHub: "t" + Guid.NewGuid().ToString("N")[..16]);
         var attempts = host.Services.GetRequiredService<AttemptRegistry>();
         var drains = new DrainService(host.Client, host.Services.GetRequiredService<BlobSessionStore>(), host.Services.GetRequiredService<DrainLockStore>(), firstSave: ActivatorUtilities.CreateInstance<SaveSessionSnapshot>(host.Services), firstAttempt: new FirstAttemptStarter(host.Services));
 
         var started = await drains.StartAsync(new DrainOptions { BatchSize = 2, PhaseTimeoutSeconds = 60 });
+        Assert.Equal(DrainStartStatus.Started, started.Status);
         await drains.SendCancelAsync(started.InstanceId!, now: false);
-        var (output, _) = await TestBed.CompleteAsync(host.Client, started.InstanceId!, TimeSpan.FromMinutes(3));
+        var (output, metadata) = await TestBed.CompleteAsync(host.Client, started.InstanceId!, TimeSpan.FromMinutes(3));
 
+        Assert.NotNull(metadata.ReadInputAs<DrainOrchestrationInput>()?.FirstAttempt);
         Assert.Equal(1, attempts.PrestartsClaimed);
         Assert.Equal(1, output.TotalProcessed);
         var session = await bed.ReadSessionAsync(output.SessionId);

@@ -75,15 +75,25 @@ public sealed class DrainLauncher(DurableTaskClient client, BlobSessionStore ses
                 await locks.RenewAsync(token, sessionId, id, DrainLease.StartHold, cancellationToken);
             }
 
+            // Reserved before the drain is scheduled (its executor call, however early, takes the run
+            // over), started once it exists (whatever happens next, its orchestration runs this
+            // attempt, and adopts it after a crash).
             var first = FirstAttemptOf(input, token, sessionId);
+            var reserved = first is null ? null : firstAttempt!.Reserve(first);
             input = input with { FirstAttempt = first is null ? null : new PrestartedAttempt(first.AttemptId, first.Deadline) };
-            await client.ScheduleNewOrchestrationInstanceAsync(nameof(DrainOrchestrator), input, new StartOrchestrationOptions(id), cancellationToken);
-
-            // Started once the drain exists, so that whatever happens next its orchestration runs
-            // this attempt (and adopts it after a crash).
-            if (first is not null)
+            try
             {
-                firstAttempt!.Start(first, id);
+                await client.ScheduleNewOrchestrationInstanceAsync(nameof(DrainOrchestrator), input, new StartOrchestrationOptions(id), cancellationToken);
+            }
+            catch when (reserved is not null)
+            {
+                firstAttempt!.Withdraw(reserved);
+                throw;
+            }
+
+            if (reserved is not null)
+            {
+                firstAttempt!.Start(reserved, id);
             }
 
             return new DrainLaunch(sessionId, id, null, null);

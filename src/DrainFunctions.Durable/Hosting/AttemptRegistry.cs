@@ -31,6 +31,9 @@ public sealed class AttemptRegistry
     /// </summary>
     public void Prestarted(string attemptId, Task<RunPhaseExecutorOutput> run) => prestarted[attemptId] = run;
 
+    /// <summary>A prestarted attempt that will not run after all (its drain was not scheduled).</summary>
+    public void Withdraw(string attemptId) => prestarted.TryRemove(attemptId, out _);
+
     /// <summary>The run of a prestarted attempt, for the one call that takes it over.</summary>
     public bool TryClaim(string attemptId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Task<RunPhaseExecutorOutput>? run)
     {

@@ -11,33 +11,62 @@ namespace DrainFunctions.Durable.Hosting;
 /// <summary>
 /// Starts a drain's first attempt in the process that scheduled the drain, right after scheduling,
 /// instead of after the orchestration's first episode and the executor call's trip through the
-/// work-item queue (about 80 ms sooner, issue 17). The orchestration's own executor call for that
-/// attempt takes the run over (<see cref="AttemptRegistry.TryClaim"/>); if this process dies
-/// first, that call finds the attempt's marker and adopts it, as after any crash mid-phase. Only
-/// where the orchestration's calls run in this process (the local host) and the executor runs here
-/// (not the agent kind). <paramref name="services"/> are the worker's, where the activity's
-/// dependencies are registered.
+/// work-item queue (about 80 ms sooner, issue 17). The attempt is reserved before the drain is
+/// scheduled, so the orchestration's own executor call for it, however early it comes, takes the
+/// run over (<see cref="AttemptRegistry.TryClaim"/>); if this process dies first, that call finds
+/// the attempt's marker and adopts it, as after any crash mid-phase. Only where the orchestration's
+/// calls run in this process (the local host) and the executor runs here (not the agent kind).
+/// <paramref name="services"/> are the worker's, where the activity's dependencies are registered.
 /// </summary>
 public sealed class FirstAttemptStarter(IServiceProvider services)
 {
-    /// <summary>Starts <paramref name="first"/> for the instance <paramref name="instanceId"/>, and returns at once.</summary>
-    public void Start(RunPhaseExecutorInput first, string instanceId)
+    private AttemptRegistry Attempts => services.GetRequiredService<AttemptRegistry>();
+
+    /// <summary>Reserves <paramref name="first"/> before its drain is scheduled: the orchestration's call waits for the run <see cref="Start"/> begins.</summary>
+    public Reservation Reserve(RunPhaseExecutorInput first)
     {
         ArgumentNullException.ThrowIfNull(first);
+        var reservation = new Reservation(first);
+        Attempts.Prestarted(first.AttemptId, reservation.Outcome.Task);
+        return reservation;
+    }
+
+    /// <summary>The drain was not scheduled: nothing takes the attempt over, and it is not started.</summary>
+    public void Withdraw(Reservation reservation)
+    {
+        ArgumentNullException.ThrowIfNull(reservation);
+        Attempts.Withdraw(reservation.First.AttemptId);
+        reservation.Outcome.TrySetCanceled();
+    }
+
+    /// <summary>Starts the reserved attempt for the instance <paramref name="instanceId"/>, and returns at once.</summary>
+    public void Start(Reservation reservation, string instanceId)
+    {
+        ArgumentNullException.ThrowIfNull(reservation);
         var activity = ActivatorUtilities.CreateInstance<RunPhaseExecutor>(services);
         var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<RunPhaseExecutor>();
-        var registered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var run = Task.Run(async () =>
+        _ = Task.Run(async () =>
         {
-            // Registered before it runs: the orchestration's call, however early, takes it over.
-            await registered.Task;
-
             // In its session's logging scope, as the registered activity runs (SessionScopedActivity).
-            using var scope = DrainLogs.BeginSession(logger, first.SessionId);
-            return await activity.RunHereAsync(new StarterContext(instanceId), first);
+            using var scope = DrainLogs.BeginSession(logger, reservation.First.SessionId);
+            try
+            {
+                reservation.Outcome.TrySetResult(await activity.RunHereAsync(new StarterContext(instanceId), reservation.First));
+            }
+            catch (Exception ex)
+            {
+                // The orchestration's call gets it, and makes the call again as after any failure before a start.
+                reservation.Outcome.TrySetException(ex);
+            }
         });
-        services.GetRequiredService<AttemptRegistry>().Prestarted(first.AttemptId, run);
-        registered.SetResult();
+    }
+
+    /// <summary>A first attempt reserved for the orchestration's call, and its run's outcome to come.</summary>
+    public sealed class Reservation(RunPhaseExecutorInput first)
+    {
+        public RunPhaseExecutorInput First { get; } = first;
+
+        internal TaskCompletionSource<RunPhaseExecutorOutput> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private sealed class StarterContext(string instanceId) : TaskActivityContext
