@@ -44,9 +44,9 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
     /// <param name="prestarted">The attempt's deadline when the drain's starter started it (<see cref="DrainOrchestrationInput.FirstAttempt"/>).</param>
     public async Task<PhaseAttemptOutcome> RunAsync(PhaseCandidate phase, string attemptId, DrainSlot slot, TelemetrySnapshotOutput? telemetryBefore = null, DateTimeOffset? prestarted = null)
     {
-        prestartedDeadline = prestarted;
         ArgumentNullException.ThrowIfNull(phase);
         ArgumentNullException.ThrowIfNull(slot);
+        prestartedDeadline = prestarted;
         var before = telemetryBefore ?? await calls.CallAsync<TelemetrySnapshotOutput>(nameof(CaptureTelemetrySnapshot), new TelemetrySnapshotInput(TelemetryScope(phase)) { SessionId = settings.SessionId, AttemptId = attemptId });
         var start = Now;
         progress = new ProgressWatch(context, settings, calls, phase, attemptId);
