@@ -39,7 +39,7 @@ public static class CliLogging
 
         // At information and above, the in-process sidecar's HTTP/2 plumbing (a line per gRPC call) is left out.
         var plumbing = minimum >= LogLevel.Information ? LogLevel.Warning : minimum;
-        var factory = LoggerFactory.Create(logging =>
+        var factory = new ClosableLoggerFactory(LoggerFactory.Create(logging =>
         {
             logging.SetMinimumLevel(minimum).AddFilter("Microsoft.AspNetCore", plumbing);
             if (console)
@@ -74,7 +74,7 @@ public static class CliLogging
             {
                 CliTelemetry.AddLogs(logging);
             }
-        });
+        }));
         CurrentFactory.Value = factory;
         return new Scope(factory);
     }
