@@ -13,7 +13,7 @@ namespace DrainFunctions.Cli.Parsing;
 public sealed class ClosableLoggerFactory(ILoggerFactory inner) : ILoggerFactory
 {
     private int inside;
-    private volatile bool closed;
+    private int closed;
 
     public ILogger CreateLogger(string categoryName) => new GatedLogger(this, inner.CreateLogger(categoryName));
 
@@ -21,7 +21,7 @@ public sealed class ClosableLoggerFactory(ILoggerFactory inner) : ILoggerFactory
 
     public void Dispose()
     {
-        closed = true;
+        Interlocked.Exchange(ref closed, 1);
         var wait = new SpinWait();
         while (Volatile.Read(ref inside) > 0)
         {
@@ -33,10 +33,11 @@ public sealed class ClosableLoggerFactory(ILoggerFactory inner) : ILoggerFactory
 
     private bool TryEnter()
     {
-        // Incremented before the flag is read, and the flag set before the count is read (both
-        // full fences): either the call sees the gate closed or Dispose sees the call inside.
+        // The count is raised before the flag is read, and the flag set before the count is read,
+        // each with a full fence (Interlocked): either the call sees the gate closed or Dispose
+        // sees the call inside.
         Interlocked.Increment(ref inside);
-        if (!closed)
+        if (Volatile.Read(ref closed) == 0)
         {
             return true;
         }
@@ -52,7 +53,7 @@ public sealed class ClosableLoggerFactory(ILoggerFactory inner) : ILoggerFactory
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => inner.BeginScope(state);
 
-        public bool IsEnabled(LogLevel logLevel) => !gate.closed && inner.IsEnabled(logLevel);
+        public bool IsEnabled(LogLevel logLevel) => Volatile.Read(ref gate.closed) == 0 && inner.IsEnabled(logLevel);
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
