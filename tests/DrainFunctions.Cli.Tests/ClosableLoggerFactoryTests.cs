@@ -43,14 +43,14 @@ public sealed partial class ClosableLoggerFactoryTests
                 Say(logger, "busy");
             }
         })).ToList();
-        SpinWait.SpinUntil(() => sink.Messages.Count > 1_000, TimeSpan.FromSeconds(10));
+        SpinWait.SpinUntil(() => sink.Queue.Count > 1_000, TimeSpan.FromSeconds(10));
 
         factory.Dispose();
         Thread.Sleep(50);
         await stop.CancelAsync();
         await Task.WhenAll(logging);
 
-        Assert.True(sink.Messages.Count > 1_000);
+        Assert.True(sink.Queue.Count > 1_000);
         Assert.Equal(0, sink.AfterDisposal);
     }
 
