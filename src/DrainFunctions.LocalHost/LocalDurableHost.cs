@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using DurableTask.AzureStorage;
 using DurableTask.Core;
 using Grpc.Net.Client;
@@ -28,19 +29,27 @@ namespace DrainFunctions.LocalHost;
 /// </summary>
 public sealed class LocalDurableHost : IAsyncDisposable
 {
-    private readonly IHost sidecar;
     private readonly IHost worker;
     private readonly GrpcChannel channel;
+    private IHost? sidecar;
+    private bool sidecarStarted;
+    private bool workerStarted;
 
-    private LocalDurableHost(IHost sidecar, IHost worker, GrpcChannel channel)
+    private LocalDurableHost(IHost worker, GrpcChannel channel)
     {
-        this.sidecar = sidecar;
         this.worker = worker;
         this.channel = channel;
         Client = worker.Services.GetRequiredService<DurableTaskClient>();
+        Ready = Task.CompletedTask;
     }
 
     public DurableTaskClient Client { get; }
+
+    /// <summary>
+    /// Completes once the task hub exists and the sidecar and the worker run (<see cref="Begin"/>);
+    /// faults with what stopped them. Calls of <see cref="Client"/> made before wait for the sidecar.
+    /// </summary>
+    public Task Ready { get; private set; }
 
     /// <summary>The worker's services, where activities and handlers resolve their dependencies.</summary>
     public IServiceProvider Services => worker.Services;
@@ -69,6 +78,34 @@ public sealed class LocalDurableHost : IAsyncDisposable
         bool clientOnly,
         CancellationToken cancellationToken)
     {
+        var host = Begin(options, registerTasks, configureServices, loggerFactory, clientOnly, cancellationToken: cancellationToken);
+        try
+        {
+            await host.Ready;
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+
+        return host;
+    }
+
+    /// <summary>
+    /// The host with its services built and its start under way (<see cref="Ready"/>): work that
+    /// needs only the worker's services (storage, the backlog) can be done while the engine starts,
+    /// and client calls wait for the sidecar. The caller awaits <see cref="Ready"/> (a failed start
+    /// surfaces there) and disposes the host in every case.
+    /// </summary>
+    public static LocalDurableHost Begin(
+        LocalHostOptions options,
+        Action<DurableTaskRegistry> registerTasks,
+        Action<IServiceCollection>? configureServices = null,
+        ILoggerFactory? loggerFactory = null,
+        bool clientOnly = false,
+        CancellationToken cancellationToken = default)
+    {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(registerTasks);
         options.Validate();
@@ -86,51 +123,22 @@ public sealed class LocalDurableHost : IAsyncDisposable
             MaxConcurrentTaskActivityWorkItems = options.MaxConcurrentActivities,
             LoggerFactory = loggerFactory,
         };
-        var service = new AzureStorageOrchestrationService(settings);
-
-        // The task hub's queues, tables and containers are checked while the sidecar is built (about
-        // 50 ms each on a 2-core machine); the sidecar starts the engine, so it waits for them.
-        var creating = service.CreateIfNotExistsAsync();
-
-        // Port 0: Kestrel binds a free port itself. Picking one first and binding it later raced
-        // with other processes on a busy machine ("address already in use").
-        var sidecar = CreateHostBuilder()
-            .ConfigureLogging(logging => ReplaceLogging(logging, loggerFactory))
-            .ConfigureHostOptions(host => host.ShutdownTimeout = options.ShutdownTimeout)
-            .ConfigureWebHostDefaults(web =>
+        // The engine is made off the caller's path: the backend's service (about 70 ms of CPU to
+        // construct on a 2-core machine), the task hub's creation check (queues, tables and
+        // containers, checked while the sidecar's web host is built), the sidecar, which waits for them.
+        var engine = Task.Run(
+            () =>
             {
-                web.UseUrls("http://127.0.0.1:0");
-                web.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http2));
-                web.ConfigureServices(services =>
-                {
-                    services.AddSingleton<IHostLifetime, ManualLifetime>();
-                    services.AddGrpc();
-                    services.AddSingleton<IOrchestrationService>(service);
-                    services.AddSingleton<IOrchestrationServiceClient>(service);
-                    services.AddSingleton<TaskHubGrpcServer>();
-                    services.Configure<TaskHubGrpcServerOptions>(server => server.Mode = clientOnly ? TaskHubGrpcServerMode.ApiServerOnly : TaskHubGrpcServerMode.ApiServerAndDispatcher);
-                });
-                web.Configure(app =>
-                {
-                    app.UseRouting();
-                    app.UseEndpoints(endpoints => endpoints.MapGrpcService<TaskHubGrpcServer>());
-                });
-            })
-            .Build();
-        try
-        {
-            await creating;
-        }
-        catch
-        {
-            sidecar.Dispose();
-            throw;
-        }
+                var service = new AzureStorageOrchestrationService(settings);
+                var creating = service.CreateIfNotExistsAsync();
+                return (Sidecar: BuildSidecar(service, options, loggerFactory, clientOnly), Creating: creating);
+            },
+            CancellationToken.None);
 
-        await sidecar.StartAsync(cancellationToken);
-        var address = sidecar.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-
-        var channel = GrpcChannel.ForAddress(address);
+        // The channel exists before the sidecar listens (its port is known only then): connections
+        // wait for the address, so the worker's services are built, and usable, while it starts.
+        var address = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var channel = DeferredChannel(address.Task);
         var worker = CreateHostBuilder()
             .ConfigureLogging(logging => ReplaceLogging(logging, loggerFactory))
             .ConfigureHostOptions(host => host.ShutdownTimeout = options.ShutdownTimeout)
@@ -171,9 +179,86 @@ public sealed class LocalDurableHost : IAsyncDisposable
                 });
             })
             .Build();
-        await worker.StartAsync(cancellationToken);
-        return new LocalDurableHost(sidecar, worker, channel);
+        var host = new LocalDurableHost(worker, channel);
+        host.Ready = host.StartAsync(engine, address, cancellationToken);
+        return host;
     }
+
+    private async Task StartAsync(Task<(IHost Sidecar, Task Creating)> engine, TaskCompletionSource<Uri> address, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var (built, creating) = await engine;
+            sidecar = built;
+            await creating;
+            sidecarStarted = true;
+            await built.StartAsync(cancellationToken);
+            address.TrySetResult(new Uri(built.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First()));
+            workerStarted = true;
+            await worker.StartAsync(cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            // Client calls waiting for the sidecar fail with the start's own failure.
+            address.TrySetException(ex);
+            throw;
+        }
+    }
+
+    private static IHost BuildSidecar(AzureStorageOrchestrationService service, LocalHostOptions options, ILoggerFactory loggerFactory, bool clientOnly)
+    {
+        // Port 0: Kestrel binds a free port itself. Picking one first and binding it later raced
+        // with other processes on a busy machine ("address already in use").
+        return CreateHostBuilder()
+            .ConfigureLogging(logging => ReplaceLogging(logging, loggerFactory))
+            .ConfigureHostOptions(host => host.ShutdownTimeout = options.ShutdownTimeout)
+            .ConfigureWebHostDefaults(web =>
+            {
+                web.UseUrls("http://127.0.0.1:0");
+                web.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http2));
+                web.ConfigureServices(services =>
+                {
+                    services.AddSingleton<IHostLifetime, ManualLifetime>();
+                    services.AddGrpc();
+                    services.AddSingleton<IOrchestrationService>(new StopAfterStartOrchestrationService(service));
+                    services.AddSingleton<IOrchestrationServiceClient>(service);
+                    services.AddSingleton<TaskHubGrpcServer>();
+                    services.Configure<TaskHubGrpcServerOptions>(server => server.Mode = clientOnly ? TaskHubGrpcServerMode.ApiServerOnly : TaskHubGrpcServerMode.ApiServerAndDispatcher);
+                });
+                web.Configure(app =>
+                {
+                    app.UseRouting();
+                    app.UseEndpoints(endpoints => endpoints.MapGrpcService<TaskHubGrpcServer>());
+                });
+            })
+            .Build();
+    }
+
+    /// <summary>A gRPC channel to the sidecar whose connections wait until <paramref name="address"/> is known.</summary>
+    private static GrpcChannel DeferredChannel(Task<Uri> address) =>
+        GrpcChannel.ForAddress("http://127.0.0.1", new GrpcChannelOptions
+        {
+            DisposeHttpClient = true,
+            HttpHandler = new SocketsHttpHandler
+            {
+                EnableMultipleHttp2Connections = true,
+                ConnectCallback = async (_, cancellationToken) =>
+                {
+                    var sidecar = await address.WaitAsync(cancellationToken);
+                    var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                    try
+                    {
+                        await socket.ConnectAsync(sidecar.Host, sidecar.Port, cancellationToken);
+                        return new NetworkStream(socket, ownsSocket: true);
+                    }
+                    catch
+                    {
+                        socket.Dispose();
+                        throw;
+                    }
+                },
+            },
+        });
 
     /// <summary>
     /// Deletes a task hub's queues, tables and leases, so that the next host starts with no
@@ -194,12 +279,22 @@ public sealed class LocalDurableHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await worker.StopAsync();
+        // A start still under way is waited for (its failure was the caller's to see at Ready).
+        await Ready.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (workerStarted)
+        {
+            await worker.StopAsync();
+        }
+
         worker.Dispose();
         await channel.ShutdownAsync();
         channel.Dispose();
-        await sidecar.StopAsync();
-        sidecar.Dispose();
+        if (sidecarStarted)
+        {
+            await sidecar!.StopAsync();
+        }
+
+        sidecar?.Dispose();
     }
 
     /// <summary>

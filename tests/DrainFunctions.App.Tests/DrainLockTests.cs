@@ -3,6 +3,7 @@ using DrainFunctions.Core.Options;
 using DrainFunctions.Durable.Api;
 using DrainFunctions.Durable.Orchestration;
 using DrainFunctions.Durable.Storage;
+using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 
 namespace DrainFunctions.App.Tests;
@@ -81,6 +82,22 @@ public sealed class DrainLockTests
         Assert.Equal("batch-drain-20261129-120001", launch.SessionId);
         Assert.Equal(77, (await bed.Sessions.LoadAsync(taken.SessionId))!.BatchSize);
         await bed.WaitAsync(launch.InstanceId!);
+    }
+
+    [Fact]
+    public async Task StartAsync_InstanceInTheHubNamedAsThisSecondsSession_GivesThatClaimBackAndStartsUnderTheNextId()
+    {
+        await using var bed = await AppBed.StartAsync();
+        var clock = new FixedClock(new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero));
+        await bed.Client.ScheduleNewOrchestrationInstanceAsync("NotADrain", input: null, new StartOrchestrationOptions("batch-drain-20261129-120000"));
+
+        // The id is claimed (and the first save made) before the check answers; the check wins.
+        var started = await bed.DrainsAt(clock).StartAsync(new DrainOptions { BatchSize = 1 });
+
+        Assert.Equal(DrainStartStatus.Started, started.Status);
+        Assert.Equal("batch-drain-20261129-120001", started.SessionId);
+        Assert.Equal(["batch-drain-20261129-120001"], (await bed.Sessions.ListSessionsAsync()).Select(s => s.SessionId));
+        await bed.WaitAsync(started.InstanceId!);
     }
 
     [Fact]

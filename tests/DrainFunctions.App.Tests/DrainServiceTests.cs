@@ -110,6 +110,9 @@ public sealed class DrainServiceTests
 
         Assert.Equal(DrainStartStatus.AlreadyRunning, second.Status);
         Assert.Equal(first.InstanceId, second.InstanceId);
+
+        // The session the refused start claimed while the check ran is given back.
+        Assert.Equal([first.SessionId], (await bed.Sessions.ListSessionsAsync()).Select(s => s.SessionId));
         Assert.Equal(DrainCancelStatus.Sent, (await drains.CancelAsync(first.SessionId!, now: true)).Status);
         await bed.WaitAsync(first.InstanceId!);
 

@@ -148,6 +148,24 @@ public sealed class CliOutputTests : IDisposable
     }
 
     [Fact]
+    public async Task Drain_TaskHubNameInvalid_Exits2NamingTheSettingAndChangesNothing()
+    {
+        await using (var admin = await BacklogAdmin.OpenAsync(DatabaseUrl.Parse(environment["DATABASE_URL"])))
+        {
+            await admin.InitSchemaAsync();
+            await admin.SeedDemoAsync();
+        }
+
+        var env = new Dictionary<string, string>(environment) { ["DURABLE_TASK_HUB_NAME"] = "my-hub" };
+        var (code, _, stderr) = await RunAsync(env, "--batch-size", "1");
+
+        Assert.Equal(2, code);
+        Assert.EndsWith("drain: error: DURABLE_TASK_HUB_NAME 'my-hub' is invalid: use 3 to 45 letters and digits, starting with a letter.", stderr, StringComparison.Ordinal);
+        var container = new Azure.Storage.Blobs.BlobServiceClient(environment["AzureWebJobsStorage"]).GetBlobContainerClient(environment["Snapshots__ContainerName"]);
+        Assert.False((await container.ExistsAsync()).Value);
+    }
+
+    [Fact]
     public async Task LogLevel_Information_ShowsTheLocalHostsLogsOnStderr()
     {
         await using (var admin = await BacklogAdmin.OpenAsync(DatabaseUrl.Parse(environment["DATABASE_URL"])))

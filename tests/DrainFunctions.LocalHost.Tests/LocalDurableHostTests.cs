@@ -46,6 +46,61 @@ public class LocalDurableHostTests
     }
 
     [Fact]
+    public async Task Begin_ClientCallsBeforeTheEngineRuns_WaitForItAndAnswer()
+    {
+        await using var host = LocalDurableHost.Begin(Options(TestStorage.NewTaskHub()), r => r.AddOrchestrator<GreetOrchestrator>().AddActivity<GreetActivity>());
+        var startedAtBegin = host.Ready.IsCompleted;
+
+        // Made before the sidecar listens: the channel waits for its address instead of failing.
+        var id = await host.Client.ScheduleNewOrchestrationInstanceAsync(nameof(GreetOrchestrator), "early");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var state = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
+
+        Assert.False(startedAtBegin);
+        Assert.True(host.Ready.IsCompletedSuccessfully);
+        Assert.Equal("hello early, hello early", state.ReadOutputAs<string>());
+    }
+
+    [Fact]
+    public async Task DisposeAsync_RightAfterTheStart_EndsCleanlyAndTheHubStillRuns()
+    {
+        // Disposed before its worker's first connection, the sidecar stopped a backend it never
+        // started, which threw on a thread-pool thread and ended the process (this test host).
+        var hub = TestStorage.NewTaskHub();
+        for (var i = 0; i < 3; i++)
+        {
+            await using var quick = await LocalDurableHost.StartAsync(Options(hub), r => r.AddOrchestrator<GreetOrchestrator>().AddActivity<GreetActivity>());
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        await using var host = await LocalDurableHost.StartAsync(Options(hub), r => r.AddOrchestrator<GreetOrchestrator>().AddActivity<GreetActivity>());
+        var id = await host.Client.ScheduleNewOrchestrationInstanceAsync(nameof(GreetOrchestrator), "after");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var state = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
+
+        Assert.Equal("hello after, hello after", state.ReadOutputAs<string>());
+    }
+
+    [Fact]
+    public async Task Begin_StorageUnreachable_ReadyFaultsAndWaitingClientCallsFailToo()
+    {
+        // Nothing listens on port 1: the task hub cannot be created, so the engine never starts.
+        var hub = TestStorage.NewTaskHub();
+        var options = new LocalHostOptions
+        {
+            TaskHubName = hub,
+            WorkerId = "test-" + hub,
+            StorageConnectionString = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:1/devstoreaccount1;QueueEndpoint=http://127.0.0.1:1/devstoreaccount1;TableEndpoint=http://127.0.0.1:1/devstoreaccount1",
+        };
+        var host = LocalDurableHost.Begin(options, r => r.AddOrchestrator<GreetOrchestrator>().AddActivity<GreetActivity>());
+        var call = host.Client.GetInstanceAsync("never-answered");
+
+        await Assert.ThrowsAnyAsync<Exception>(() => host.Ready);
+        await Assert.ThrowsAnyAsync<Exception>(() => call);
+        await host.DisposeAsync();
+    }
+
+    [Fact]
     public void Validate_BadTaskHubName_NamesTheSetting()
     {
         var ex = Assert.Throws<ArgumentException>(() => new LocalHostOptions { TaskHubName = "my-hub" }.Validate());

@@ -74,12 +74,13 @@ public static class DrainCommand
         }
 
         var executor = new LocalDrainHost.ExecutorSettings(invocation.Executor, invocation.ExecutorCommand, invocation.Workspace, invocation.Options.ApiUrl, demoTimeScale, VerifyExecutable: !invocation.Options.DryRun);
-        await using var host = await LocalDrainHost.StartAsync(environment, database, executor, stderr);
+        await using var host = await LocalDrainHost.BeginAsync(environment, database, executor, stderr);
         var drains = host.Drains;
 
         string instanceId;
         if (invocation.Resume)
         {
+            await host.Ready;
             var choice = await drains.ChooseResumeAsync(null);
             if (choice.Running is { } attached)
             {
@@ -108,7 +109,21 @@ public static class DrainCommand
             // One drain at a time per database, as the HTTP API answers 409: a drain whose host was
             // killed is still running in the hub and goes on with --resume. A dry run takes no lock
             // and claims no session.
-            var started = await drains.StartAsync(invocation.Options);
+            // Started while the engine starts: the lock, the session and its first save need only
+            // storage, and the calls that need the engine wait for it.
+            DrainStart started;
+            try
+            {
+                started = await drains.StartAsync(invocation.Options);
+            }
+            catch
+            {
+                // A start that failed for want of the engine: the engine's own failure says why.
+                await host.Ready;
+                throw;
+            }
+
+            await host.Ready;
             if (started is not { Started: true, InstanceId: { } startedId })
             {
                 return Refused(started, environment, stderr);

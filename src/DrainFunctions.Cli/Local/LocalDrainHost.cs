@@ -95,19 +95,40 @@ public sealed class LocalDrainHost : IAsyncDisposable
     public static Task<LocalDrainHost> StartAsync(LocalEnvironment environment, DatabaseUrl database, ExecutorSettings executor, TextWriter progress, CancellationToken cancellationToken = default) =>
         StartAsync(environment, database, executor, progress, clientOnly: false, cancellationToken);
 
-    private static async Task<LocalDrainHost> StartAsync(LocalEnvironment environment, DatabaseUrl database, ExecutorSettings executor, TextWriter progress, bool clientOnly, CancellationToken cancellationToken)
+    /// <summary>
+    /// As <see cref="StartAsync(LocalEnvironment, DatabaseUrl, ExecutorSettings, TextWriter, CancellationToken)"/>,
+    /// returning once the services are built, the engine still starting (<see cref="Ready"/>): a
+    /// drain's start does its storage work meanwhile (issue 17).
+    /// </summary>
+    public static Task<LocalDrainHost> BeginAsync(LocalEnvironment environment, DatabaseUrl database, ExecutorSettings executor, TextWriter progress, CancellationToken cancellationToken = default) =>
+        StartAsync(environment, database, executor, progress, clientOnly: false, cancellationToken, waitUntilReady: false);
+
+    /// <summary>Completes when the durable host runs; faults with what stopped its start.</summary>
+    public Task Ready => host.Ready;
+
+    private static async Task<LocalDrainHost> StartAsync(LocalEnvironment environment, DatabaseUrl database, ExecutorSettings executor, TextWriter progress, bool clientOnly, CancellationToken cancellationToken, bool waitUntilReady = true)
     {
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(database);
         ArgumentNullException.ThrowIfNull(executor);
+        var options = new LocalHostOptions
+        {
+            StorageConnectionString = environment.StorageConnectionString,
+            TaskHubName = environment.TaskHubName,
+        };
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            // A setting of the environment (DURABLE_TASK_HUB_NAME, AzureWebJobsStorage): bad input, before anything starts.
+            throw new UsageException(ex.Message);
+        }
+
         var azurite = await AzuriteLauncher.EnsureRunningAsync(environment.StorageConnectionString, environment.RepositoryRoot, environment.AzuriteDataFolder, progress, cancellationToken);
         try
         {
-            var options = new LocalHostOptions
-            {
-                StorageConnectionString = environment.StorageConnectionString,
-                TaskHubName = environment.TaskHubName,
-            };
             Action<IServiceCollection> services = services => services.Configure<DrainFunctions.Durable.Agents.AgentOptions>(agents =>
             {
                 agents.QueueName = DrainFunctions.Durable.Agents.AgentOptions.QueueNameFor(environment.TaskHubName);
@@ -136,7 +157,9 @@ public sealed class LocalDrainHost : IAsyncDisposable
                     });
             var host = clientOnly
                 ? await LocalDurableHost.StartClientAsync(options, services, Parsing.CliLogging.Current, cancellationToken)
-                : await LocalDurableHost.StartAsync(options, registry => registry.AddDrainTasks(), services, Parsing.CliLogging.Current, cancellationToken);
+                : waitUntilReady
+                    ? await LocalDurableHost.StartAsync(options, registry => registry.AddDrainTasks(), services, Parsing.CliLogging.Current, cancellationToken)
+                    : LocalDurableHost.Begin(options, registry => registry.AddDrainTasks(), services, Parsing.CliLogging.Current, cancellationToken: cancellationToken);
             return new LocalDrainHost(azurite, host, runsExecutorsHere: !clientOnly && executor.Kind != ExecutorOptions.AgentKind);
         }
         catch

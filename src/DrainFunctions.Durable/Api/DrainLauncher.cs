@@ -10,10 +10,16 @@ using Microsoft.DurableTask.Client;
 
 namespace DrainFunctions.Durable.Api;
 
-/// <summary>A drain started (its session and instance), or refused because another drain holds the database.</summary>
+/// <summary>
+/// A drain started (its session and instance), or refused because another drain holds the database
+/// (<see cref="Busy"/>) or runs in the task hub (<see cref="Running"/>).
+/// </summary>
 public sealed record DrainLaunch(string? SessionId, string? InstanceId, DrainLockHolder? BusyWith, string? Busy)
 {
-    public bool Started => Busy is null;
+    /// <summary>The drain found running in the task hub by the start's live-drain check.</summary>
+    public LiveDrain? Running { get; init; }
+
+    public bool Started => Busy is null && Running is null;
 }
 
 /// <summary>
@@ -31,78 +37,123 @@ public sealed class DrainLauncher(DurableTaskClient client, BlobSessionStore ses
 
     /// <summary>
     /// A new session. <paramref name="instanceId"/> names the orchestration instance from the session
-    /// id (null: the session id itself).
+    /// id (null: the session id itself). <paramref name="liveDrain"/>: the task hub's check for a
+    /// running drain, still under way; the lock, the session and its first save are made meanwhile
+    /// (they need storage only), and a drain it finds wins: what was claimed is given back and
+    /// nothing is scheduled.
     /// </summary>
-    public async Task<DrainLaunch> StartAsync(DrainOptions options, PolicyState? state = null, Func<string, string>? instanceId = null, CancellationToken cancellationToken = default)
+    public async Task<DrainLaunch> StartAsync(DrainOptions options, PolicyState? state = null, Func<string, string>? instanceId = null, Task<LiveDrain?>? liveDrain = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         var token = DrainLockStore.NewToken();
         var held = await locks.TryAcquireAsync(token, null, null, DrainLease.StartHold, cancellationToken);
         if (!held.Held)
         {
-            return Refused(held.Holder);
+            return await RefusedAsync(held.Holder, liveDrain);
         }
 
         try
         {
             var now = TruncateToSecond(time.GetUtcNow());
-            string? sessionId = null;
-            var startedAt = now;
-            for (var i = 0; i < MaxSessionIdTries && sessionId is null; i++)
+            for (var i = 0; i < MaxSessionIdTries; i++)
             {
                 var at = now.AddSeconds(i);
-                var candidate = SessionIds.FromStart(at);
-                var header = new DrainSession { SessionId = candidate, StartedAt = Iso8601.Format(at), BatchSize = options.BatchSize };
-                if (await client.GetInstanceAsync(instanceId?.Invoke(candidate) ?? candidate, cancellationToken) is null
-                    && await sessions.TryReserveAsync(header, cancellationToken))
+                var sessionId = SessionIds.FromStart(at);
+                if (!await sessions.TryReserveAsync(new DrainSession { SessionId = sessionId, StartedAt = Iso8601.Format(at), BatchSize = options.BatchSize }, cancellationToken))
                 {
-                    (sessionId, startedAt) = (candidate, at);
+                    continue;
                 }
+
+                // The id must not name an instance left in the task hub. That check, like the live
+                // drain's, waits for the engine where it is still starting: the first save is made
+                // meanwhile, and both answer before anything is scheduled.
+                var id = instanceId?.Invoke(sessionId) ?? sessionId;
+                var instance = client.GetInstanceAsync(id, cancellationToken);
+                var input = new DrainOrchestrationInput { Options = options with { DryRun = false }, SessionId = sessionId, StartedAt = at, State = state ?? new PolicyState(), LockToken = token };
+                input = input with { FirstSave = await TryFirstSaveAsync(input, sessionId, at, id) };
+                if (input.FirstSave?.Lock is null)
+                {
+                    // The first save did not name the session and instance in the lock (it failed, or a
+                    // parallel drain's first save renews nothing): the start's short hold does.
+                    await locks.RenewAsync(token, sessionId, id, DrainLease.StartHold, cancellationToken);
+                }
+
+                bool taken;
+                LiveDrain? running;
+                try
+                {
+                    taken = await instance is not null;
+                    running = taken ? null : await FoundRunningAsync(liveDrain);
+                }
+                catch
+                {
+                    // Unknown whether the drain may start: what was claimed for it is given back.
+                    await sessions.WithdrawAsync(sessionId, CancellationToken.None);
+                    throw;
+                }
+
+                if (running is not null || taken)
+                {
+                    await sessions.WithdrawAsync(sessionId, CancellationToken.None);
+                }
+
+                if (running is not null)
+                {
+                    await locks.ReleaseAsync(token, CancellationToken.None);
+                    return Running(running);
+                }
+
+                if (taken)
+                {
+                    // A first save that found nothing to pick let the lock go: taken again for the next id.
+                    held = await locks.TryAcquireAsync(token, null, null, DrainLease.StartHold, cancellationToken);
+                    if (!held.Held)
+                    {
+                        return await RefusedAsync(held.Holder, liveDrain);
+                    }
+
+                    continue;
+                }
+
+                return await ScheduleAsync(input, token, sessionId, id, cancellationToken);
             }
 
-            if (sessionId is null)
-            {
-                throw new InvalidOperationException($"no free session id in the {MaxSessionIdTries} seconds from {now:u}");
-            }
-
-            var id = instanceId?.Invoke(sessionId) ?? sessionId;
-            var input = new DrainOrchestrationInput { Options = options with { DryRun = false }, SessionId = sessionId, StartedAt = startedAt, State = state ?? new PolicyState(), LockToken = token };
-            input = input with { FirstSave = await TryFirstSaveAsync(input, sessionId, startedAt, id) };
-            if (input.FirstSave?.Lock is null)
-            {
-                // The first save did not name the session and instance in the lock (it failed, or a
-                // parallel drain's first save renews nothing): the start's short hold does.
-                await locks.RenewAsync(token, sessionId, id, DrainLease.StartHold, cancellationToken);
-            }
-
-            // Reserved before the drain is scheduled (its executor call, however early, takes the run
-            // over), started once it exists (whatever happens next, its orchestration runs this
-            // attempt, and adopts it after a crash).
-            var first = FirstAttemptOf(input, token, sessionId);
-            var reserved = first is null ? null : firstAttempt!.Reserve(first);
-            input = input with { FirstAttempt = first is null ? null : new PrestartedAttempt(first.AttemptId, first.Deadline) };
-            try
-            {
-                await client.ScheduleNewOrchestrationInstanceAsync(nameof(DrainOrchestrator), input, new StartOrchestrationOptions(id), cancellationToken);
-            }
-            catch when (reserved is not null)
-            {
-                firstAttempt!.Withdraw(reserved);
-                throw;
-            }
-
-            if (reserved is not null)
-            {
-                firstAttempt!.Start(reserved, id);
-            }
-
-            return new DrainLaunch(sessionId, id, null, null);
+            throw new InvalidOperationException($"no free session id in the {MaxSessionIdTries} seconds from {now:u}");
         }
         catch
         {
             await locks.ReleaseAsync(token, CancellationToken.None);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Schedules the drain, and starts its first attempt here when this starter runs it: reserved
+    /// before the drain is scheduled (its executor call, however early, takes the run over), started
+    /// once it exists (whatever happens next, its orchestration runs this attempt, and adopts it
+    /// after a crash).
+    /// </summary>
+    private async Task<DrainLaunch> ScheduleAsync(DrainOrchestrationInput input, string token, string sessionId, string id, CancellationToken cancellationToken)
+    {
+        var first = FirstAttemptOf(input, token, sessionId);
+        var reserved = first is null ? null : firstAttempt!.Reserve(first);
+        input = input with { FirstAttempt = first is null ? null : new PrestartedAttempt(first.AttemptId, first.Deadline) };
+        try
+        {
+            await client.ScheduleNewOrchestrationInstanceAsync(nameof(DrainOrchestrator), input, new StartOrchestrationOptions(id), cancellationToken);
+        }
+        catch when (reserved is not null)
+        {
+            firstAttempt!.Withdraw(reserved);
+            throw;
+        }
+
+        if (reserved is not null)
+        {
+            FirstAttemptStarter.Start(reserved, id);
+        }
+
+        return new DrainLaunch(sessionId, id, null, null);
     }
 
     /// <summary>
@@ -179,6 +230,14 @@ public sealed class DrainLauncher(DurableTaskClient client, BlobSessionStore ses
             return null;
         }
     }
+
+    private static async Task<LiveDrain?> FoundRunningAsync(Task<LiveDrain?>? liveDrain) => liveDrain is null ? null : await liveDrain;
+
+    /// <summary>Refused: the lock is held. As when the check came first, a drain running in the task hub is named as running, not as the lock's holder.</summary>
+    private async Task<DrainLaunch> RefusedAsync(DrainLockHolder? holder, Task<LiveDrain?>? liveDrain) =>
+        await FoundRunningAsync(liveDrain) is { } running ? Running(running) : Refused(holder);
+
+    private static DrainLaunch Running(LiveDrain running) => new(running.SessionId, running.InstanceId, null, null) { Running = running };
 
     private DrainLaunch Refused(DrainLockHolder? holder) =>
         new(holder?.SessionId, holder?.InstanceId, holder, holder?.Describe(locks.Backlog.Canonical) ?? $"another drain holds database {locks.Backlog.Canonical}");

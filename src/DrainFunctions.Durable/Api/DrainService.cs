@@ -71,22 +71,35 @@ public sealed class DrainService(DurableTaskClient client, BlobSessionStore sess
             await PurgeEndedAsync(cancellationToken);
         }
 
-        if (await FindLiveDrainAsync(cancellationToken) is { } running)
+        // The timer's fixed id is checked before it is purged; other starts check while the launcher
+        // takes the lock and claims the session (storage only), which gates the scheduling.
+        Task<LiveDrain?>? liveDrain = null;
+        if (fixedInstanceId is not null)
         {
-            return new DrainStart(DrainStartStatus.AlreadyRunning, running.SessionId, running.InstanceId) { Running = running };
-        }
+            if (await FindLiveDrainAsync(cancellationToken) is { } running)
+            {
+                return new DrainStart(DrainStartStatus.AlreadyRunning, running.SessionId, running.InstanceId) { Running = running };
+            }
 
-        if (fixedInstanceId is not null && await client.GetInstanceAsync(fixedInstanceId, cancellationToken) is not null)
+            if (await client.GetInstanceAsync(fixedInstanceId, cancellationToken) is not null)
+            {
+                // Finished (it is not live): purged so that the id can be used again on every backend.
+                await client.PurgeInstanceAsync(fixedInstanceId, cancellation: cancellationToken);
+            }
+        }
+        else
         {
-            // Finished (it is not live): purged so that the id can be used again on every backend.
-            await client.PurgeInstanceAsync(fixedInstanceId, cancellation: cancellationToken);
+            liveDrain = FindLiveDrainAsync(cancellationToken);
+
+            // A start that fails before the launcher awaits the check leaves its failure observed.
+            _ = liveDrain.ContinueWith(static check => check.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
 
         var state = await WithPriorAttemptsAsync(new PolicyState(), options, null, cancellationToken);
         DrainLaunch launch;
         try
         {
-            launch = await launcher.StartAsync(options, state, fixedInstanceId is null ? null : _ => fixedInstanceId, cancellationToken);
+            launch = await launcher.StartAsync(options, state, fixedInstanceId is null ? null : _ => fixedInstanceId, liveDrain, cancellationToken);
         }
         catch (Exception ex) when (fixedInstanceId is not null && ex is not OperationCanceledException)
         {
@@ -590,9 +603,12 @@ public sealed class DrainService(DurableTaskClient client, BlobSessionStore sess
     // ------------------------------------------------------------------ helpers
 
     private static DrainStart Launched(DrainLaunch launch) =>
-        launch.Started
-            ? new DrainStart(DrainStartStatus.Started, launch.SessionId, launch.InstanceId)
-            : new DrainStart(DrainStartStatus.Locked, launch.SessionId, launch.InstanceId) { Refusal = launch };
+        launch switch
+        {
+            { Running: { } running } => new DrainStart(DrainStartStatus.AlreadyRunning, running.SessionId, running.InstanceId) { Running = running },
+            { Started: true } => new DrainStart(DrainStartStatus.Started, launch.SessionId, launch.InstanceId),
+            _ => new DrainStart(DrainStartStatus.Locked, launch.SessionId, launch.InstanceId) { Refusal = launch },
+        };
 
     /// <summary>
     /// Attempts per phase from the stored sessions of the ledger's window (when the cross-session

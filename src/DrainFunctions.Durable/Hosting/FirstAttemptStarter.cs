@@ -26,7 +26,8 @@ public sealed class FirstAttemptStarter(IServiceProvider services)
     public Reservation Reserve(RunPhaseExecutorInput first)
     {
         ArgumentNullException.ThrowIfNull(first);
-        var reservation = new Reservation(first);
+        // The activity is made here, while the drain is being scheduled, not after.
+        var reservation = new Reservation(first, ActivatorUtilities.CreateInstance<RunPhaseExecutor>(services), (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<RunPhaseExecutor>());
         Attempts.Prestarted(first.AttemptId, reservation.Outcome.Task);
         return reservation;
     }
@@ -40,18 +41,16 @@ public sealed class FirstAttemptStarter(IServiceProvider services)
     }
 
     /// <summary>Starts the reserved attempt for the instance <paramref name="instanceId"/>, and returns at once.</summary>
-    public void Start(Reservation reservation, string instanceId)
+    public static void Start(Reservation reservation, string instanceId)
     {
         ArgumentNullException.ThrowIfNull(reservation);
-        var activity = ActivatorUtilities.CreateInstance<RunPhaseExecutor>(services);
-        var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<RunPhaseExecutor>();
         _ = Task.Run(async () =>
         {
             // In its session's logging scope, as the registered activity runs (SessionScopedActivity).
-            using var scope = DrainLogs.BeginSession(logger, reservation.First.SessionId);
+            using var scope = DrainLogs.BeginSession(reservation.Logger, reservation.First.SessionId);
             try
             {
-                reservation.Outcome.TrySetResult(await activity.RunHereAsync(new StarterContext(instanceId), reservation.First));
+                reservation.Outcome.TrySetResult(await reservation.Activity.RunHereAsync(new StarterContext(instanceId), reservation.First));
             }
             catch (Exception ex)
             {
@@ -62,9 +61,13 @@ public sealed class FirstAttemptStarter(IServiceProvider services)
     }
 
     /// <summary>A first attempt reserved for the orchestration's call, and its run's outcome to come.</summary>
-    public sealed class Reservation(RunPhaseExecutorInput first)
+    public sealed class Reservation(RunPhaseExecutorInput first, RunPhaseExecutor activity, ILogger logger)
     {
         public RunPhaseExecutorInput First { get; } = first;
+
+        internal RunPhaseExecutor Activity { get; } = activity;
+
+        internal ILogger Logger { get; } = logger;
 
         internal TaskCompletionSource<RunPhaseExecutorOutput> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

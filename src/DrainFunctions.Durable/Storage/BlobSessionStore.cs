@@ -209,6 +209,17 @@ public sealed class BlobSessionStore
     }
 
     /// <summary>
+    /// Removes a session that was claimed but whose drain was never scheduled (the start found a
+    /// drain already running after the claim): its document and, if its first save ended it, its
+    /// summary. Nothing else is written for a session before its drain is scheduled.
+    /// </summary>
+    public async Task WithdrawAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        await container.GetBlobClient(SummaryBlobName(sessionId)).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+        await container.GetBlobClient(SessionBlobName(sessionId)).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+    }
+
+    /// <summary>
     /// Ends the session: rewrites the header with <c>completed_at</c> (keeping every committed
     /// result block) and writes the summary. Returns the session as read back.
     /// </summary>
