@@ -15,10 +15,15 @@ _log() { printf '[services] %s\n' "$*" >&2; }
 
 _port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# Below the kernel's ephemeral range (32768-60999 by default): a port-0 bind elsewhere (the durable
+# host's sidecar, drain serve) can be handed a port that a listening service holds when both set
+# SO_REUSEADDR, and then fails at listen ("address already in use"); it happened in a test run.
 free_port() {
-  local p
+  local p low
+  low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+  [ "${low:-0}" -gt 21000 ] 2>/dev/null || low=32768
   for _ in $(seq 1 200); do
-    p=$(( (RANDOM % 20000) + 30000 ))
+    p=$(( (RANDOM % (low - 20000)) + 20000 ))
     if _port_free "$p"; then echo "$p"; return 0; fi
   done
   _log "no free port found"; return 1

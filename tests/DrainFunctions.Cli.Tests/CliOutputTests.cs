@@ -40,6 +40,13 @@ public sealed class CliOutputTests : IDisposable
         return (code, process.Stdout, stderr);
     }
 
+    private async Task SeedDemoBacklogAsync()
+    {
+        await using var admin = await BacklogAdmin.OpenAsync(DatabaseUrl.Parse(environment["DATABASE_URL"]));
+        await admin.InitSchemaAsync();
+        await admin.SeedDemoAsync();
+    }
+
     private async Task ImportGoldenAsync()
     {
         var copy = Path.Combine(folder.FullName, GoldenSessionId + ".json");
@@ -150,11 +157,7 @@ public sealed class CliOutputTests : IDisposable
     [Fact]
     public async Task Drain_TaskHubNameInvalid_Exits2NamingTheSettingAndChangesNothing()
     {
-        await using (var admin = await BacklogAdmin.OpenAsync(DatabaseUrl.Parse(environment["DATABASE_URL"])))
-        {
-            await admin.InitSchemaAsync();
-            await admin.SeedDemoAsync();
-        }
+        await SeedDemoBacklogAsync();
 
         var env = new Dictionary<string, string>(environment) { ["DURABLE_TASK_HUB_NAME"] = "my-hub" };
         var (code, _, stderr) = await RunAsync(env, "--batch-size", "1");
@@ -168,11 +171,7 @@ public sealed class CliOutputTests : IDisposable
     [Fact]
     public async Task LogLevel_Information_ShowsTheLocalHostsLogsOnStderr()
     {
-        await using (var admin = await BacklogAdmin.OpenAsync(DatabaseUrl.Parse(environment["DATABASE_URL"])))
-        {
-            await admin.InitSchemaAsync();
-            await admin.SeedDemoAsync();
-        }
+        await SeedDemoBacklogAsync();
 
         var env = new Dictionary<string, string>(environment) { ["NO_COLOR"] = "1" };
         var (quietCode, _, quiet) = await RunAsync(env, "--dry-run", "--batch-size", "1");
