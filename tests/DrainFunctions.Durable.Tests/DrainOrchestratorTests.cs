@@ -78,13 +78,14 @@ public sealed class DrainOrchestratorTests
     }
 
     [Fact]
-    public async Task Drain_StartedByTheService_SchedulesOnlyExecutorsAndSavesInEveryGeneration()
+    public async Task Drain_StartedByTheService_SchedulesOnlyTheExecutorsInEveryGeneration()
     {
-        // The starter makes the first save, each save selects the next phase (the next generation's
-        // first too), and the save after which the drain ends finishes the session and lets the lock
-        // go: an executor and a save a phase, nothing else. Seen in the latest generation's history
-        // of four drains: two phases (one generation); a generation and two phases more (batch
-        // full); the last phase, then nothing left; nothing at all to pick.
+        // The starter makes the first save; each executor call records its attempt and makes the save
+        // after it, which selects the next phase (the next generation's first too), and the save
+        // after which the drain ends finishes the session and lets the lock go: one activity a
+        // phase, nothing else. Seen in the latest generation's history of four drains: two phases
+        // (one generation); a generation and two phases more (batch full); the last phase, then
+        // nothing left; nothing at all to pick.
         await using var bed = await TestBed.CreateAsync();
         var perGeneration = DrainOrchestrationInput.DefaultPhasesPerGeneration;
         for (var i = 0; i < perGeneration + 5; i++)
@@ -96,8 +97,6 @@ public sealed class DrainOrchestratorTests
         await using var host = await bed.StartLocalHostAsync(taskHub: hub);
         var locks = host.Services.GetRequiredService<DrainLockStore>();
         var drains = new DrainService(host.Client, host.Services.GetRequiredService<BlobSessionStore>(), locks, firstSave: ActivatorUtilities.CreateInstance<SaveSessionSnapshot>(host.Services));
-        string[] pair = [nameof(RunPhaseExecutor), nameof(SaveSessionSnapshot)];
-
         foreach (var (batch, drained, stop, generations) in new[] { (2, 2, "BatchComplete", 1), (perGeneration + 2, perGeneration + 2, "BatchComplete", 2), (5, 1, "BacklogEmpty", 1), (5, 0, "BacklogEmpty", 1) })
         {
             var started = await drains.StartAsync(new DrainOptions { BatchSize = batch, PhaseTimeoutSeconds = 60 });
@@ -107,7 +106,7 @@ public sealed class DrainOrchestratorTests
             Assert.Equal(drained, output.TotalSuccess);
             Assert.Equal(generations, output.Generations);
             var scheduled = await TestBed.ScheduledActivitiesAsync(hub, started.InstanceId!);
-            Assert.Equal(Enumerable.Repeat(pair, Math.Min(2, drained)).SelectMany(p => p), scheduled);
+            Assert.Equal(Enumerable.Repeat(nameof(RunPhaseExecutor), Math.Min(2, drained)), scheduled);
             var session = await bed.ReadSessionAsync(output.SessionId);
             Assert.NotNull(session.CompletedAt);
             Assert.Equal(drained, session.Results.Count);
@@ -166,8 +165,7 @@ public sealed class DrainOrchestratorTests
         // Run once: its log holds one run of the executor.
         var log = await bed.ReadBlobAsync(session.Results[0].SubprocessStdoutPath!);
         Assert.Single(System.Text.RegularExpressions.Regex.Matches(log!, "^\\[demo\\] draining run-a/ok-1:", System.Text.RegularExpressions.RegexOptions.Multiline));
-        string[] pair = [nameof(RunPhaseExecutor), nameof(SaveSessionSnapshot)];
-        Assert.Equal(pair.Concat(pair), await TestBed.ScheduledActivitiesAsync(hub, started.InstanceId!));
+        Assert.Equal([nameof(RunPhaseExecutor), nameof(RunPhaseExecutor)], await TestBed.ScheduledActivitiesAsync(hub, started.InstanceId!));
     }
 
     [Fact]
@@ -194,6 +192,52 @@ public sealed class DrainOrchestratorTests
         Assert.Equal("ok-1", Assert.Single(session.Results).PhaseId);
         Assert.True(session.Results[0].Success);
         Assert.NotNull(session.CompletedAt);
+    }
+
+    [Fact]
+    public async Task Drain_GracefulCancelWhileAPhaseRuns_OrchestrationSavesAgainAndTheRecordsAgree()
+    {
+        // The executor call records its attempt and selects the next phase, assuming no cancel; the
+        // orchestration got a graceful cancel meanwhile, so it does not adopt that save: it saves the
+        // same result at the same index, ending the session. One result, one ledger entry, the
+        // selected phase never started, the lock let go.
+        await using var bed = await TestBed.CreateAsync();
+        await bed.AddPhaseAsync("run-a", "slow-1", 0);
+        await bed.AddPhaseAsync("run-b", "ok-2", 0);
+        var hub = "t" + Guid.NewGuid().ToString("N")[..16];
+        await using var host = await bed.StartLocalHostAsync(taskHub: hub);
+        var locks = host.Services.GetRequiredService<DrainLockStore>();
+        var drains = new DrainService(host.Client, host.Services.GetRequiredService<BlobSessionStore>(), locks, firstSave: ActivatorUtilities.CreateInstance<SaveSessionSnapshot>(host.Services));
+
+        var started = await drains.StartAsync(new DrainOptions { BatchSize = 2, PhaseTimeoutSeconds = 60 });
+        await WaitForFileAsync(Path.Combine(bed.PidDirectory, "slow-1.pid"));
+        await drains.SendCancelAsync(started.InstanceId!, now: false);
+        var (output, _) = await TestBed.CompleteAsync(host.Client, started.InstanceId!, TimeSpan.FromMinutes(3));
+
+        Assert.Equal("Cancelled", output.Stop);
+        Assert.Equal(1, output.TotalSuccess);
+        Assert.Equal([nameof(RunPhaseExecutor), nameof(SaveSessionSnapshot)], await TestBed.ScheduledActivitiesAsync(hub, started.InstanceId!));
+        var session = await bed.ReadSessionAsync(output.SessionId);
+        var result = Assert.Single(session.Results);
+        Assert.Equal("slow-1", result.PhaseId);
+        Assert.True(result.Success);
+        Assert.NotNull(session.CompletedAt);
+        Assert.Equal(1, session.State.TotalProcessed);
+        Assert.StartsWith("FAILED", (await bed.AllStatesAsync())["run-b:ok-2"], StringComparison.Ordinal);
+        Assert.Null(bed.PidOf("ok-2"));
+        var (ledger, _) = await host.Services.GetRequiredService<Ledger.BlobLedgerStore>().ReadAsync();
+        Assert.Single(ledger.Attempts, a => a.AttemptId == result.AttemptId);
+        Assert.Null(await locks.ReadAsync());
+    }
+
+    private static async Task WaitForFileAsync(string path)
+    {
+        for (var i = 0; i < 600 && !File.Exists(path); i++)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(File.Exists(path), $"{path} never appeared");
     }
 
     [Fact]

@@ -86,12 +86,22 @@ public sealed class RunPhaseExecutor(
     AttemptSettler settler,
     IOptions<ExecutorOptions> options,
     ILogger<RunPhaseExecutor> logger,
-    AgentDispatcher agents) : TaskActivity<RunPhaseExecutorInput, RunPhaseExecutorOutput>
+    AgentDispatcher agents,
+    SaveSessionSnapshot saves) : TaskActivity<RunPhaseExecutorInput, RunPhaseExecutorOutput>
 {
     private static readonly TimeSpan AdoptPoll = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Room left before the phase timer for the settle's own queries and the reply.</summary>
     private static readonly TimeSpan InlineSettleMargin = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Room left before the phase timer for an inline record (<see cref="InlineRecordPlan"/>): it
+    /// must be over well before the timer, whose path records the attempt as the orchestration sees it.
+    /// </summary>
+    private static readonly TimeSpan InlineRecordMargin = TimeSpan.FromSeconds(10);
+
+    /// <summary>An inline record not over this long before the phase timer is given up (the orchestrator records).</summary>
+    private static readonly TimeSpan InlineRecordCutoff = TimeSpan.FromSeconds(5);
 
     public override async Task<RunPhaseExecutorOutput> RunAsync(TaskActivityContext context, RunPhaseExecutorInput input)
     {
@@ -105,8 +115,8 @@ public sealed class RunPhaseExecutor(
 
         if (attempts.TryClaim(input.AttemptId, out var prestarted))
         {
-            // Started by the drain's starter in this process: its run is this call's.
-            return await prestarted;
+            // Started by the drain's starter in this process: its run is this call's (recorded by this call).
+            return await RecordInlineAsync(input, await prestarted);
         }
 
         return await RunHereAsync(context, input);
@@ -260,7 +270,40 @@ public sealed class RunPhaseExecutor(
 
         await AfterRunAsync(input, run.TimedOut, timeout.Value);
         // An extended attempt's phase timer moved on with its deadline.
-        return await SettleInlineAsync(input, output, TimeSpan.FromSeconds(timeout.Value - input.TimeoutSeconds));
+        var settled = await SettleInlineAsync(input, output, TimeSpan.FromSeconds(timeout.Value - input.TimeoutSeconds));
+        return handle.Token.IsCancellationRequested ? settled : await RecordInlineAsync(input, settled);
+    }
+
+    /// <summary>
+    /// A settled attempt of a sequential drain recorded here, as the orchestration would record it
+    /// (<see cref="InlineRecordPlan"/>): its result and the save after it, one trip through the engine
+    /// fewer. Only well before the phase timer, and given up before it; any failure leaves the record
+    /// to the orchestration, whose save then writes the same result at the same index.
+    /// </summary>
+    private async Task<RunPhaseExecutorOutput> RecordInlineAsync(RunPhaseExecutorInput input, RunPhaseExecutorOutput output)
+    {
+        var now = DateTimeOffset.UtcNow;
+        if (input.Record is not { } plan || output.Settled is not { } settled || output.Recorded is not null
+            || input.SettleBy is not { } by || now + InlineRecordMargin >= by)
+        {
+            return output;
+        }
+
+        try
+        {
+            using var cutoff = new CancellationTokenSource(by - InlineRecordCutoff - now);
+            var race = new PhaseRaceEnd(PhaseRaceWinner.ExecutorReported, ExecutorReports.From(output));
+            var result = InlineRecordPlan.Decide(input.Phase, input.AttemptId, input.SessionId, race, settled, plan.TelemetryBefore, output.TelemetryAfter?.Count, plan.AttemptStartedAt, now, plan.PhaseTimeoutSeconds, plan.Before.Options.MaxTotalMinutes);
+            result.AttemptId = input.AttemptId;
+            var (save, stop, pickNext, ends) = plan.SaveAfter(result, now);
+            var saved = await saves.SaveAsync(save, cutoff.Token);
+            return output with { Recorded = new InlineRecord(result, saved, stop.Stop, pickNext, ends) };
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.RecordDeferred(logger, input.AttemptId, Outage.Describe(ex));
+            return output;
+        }
     }
 
     /// <summary>
@@ -643,11 +686,15 @@ public sealed class SaveSessionSnapshot(BlobSessionStore blobs, BlobLedgerStore 
 {
     public override Task<SaveSessionSnapshotOutput> RunAsync(TaskActivityContext context, SaveSessionSnapshotInput input) => SaveAsync(input);
 
-    /// <summary>The save itself: also called by a drain's starter for the session's first save (<see cref="SaveSessionSnapshotInput.First"/>).</summary>
-    public async Task<SaveSessionSnapshotOutput> SaveAsync(SaveSessionSnapshotInput input)
+    /// <summary>
+    /// The save itself: also called by a drain's starter for the session's first save
+    /// (<see cref="SaveSessionSnapshotInput.First"/>), and by the executor activity that records its
+    /// attempt (<see cref="InlineRecordPlan"/>; <paramref name="cancellationToken"/>: its cutoff, checked between the steps).
+    /// </summary>
+    public async Task<SaveSessionSnapshotOutput> SaveAsync(SaveSessionSnapshotInput input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var output = await SaveOnceAsync(input);
+        var output = await SaveOnceAsync(input, cancellationToken);
         if (output.Finished is not null)
         {
             finished?.Finished(input.SessionId);
@@ -656,7 +703,7 @@ public sealed class SaveSessionSnapshot(BlobSessionStore blobs, BlobLedgerStore 
         return output;
     }
 
-    private async Task<SaveSessionSnapshotOutput> SaveOnceAsync(SaveSessionSnapshotInput input)
+    private async Task<SaveSessionSnapshotOutput> SaveOnceAsync(SaveSessionSnapshotInput input, CancellationToken cancellationToken)
     {
         var state = input.HeaderState();
         var header = new DrainSession
@@ -670,7 +717,7 @@ public sealed class SaveSessionSnapshot(BlobSessionStore blobs, BlobLedgerStore 
         SaveSessionSnapshotOutput output;
         using (DrainSpans.StartStep(DrainTelemetry.Spans.Save, input.SessionId, attemptId, input.Result is null ? null : DrainSpans.Outcome(input.Result)))
         {
-            var metrics = await Outage.GuardAsync($"saving session {input.SessionId}", blobs.Container.Uri, () => blobs.SaveAsync(header, input.Result, input.ResultIndex));
+            var metrics = await Outage.GuardAsync($"saving session {input.SessionId}", blobs.Container.Uri, () => blobs.SaveAsync(header, input.Result, input.ResultIndex, cancellationToken));
             output = new SaveSessionSnapshotOutput(BlobSessionStore.SessionBlobName(input.SessionId), metrics.BytesStaged, metrics.BlockListBytes);
         }
 
@@ -678,6 +725,7 @@ public sealed class SaveSessionSnapshot(BlobSessionStore blobs, BlobLedgerStore 
         DrainSpans.RecordSaved(input.SessionId, input.Result, input.ResultIndex, state);
 
         // After the save too: an entry is never in the ledger for a result the session lacks.
+        cancellationToken.ThrowIfCancellationRequested();
         if (input.LedgerEntryInput() is { } entry)
         {
             await RecordLedgerEntry.RecordAsync(ledger, entry);
@@ -685,6 +733,7 @@ public sealed class SaveSessionSnapshot(BlobSessionStore blobs, BlobLedgerStore 
 
         // A drain that ends after this save: the session finished, then the lock let go (in the order the
         // orchestration makes them when it ends otherwise).
+        cancellationToken.ThrowIfCancellationRequested();
         if (input.Next is null)
         {
             output = await EndAsync(input, output);
@@ -708,6 +757,7 @@ public sealed class SaveSessionSnapshot(BlobSessionStore blobs, BlobLedgerStore 
             next = next with { ProcessedByRun = ProcessedKeyGroups.Group(session.Results.Select(r => r.Key)), ProcessedFromSession = false };
         }
 
+        cancellationToken.ThrowIfCancellationRequested();
         output = output with { Selection = await new SelectNextPhase(stores, ledger, blobs).SelectAsync(next) };
 
         // Nothing left to pick: the drain ends here, so it ends in this save.

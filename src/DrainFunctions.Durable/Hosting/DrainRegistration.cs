@@ -73,6 +73,7 @@ public static class DrainRegistration
         services.TryAddSingleton<AttemptRegistry>();
         services.TryAddSingleton<AttemptProcesses>();
         services.TryAddSingleton<AttemptSettler>();
+        services.TryAddSingleton<SaveSessionSnapshot>();
         services.TryAddSingleton<ILogSinks, BlobLogSinks>();
         services.TryAddSingleton<IPhaseExecutor, ProcessExecutor>();
 

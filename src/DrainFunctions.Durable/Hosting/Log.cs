@@ -67,4 +67,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4022, Level = LogLevel.Information, Message = "Attempt {AttemptId}: its deadline moved to {Deadline:O}; the executor goes on")]
     public static partial void DeadlineMoved(ILogger logger, string attemptId, DateTimeOffset deadline);
+
+    [LoggerMessage(EventId = 4023, Level = LogLevel.Warning, Message = "Recording attempt {AttemptId} with its executor call failed (the orchestrator records it): {Message}")]
+    public static partial void RecordDeferred(ILogger logger, string attemptId, string message);
 }

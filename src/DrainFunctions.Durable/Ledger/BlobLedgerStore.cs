@@ -51,6 +51,9 @@ public sealed class BlobLedgerStore
 
     // Run blobs as last downloaded, by name, with their ETags; documents are never changed in place.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (ETag ETag, LedgerDocument Document)> cache = new(StringComparer.Ordinal);
+
+    /// <summary>The cache holds every run blob as of a listing (and this process's writes since).</summary>
+    private volatile bool listedOnce;
     private readonly BlobContainerClient container;
     private readonly TimeProvider clock;
     private readonly BacklogIdentity? scope;
@@ -124,6 +127,8 @@ public sealed class BlobLedgerStore
             cache.TryRemove(gone, out _);
         }
 
+        listedOnce = true;
+
         return (merged, null);
     }
 
@@ -157,7 +162,11 @@ public sealed class BlobLedgerStore
         var blob = container.GetBlobClient(RunBlobName(runId));
         for (var attempt = 0; ; attempt++)
         {
-            var (document, etag) = await ReadBlobAsync(blob.Name, cancellationToken);
+            // First from the last listing or write (no read): a blob it did not see is taken for
+            // absent, and the condition makes the write fail, then read, if anybody wrote since.
+            var (document, etag) = attempt == 0 && listedOnce
+                ? (cache.TryGetValue(blob.Name, out var known) ? (LedgerDocument.Parse(known.Document.Serialize()), known.ETag) : (new LedgerDocument(), (ETag?)null))
+                : await ReadBlobAsync(blob.Name, cancellationToken);
             if (!change(document))
             {
                 return document;
@@ -167,12 +176,15 @@ public sealed class BlobLedgerStore
             var conditions = etag is { } e ? new BlobRequestConditions { IfMatch = e } : new BlobRequestConditions { IfNoneMatch = ETag.All };
             try
             {
-                await blob.UploadAsync(BinaryData.FromString(document.Serialize()), new BlobUploadOptions
+                var written = await blob.UploadAsync(BinaryData.FromString(document.Serialize()), new BlobUploadOptions
                 {
                     Conditions = conditions,
                     HttpHeaders = new BlobHttpHeaders { ContentType = "application/json; charset=utf-8" },
                     Metadata = scope is null ? null : new Dictionary<string, string>(StringComparer.Ordinal) { [BlobSessionStore.BacklogMetadata] = Uri.EscapeDataString(scope.Canonical) },
                 }, cancellationToken);
+
+                // The next listing finds this ETag: no download of what was just written.
+                cache[blob.Name] = (written.Value.ETag, LedgerDocument.Parse(document.Serialize()));
                 return document;
             }
             catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxConflictRetries)

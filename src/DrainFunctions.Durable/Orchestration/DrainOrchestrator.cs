@@ -110,7 +110,7 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
             // in flight before it continues as new, so a small one would pause all slots often.
             var perGeneration = Math.Max(1, input.PhasesPerGeneration) * board.Slots;
             var startedThisGeneration = 0;
-            var running = new List<(InFlightPhase Slot, Task<PhaseAttemptOutcome> Attempt)>();
+            var running = new List<(InFlightPhase Slot, PhaseAttemptFlow Flow, Task<PhaseAttemptOutcome> Attempt)>();
 
             // The next selection when it came with the last save (sequential drains: one round trip fewer a phase).
             SelectNextPhaseOutput? prefetched = null;
@@ -191,11 +191,14 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                         continue;
                     }
 
+                    // A sequential drain's executor call records its attempt itself when it settles inline.
+                    var plan = Parallel ? null : RecordPlan(startedThisGeneration < perGeneration);
                     var slot = board.Start(phase, Now);
                     log.Add(Parallel ? ProgressLines.DrainingInSlot(phase, slot.Slot) : ProgressLines.Draining(phase));
                     var attemptId = AttemptIds.For(input.LockToken ?? context.InstanceId, sessionId, slot.Ordinal, phase.Key);
                     var deadline = prestarted?.AttemptId == attemptId ? prestarted.Deadline : (DateTimeOffset?)null;
-                    running.Add((slot, new PhaseAttemptFlow(context, attemptSettings, calls, cancel).RunAsync(phase, attemptId, options.SlotFor(slot.Slot), selection.TelemetryBefore, deadline)));
+                    var flow = new PhaseAttemptFlow(context, attemptSettings, calls, cancel);
+                    running.Add((slot, flow, flow.RunAsync(phase, attemptId, options.SlotFor(slot.Slot), selection.TelemetryBefore, deadline, plan)));
                     Publish(null);
                 }
 
@@ -230,11 +233,21 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 // generation is the one that uses it.
                 var pickNext = !Parallel && board.MayPick;
                 var ends = running.Count == 0 && (board.Stop.Stops || (pickNext && startedThisGeneration < perGeneration));
-                lastSave = await SaveAsync(result, state.TotalProcessed - 1, options.LedgerEnabled ? new LedgerStops(
-                    RunStopped: state.StoppedRuns.Contains(result.RunId),
-                    FingerprintStopped: result.FailureFingerprint is { } fp && state.StoppedFingerprints.Contains(fp)) : null,
-                    pickNext ? SelectionInput(withSave: true) : null, pickNext ? RenewalInput() : null,
-                    ends ? FinishInput() : null, ends ? ReleaseInput(board.Stop) : null);
+                if (done.Flow.Recorded is { } recorded && recorded.Stop == board.Stop.Stop && recorded.PickNext == pickNext && recorded.Ends == ends)
+                {
+                    // The executor call made this very save: adopted, one round trip fewer.
+                    lastSave = recorded.Save;
+                    if (lastSave.Lock is { } renewal)
+                    {
+                        Renewed(renewal);
+                    }
+                }
+                else
+                {
+                    lastSave = await SaveAsync(result, state.TotalProcessed - 1, LedgerStopsOf(result), pickNext ? SelectionInput(withSave: true) : null, pickNext ? RenewalInput() : null,
+                        ends ? FinishInput() : null, ends ? ReleaseInput(board.Stop) : null);
+                }
+
                 prefetched = lastSave.Selection;
 
                 Publish(null);
@@ -268,6 +281,21 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
             firstAttempt = null;
             return first;
         }
+
+        /// <summary>The ledger entry's stops for a result just recorded in the state; null without the ledger.</summary>
+        private LedgerStops? LedgerStopsOf(DrainResult result) => InlineRecordPlan.LedgerStopsOf(state, result, options);
+
+        /// <summary>What the executor call needs to record the attempt about to start (<see cref="InlineRecordPlan"/>).</summary>
+        private InlineRecordPlan RecordPlan(bool mayStartInGeneration) => new()
+        {
+            Before = SelectNextPhaseInput.For(state, options, sessionId, [], withSave: true),
+            SessionStartedAt = started,
+            MayStartInGeneration = mayStartInGeneration,
+            LockToken = input.LockToken,
+            InstanceId = context.InstanceId,
+            LockExpiresAt = lockExpires,
+            GraceSeconds = input.GraceSeconds,
+        };
 
         /// <param name="withSave">The selection goes with a save, which can read the processed keys from the session.</param>
         private SelectNextPhaseInput SelectionInput(bool withSave = false) =>

@@ -35,6 +35,12 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
     /// <summary>The deadline of an attempt its drain's starter started (the first call only), or null.</summary>
     private DateTimeOffset? prestartedDeadline;
 
+    /// <summary>The record the executor call is asked to make when it settles inline (<see cref="InlineRecordPlan"/>), or null.</summary>
+    private InlineRecordPlan? recordPlan;
+
+    /// <summary>What the executor call recorded itself, when it did: the loop adopts its save if it agrees.</summary>
+    public InlineRecord? Recorded { get; private set; }
+
     private DateTimeOffset Now => new(context.CurrentUtcDateTime, TimeSpan.Zero);
 
     /// <param name="phase">The pick.</param>
@@ -42,7 +48,8 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
     /// <param name="slot">The slot that runs it: its API server and workspace.</param>
     /// <param name="telemetryBefore">The count the selection took right after the pick; null: counted here.</param>
     /// <param name="prestarted">The attempt's deadline when the drain's starter started it (<see cref="DrainOrchestrationInput.FirstAttempt"/>).</param>
-    public async Task<PhaseAttemptOutcome> RunAsync(PhaseCandidate phase, string attemptId, DrainSlot slot, TelemetrySnapshotOutput? telemetryBefore = null, DateTimeOffset? prestarted = null)
+    /// <param name="plan">A sequential drain's record for the executor call to make when it settles inline (its attempt fields are filled here); null: none.</param>
+    public async Task<PhaseAttemptOutcome> RunAsync(PhaseCandidate phase, string attemptId, DrainSlot slot, TelemetrySnapshotOutput? telemetryBefore = null, DateTimeOffset? prestarted = null, InlineRecordPlan? plan = null)
     {
         ArgumentNullException.ThrowIfNull(phase);
         ArgumentNullException.ThrowIfNull(slot);
@@ -57,6 +64,13 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
                 : (await calls.CallAsync<TelemetrySnapshotOutput>(nameof(CaptureTelemetrySnapshot), new TelemetrySnapshotInput(phase.RunId) { SessionId = settings.SessionId, AttemptId = attemptId })).Count;
         }
 
+        // Not with progress-aware timeouts: the extensions the result reports are counted here.
+        recordPlan = plan is null || progress.Enabled ? null : plan with
+        {
+            AttemptStartedAt = start,
+            TelemetryBefore = before.Count,
+            PhaseTimeoutSeconds = progress.TimeoutSeconds,
+        };
         var race = await RaceExecutorAsync(phase, attemptId, slot);
 
         // Not run at all: nothing to settle.
@@ -86,21 +100,14 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
 
         var after = (inline?.Settled is not null ? inline.TelemetryAfter : null)
             ?? await calls.CallAsync<TelemetrySnapshotOutput>(nameof(CaptureTelemetrySnapshot), new TelemetrySnapshotInput(TelemetryScope(phase)) { SessionId = settings.SessionId, AttemptId = attemptId });
-        var now = Now;
-        var result = PhaseResults.Decide(new PhaseAttemptFacts
+        if (inline?.Recorded is { } recorded)
         {
-            Phase = phase,
-            AttemptId = attemptId,
-            Race = race,
-            Settlement = new PhaseSettlement(settled.Found, settled.State, settled.LastFailureReason, settled.Restored, settled.Stage is { } stage && AttemptStages.MayHaveStarted(stage)),
-            TelemetryDelta = before.Count is { } b && after.Count is { } a ? a - b : null,
-            ElapsedSeconds = Math.Round((now - start).TotalSeconds, 3),
-            Timestamp = now,
-            PhaseTimeoutSeconds = progress.TimeoutSeconds,
-            MaxTotalMinutes = settings.Options.MaxTotalMinutes,
-            DefaultStdoutPath = BlobSessionStore.LogBlobName(settings.SessionId, phase.RunId, phase.PhaseId, "stdout"),
-            DefaultStderrPath = BlobSessionStore.LogBlobName(settings.SessionId, phase.RunId, phase.PhaseId, "stderr"),
-        });
+            // The call recorded the attempt itself, with the same facts and rules.
+            Recorded = recorded;
+            return Outcome(recorded.Result, attemptId, race, slot);
+        }
+
+        var result = InlineRecordPlan.Decide(phase, attemptId, settings.SessionId, race, settled, before.Count, after.Count, start, Now, progress.TimeoutSeconds, settings.Options.MaxTotalMinutes);
         return Outcome(result, attemptId, race, slot);
     }
 
@@ -146,7 +153,7 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
             // Not retried by the engine: a redelivery is recognized by the attempt id instead.
             var run = context.CallActivityAsync<RunPhaseExecutorOutput>(
                 nameof(RunPhaseExecutor),
-                RunPhaseExecutorInput.For(settings.SessionId, attemptId, phase, deadline, grace, settings.Options.PhaseTimeoutSeconds, progress!.Enabled, TelemetryScope(phase), slot));
+                RunPhaseExecutorInput.For(settings.SessionId, attemptId, phase, deadline, grace, settings.Options.PhaseTimeoutSeconds, progress!.Enabled, TelemetryScope(phase), slot) with { Record = recordPlan });
             progress!.Start(Now, runEventsBefore, timers.Token);
             return new Attempt(run, context.CreateTimer(authority.UtcDateTime, timers.Token), authority);
         }

@@ -40,6 +40,12 @@ public sealed record RunPhaseExecutorInput
     public string? TelemetryRunId { get; init; }
 
     /// <summary>
+    /// A sequential drain's record of the attempt, made by the call when it settles inline
+    /// (<see cref="InlineRecordPlan"/>); null: the orchestration records it.
+    /// </summary>
+    public InlineRecordPlan? Record { get; init; }
+
+    /// <summary>
     /// The call for an attempt of <paramref name="phase"/> in <paramref name="slot"/> that runs to
     /// <paramref name="deadline"/>, settled by the call itself until the phase timer (deadline +
     /// <paramref name="grace"/>): made by the orchestration, and by the starter that starts a drain's

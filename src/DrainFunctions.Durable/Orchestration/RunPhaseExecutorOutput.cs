@@ -61,4 +61,7 @@ public sealed record RunPhaseExecutorOutput
 
     /// <summary>The telemetry count after the settle above (null count: no telemetry table); null when not taken.</summary>
     public Activities.TelemetrySnapshotOutput? TelemetryAfter { get; init; }
+
+    /// <summary>The record this call made itself after its settle (<see cref="RunPhaseExecutorInput.Record"/>); null: none.</summary>
+    public InlineRecord? Recorded { get; init; }
 }

@@ -44,6 +44,7 @@ public sealed class BlobSessionStore
 
     private readonly BlobContainerClient container;
     private readonly BacklogIdentity? scope;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (AttemptRecord Record, ETag ETag)> writtenAttempts = new(StringComparer.Ordinal);
     private int containerReady;
 
     public BlobSessionStore(BlobServiceClient service, IOptions<SnapshotOptions> options)
@@ -160,14 +161,15 @@ public sealed class BlobSessionStore
         await EnsureContainerAsync(cancellationToken);
         var blob = container.GetBlockBlobClient(SessionBlobName(header.SessionId));
         var count = result is null ? resultIndex : resultIndex + 1;
-        long staged = 0;
-        staged += await StageAsync(blob, SessionBlocks.HeaderId, SessionBlocks.Header(header), cancellationToken);
+        // The blocks are independent until the commit names them: staged at once, one round trip's wait.
+        var staging = new List<Task<long>>(3) { StageAsync(blob, SessionBlocks.HeaderId, SessionBlocks.Header(header), cancellationToken) };
         if (result is not null)
         {
-            staged += await StageAsync(blob, SessionBlocks.ResultId(resultIndex), SessionBlocks.Result(result, resultIndex), cancellationToken);
+            staging.Add(StageAsync(blob, SessionBlocks.ResultId(resultIndex), SessionBlocks.Result(result, resultIndex), cancellationToken));
         }
 
-        staged += await StageAsync(blob, SessionBlocks.FooterId, SessionBlocks.Footer(count), cancellationToken);
+        staging.Add(StageAsync(blob, SessionBlocks.FooterId, SessionBlocks.Footer(count), cancellationToken));
+        var staged = (await Task.WhenAll(staging)).Sum();
         var ids = new List<string>(count + 2) { SessionBlocks.HeaderId };
         for (var i = 0; i < count; i++)
         {
@@ -291,9 +293,10 @@ public sealed class BlobSessionStore
     {
         ArgumentNullException.ThrowIfNull(record);
         await EnsureContainerAsync(cancellationToken);
+        var name = AttemptBlobName(record.SessionId, record.AttemptId);
         try
         {
-            await container.GetBlobClient(AttemptBlobName(record.SessionId, record.AttemptId)).UploadAsync(
+            var written = await container.GetBlobClient(name).UploadAsync(
                 BinaryData.FromString(record.Serialize()),
                 new BlobUploadOptions
                 {
@@ -301,6 +304,7 @@ public sealed class BlobSessionStore
                     HttpHeaders = new BlobHttpHeaders { ContentType = "application/json; charset=utf-8" },
                 },
                 cancellationToken);
+            RememberAttempt(name, record, written.Value.ETag);
             return true;
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
@@ -324,11 +328,15 @@ public sealed class BlobSessionStore
         var blob = container.GetBlobClient(AttemptBlobName(sessionId, attemptId));
         for (var attempt = 1; ; attempt++)
         {
-            var (current, etag) = await ReadAttemptWithETagAsync(sessionId, attemptId, cancellationToken);
+            // First from what this process wrote last (no read): its ETag makes the write fail if
+            // anybody wrote since, and then the marker is read.
+            var (current, etag) = attempt == 1 && writtenAttempts.TryGetValue(blob.Name, out var known)
+                ? (known.Record, known.ETag)
+                : await ReadAttemptWithETagAsync(sessionId, attemptId, cancellationToken);
             var updated = change(current);
             try
             {
-                await blob.UploadAsync(
+                var written = await blob.UploadAsync(
                     BinaryData.FromString(updated.Serialize()),
                     new BlobUploadOptions
                     {
@@ -336,12 +344,30 @@ public sealed class BlobSessionStore
                         HttpHeaders = new BlobHttpHeaders { ContentType = "application/json; charset=utf-8" },
                     },
                     cancellationToken);
+                RememberAttempt(blob.Name, updated, written.Value.ETag);
                 return updated;
             }
             catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < 20)
             {
                 // written meanwhile by another call of the same attempt: read it again
+                writtenAttempts.TryRemove(blob.Name, out _);
             }
+        }
+    }
+
+    /// <summary>
+    /// The marker as this process last wrote it, until the attempt has ended (the writes before
+    /// and around the executor's run: its start, its pid, its end), so that each skips a read.
+    /// </summary>
+    private void RememberAttempt(string blobName, AttemptRecord record, ETag etag)
+    {
+        if (record.Stage == AttemptStages.Ended)
+        {
+            writtenAttempts.TryRemove(blobName, out _);
+        }
+        else
+        {
+            writtenAttempts[blobName] = (record, etag);
         }
     }
 
