@@ -33,6 +33,30 @@ public sealed class LedgerTests
     }
 
     [Fact]
+    public async Task RecordAsync_AnotherWriterSinceTheLastListing_KeepsBothEntries()
+    {
+        // A store writes from what its last listing and its own writes showed, without a read first;
+        // a run blob another store created or changed since makes that write fail, then it reads.
+        await using var bed = await AppBed.StartAsync(demo: false);
+        var other = new BlobLedgerStore(new Azure.Storage.Blobs.BlobServiceClient(AppBed.Azurite),
+            Microsoft.Extensions.Options.Options.Create(new Durable.Hosting.SnapshotOptions { ContainerName = bed.ContainerName, Backlog = bed.Backlog }));
+        static LedgerRecord Entry(string attemptId) =>
+            new(new LedgerAttempt { RunId = "run-x", PhaseId = "p-" + attemptId, At = DateTimeOffset.UtcNow, SessionId = "s-" + attemptId, AttemptId = attemptId });
+
+        await bed.Ledger.ReadAsync();
+        await other.ReadAsync();
+        await other.RecordAsync(Entry("b1"));
+        await bed.Ledger.RecordAsync(Entry("a1"));
+        await other.RecordAsync(Entry("b2"));
+        await bed.Ledger.RecordAsync(Entry("a2"));
+
+        var (doc, _) = await bed.Ledger.ReadAsync();
+        Assert.Equal(["a1", "a2", "b1", "b2"], doc.Attempts.Select(a => a.AttemptId).Order(StringComparer.Ordinal));
+        Assert.True(bed.Ledger.ConflictsRetried >= 2, "each write of this store was made from what it had seen, and met the other's");
+        Assert.True(other.ConflictsRetried >= 1);
+    }
+
+    [Fact]
     public void LedgerView_EntriesOutsideWindowOrOfOwnSession_AreNotCounted()
     {
         var now = DateTimeOffset.UtcNow;

@@ -13,6 +13,29 @@ namespace DrainFunctions.Durable.Tests;
 public sealed class StorageAndExecutorTests
 {
     [Fact]
+    public async Task UpdateAttemptAsync_AnotherProcessWroteTheMarkerSince_ChangesWhatItWroteNotWhatThisOneRemembers()
+    {
+        // This store remembers the marker it wrote, to skip a read before its next write; a write by
+        // another process since (a second store) must not be overwritten with that memory.
+        await using var bed = await TestBed.CreateAsync();
+        BlobSessionStore Store() => new(new BlobServiceClient(TestBed.AzuriteConnectionString), Options.Create(new SnapshotOptions { ContainerName = bed.ContainerName }));
+        var here = Store();
+        var elsewhere = Store();
+        var marker = new AttemptRecord { AttemptId = "a1", SessionId = "s1", RunId = "run-a", PhaseId = "p1", Stage = AttemptStages.Marked };
+        Assert.True(await here.TryCreateAttemptAsync(marker));
+        await here.UpdateAttemptAsync("s1", "a1", current => current! with { Stage = AttemptStages.Starting });
+
+        await elsewhere.UpdateAttemptAsync("s1", "a1", current => current! with { Stage = AttemptStages.Started, Pid = 4242 });
+        AttemptRecord? seen = null;
+        await here.UpdateAttemptAsync("s1", "a1", current => (seen = current)! with { Stage = AttemptStages.Ended });
+
+        Assert.Equal(4242, seen?.Pid);
+        var stored = await Store().ReadAttemptAsync("s1", "a1");
+        Assert.Equal(AttemptStages.Ended, stored?.Stage);
+        Assert.Equal(4242, stored?.Pid);
+    }
+
+    [Fact]
     public async Task SaveAsync_ManyResults_StagedBytesConstantAndDocumentReadable()
     {
         await using var bed = await TestBed.CreateAsync();
