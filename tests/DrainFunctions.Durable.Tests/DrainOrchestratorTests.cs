@@ -107,6 +107,9 @@ public sealed class DrainOrchestratorTests
             Assert.Equal(generations, output.Generations);
             var scheduled = await TestBed.ScheduledActivitiesAsync(hub, started.InstanceId!);
             Assert.Equal(Enumerable.Repeat(nameof(RunPhaseExecutor), Math.Min(2, drained)), scheduled);
+
+            // Quick phases share the generation's phase timer: one timer, not one a phase.
+            Assert.Equal(Math.Min(1, drained), (await TestBed.CreatedTimersAsync(hub, started.InstanceId!)).Count);
             var session = await bed.ReadSessionAsync(output.SessionId);
             Assert.NotNull(session.CompletedAt);
             Assert.Equal(drained, session.Results.Count);
@@ -192,6 +195,36 @@ public sealed class DrainOrchestratorTests
         Assert.Equal("ok-1", Assert.Single(session.Results).PhaseId);
         Assert.True(session.Results[0].Success);
         Assert.NotNull(session.CompletedAt);
+    }
+
+    [Fact]
+    public async Task Drain_APhaseStillRunsWhenTheSharedTimerFires_ItRunsToItsOwnDeadline()
+    {
+        // The first phase's timer (its deadline + grace) is the generation's; the second phase starts
+        // before it fires and waits on it. It fires while the second phase runs, before that phase's
+        // own time: the phase goes on to its own deadline (its executor is stopped there, a timeout),
+        // and a timer at that phase's own time is created then.
+        await using var bed = await TestBed.CreateAsync();
+        await bed.AddPhaseAsync("run-a", "slow-1", 0);
+        await bed.AddPhaseAsync("run-b", "hang-2", 0);
+        var hub = "t" + Guid.NewGuid().ToString("N")[..16];
+        await using var host = await bed.StartLocalHostAsync(taskHub: hub);
+
+        var (output, metadata) = await TestBed.RunAsync(
+            host.Client,
+            new DrainOrchestrationInput { Options = new DrainOptions { BatchSize = 2, PhaseTimeoutSeconds = 5 }, GraceSeconds = 1, SharedTimers = true },
+            TimeSpan.FromMinutes(2));
+
+        Assert.Equal(1, output.TotalSuccess);
+        Assert.Equal(1, output.TotalTimeouts);
+        var session = await bed.ReadSessionAsync(output.SessionId);
+        var timedOut = session.Results[1];
+        Assert.Equal("hang-2", timedOut.PhaseId);
+        Assert.True(timedOut.IsTimeout);
+        Assert.True(timedOut.SubprocessDurationSeconds >= 4.5, $"stopped after {timedOut.SubprocessDurationSeconds} s, before its 5 s deadline");
+        var timers = await TestBed.CreatedTimersAsync(hub, metadata.InstanceId);
+        Assert.Equal(2, timers.Count);
+        Assert.True(timers[1] > timers[0]);
     }
 
     [Fact]

@@ -30,6 +30,13 @@ public sealed record DrainOrchestrationInput
     /// </summary>
     public double OutageToleranceMinutes { get; init; } = DefaultOutageToleranceMinutes;
 
+    /// <summary>
+    /// The attempts of a generation share one phase timer and one budget timer (<see cref="GenerationTimers"/>):
+    /// set by the starters of this version. False (or missing, in the input of a drain an earlier
+    /// version scheduled): a timer each, as that version's histories were written, so they replay.
+    /// </summary>
+    public bool SharedTimers { get; init; }
+
     // ---- carried across generations (null/empty on the first start) ----
     public string? SessionId { get; init; }
 

@@ -53,6 +53,9 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
         private readonly PhaseAttemptSettings attemptSettings;
         private readonly SlotBoard board;
 
+        /// <summary>The generation's shared phase and budget timers (null: one per attempt, see <see cref="DrainOrchestrationInput.SharedTimers"/>).</summary>
+        private readonly GenerationTimers? timers;
+
         /// <summary>The first attempt its starter started, until the first pick runs it.</summary>
         private PrestartedAttempt? firstAttempt;
         private DateTimeOffset? lockExpires;
@@ -80,7 +83,8 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
             lockExpires = input.LockExpiresAt;
             cancel = new CancelWatch(context);
             calls = new StorageCalls(context, log, () => Publish(null), input.OutageToleranceMinutes);
-            attemptSettings = new PhaseAttemptSettings(sessionId, options, input.GraceSeconds, budgetDeadline);
+            timers = input.SharedTimers && !options.DryRun ? new GenerationTimers(context) : null;
+            attemptSettings = new PhaseAttemptSettings(sessionId, options, input.GraceSeconds, budgetDeadline, timers);
 
             // A dry run starts nothing: its picks go one after the other.
             board = new SlotBoard(options.DryRun ? 1 : options.ParallelSlots(), state.TotalProcessed);
@@ -95,6 +99,19 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
         private bool Parallel => board.Slots > 1;
 
         public async Task<DrainSummaryOutput> ExecuteAsync()
+        {
+            try
+            {
+                return await ExecuteGenerationAsync();
+            }
+            finally
+            {
+                // The generation ends (it continues as new, or the drain ends): its pending timers are let go.
+                timers?.Dispose();
+            }
+        }
+
+        private async Task<DrainSummaryOutput> ExecuteGenerationAsync()
         {
             // Options are validated by the starter too; an invalid set ends the run before anything is touched.
             if (options.Validate() is { Count: > 0 } errors)

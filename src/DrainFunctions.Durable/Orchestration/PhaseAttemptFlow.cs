@@ -142,6 +142,13 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
         DateTimeOffset? outageSince = null;
         var retryDelay = StorageCalls.FirstOutageDelay;
 
+        // The generation's shared timers when it has them (drains scheduled by this version), else the attempt's own.
+        Task PhaseTimer(DateTimeOffset authority) =>
+            settings.Timers?.PhaseTimer(authority) ?? context.CreateTimer(authority.UtcDateTime, timers.Token);
+
+        Task BudgetTimer(DateTimeOffset deadline) =>
+            settings.Timers?.BudgetTimer(deadline) ?? context.CreateTimer(deadline.UtcDateTime, timers.Token);
+
         Attempt Start()
         {
             // A prestarted attempt runs to the deadline its starter gave it; a call made again after an
@@ -155,11 +162,11 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
                 nameof(RunPhaseExecutor),
                 RunPhaseExecutorInput.For(settings.SessionId, attemptId, phase, deadline, grace, settings.Options.PhaseTimeoutSeconds, progress!.Enabled, TelemetryScope(phase), slot) with { Record = recordPlan });
             progress!.Start(Now, runEventsBefore, timers.Token);
-            return new Attempt(run, context.CreateTimer(authority.UtcDateTime, timers.Token), authority);
+            return new Attempt(run, PhaseTimer(authority), authority);
         }
 
         running = Start();
-        var budgetTimer = settings.BudgetDeadline is { } budget ? context.CreateTimer(budget.UtcDateTime, timers.Token) : null;
+        var budgetTimer = settings.BudgetDeadline is { } budget ? BudgetTimer(budget) : null;
         var watchCancel = !cancel.NowRequested;
         PhaseRaceEnd? end = null;
 
@@ -232,7 +239,7 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
                 if (await progress.CheckAsync(timers.Token) is { } moved)
                 {
                     var authority = moved + grace;
-                    running = watched with { Timer = context.CreateTimer(authority.UtcDateTime, timers.Token), Authority = authority };
+                    running = watched with { Timer = PhaseTimer(authority), Authority = authority };
                 }
 
                 continue;
@@ -254,7 +261,7 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
                     break;
                 }
 
-                running = timed with { Timer = context.CreateTimer(timed.Authority.UtcDateTime, timers.Token) };
+                running = timed with { Timer = PhaseTimer(timed.Authority) };
                 continue;
             }
 
@@ -266,7 +273,7 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
                     break;
                 }
 
-                budgetTimer = context.CreateTimer(deadline.UtcDateTime, timers.Token);
+                budgetTimer = BudgetTimer(deadline);
                 continue;
             }
 
@@ -279,7 +286,7 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
             }
         }
 
-        // Cancel the losing timers, or the instance stays open until they fire. Synchronously:
+        // Cancel the losing timers (the shared ones are the generation's), or the instance stays open until they fire. Synchronously:
         // CancelAsync would resume this method off the orchestration's thread.
 #pragma warning disable CA1849 // Call async methods when in an async method
         timers.Cancel();

@@ -168,22 +168,29 @@ public sealed class TestBed : IAsyncDisposable
     /// The activities the latest generation of <paramref name="instanceId"/> scheduled, in order, as
     /// the task hub's tables on Azurite hold them (the engine <see cref="StartLocalHostAsync"/> runs).
     /// </summary>
-    public static async Task<List<string>> ScheduledActivitiesAsync(string taskHub, string instanceId)
+    public static Task<List<string>> ScheduledActivitiesAsync(string taskHub, string instanceId) =>
+        LatestGenerationEventsAsync(taskHub, instanceId, "TaskScheduled", row => row.GetString("Name") ?? "?");
+
+    /// <summary>The fire times of the durable timers the latest generation of <paramref name="instanceId"/> created, in order.</summary>
+    public static Task<List<DateTimeOffset>> CreatedTimersAsync(string taskHub, string instanceId) =>
+        LatestGenerationEventsAsync(taskHub, instanceId, "TimerCreated", row => row.GetDateTimeOffset("FireAt") ?? DateTimeOffset.MinValue);
+
+    private static async Task<List<T>> LatestGenerationEventsAsync<T>(string taskHub, string instanceId, string eventType, Func<Azure.Data.Tables.TableEntity, T> select)
     {
         var instance = await new Azure.Data.Tables.TableClient(AzuriteConnectionString, taskHub + "Instances")
             .GetEntityAsync<Azure.Data.Tables.TableEntity>(instanceId, string.Empty);
         var execution = instance.Value.GetString("ExecutionId");
-        var rows = new List<(int EventId, string Name)>();
+        var rows = new List<(int EventId, T Value)>();
         var history = new Azure.Data.Tables.TableClient(AzuriteConnectionString, taskHub + "History");
         await foreach (var row in history.QueryAsync<Azure.Data.Tables.TableEntity>(r => r.PartitionKey == instanceId))
         {
-            if (row.GetString("EventType") == "TaskScheduled" && row.GetString("ExecutionId") == execution)
+            if (row.GetString("EventType") == eventType && row.GetString("ExecutionId") == execution)
             {
-                rows.Add((row.GetInt32("EventId") ?? -1, row.GetString("Name") ?? "?"));
+                rows.Add((row.GetInt32("EventId") ?? -1, select(row)));
             }
         }
 
-        return [.. rows.OrderBy(r => r.EventId).Select(r => r.Name)];
+        return [.. rows.OrderBy(r => r.EventId).Select(r => r.Value)];
     }
 
     /// <summary>The same services the hosts get, for calling activities directly.</summary>
