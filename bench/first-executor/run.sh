@@ -12,29 +12,10 @@ set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
 other="$(cd "${1:?usage: bench/first-executor/run.sh OTHER_CHECKOUT [PAIRS]}" && pwd)"
 pairs=${2:-8}
-KIT="${PEER_BENCH_KIT:-$root/../shared/peer-bench}"
-cd "$root"
 # shellcheck source=/dev/null
-source "$KIT/lib.sh"
-need_peer_python
-prepare_peer
-template="$OUT/db/t1000.db"
-[ -f "$template" ] || die "no template at $template: run bench/peer/run.sh 1 real20 once first"
-source "$root/scripts/services.sh"
-work=$(mktemp -d /tmp/first-executor.XXXXXX)
-cleanup() { stop_services; rm -rf "$work"; }
-trap cleanup EXIT
-start_azurite >/dev/null
-export AzureWebJobsStorage="$DRAIN_TEST_AZURITE" DURABLE_TASK_HUB_NAME="firstexec$RANDOM" PYTHONPATH="$PEER_PYTHONPATH"
-
-# Each checkout's command line, built now.
-runner() {
-  (cd "$1" && ./drain --version >/dev/null)
-  local out="$1/src/DrainFunctions.Cli/bin/Release/net10.0"
-  if [ -x "$out/native/drain" ]; then echo "$out/native/drain"; else echo "dotnet $out/drain.dll"; fi
-}
-declare -A exe=([this]="$(runner "$root")" [other]="$(runner "$other")")
-declare -A dir=([this]="$root" [other]="$other")
+source "$root/bench/lib/ab.sh"
+ab_setup "$root" "$other"
+export DURABLE_TASK_HUB_NAME="firstexec$RANDOM"
 
 one() {  # one SIDE RUN: prints "side run seconds"
   local side=$1 run=$2 start first

@@ -96,7 +96,7 @@ public sealed class DrainOrchestratorTests
         var hub = "t" + Guid.NewGuid().ToString("N")[..16];
         await using var host = await bed.StartLocalHostAsync(taskHub: hub);
         var locks = host.Services.GetRequiredService<DrainLockStore>();
-        var drains = new DrainService(host.Client, host.Services.GetRequiredService<BlobSessionStore>(), locks, firstSave: ActivatorUtilities.CreateInstance<SaveSessionSnapshot>(host.Services));
+        var drains = ServiceOn(host);
         foreach (var (batch, drained, stop, generations) in new[] { (2, 2, "BatchComplete", 1), (perGeneration + 2, perGeneration + 2, "BatchComplete", 2), (5, 1, "BacklogEmpty", 1), (5, 0, "BacklogEmpty", 1) })
         {
             var started = await drains.StartAsync(new DrainOptions { BatchSize = batch, PhaseTimeoutSeconds = 60 });
@@ -128,7 +128,7 @@ public sealed class DrainOrchestratorTests
         await bed.AddPhaseAsync("run-b", "ok-2", 0);
         await using var host = await bed.StartLocalHostAsync();
         var finished = host.Services.GetRequiredService<FinishedSessionSignal>();
-        var drains = new DrainService(host.Client, host.Services.GetRequiredService<BlobSessionStore>(), host.Services.GetRequiredService<DrainLockStore>(), firstSave: ActivatorUtilities.CreateInstance<SaveSessionSnapshot>(host.Services), finished: finished);
+        var drains = ServiceOn(host, finished: finished);
         var woken = drains.FinishedSessions!.Next;
 
         var started = await drains.StartAsync(new DrainOptions { BatchSize = 2, PhaseTimeoutSeconds = 60 });
@@ -151,7 +151,7 @@ public sealed class DrainOrchestratorTests
         var hub = "t" + Guid.NewGuid().ToString("N")[..16];
         await using var host = await bed.StartLocalHostAsync(taskHub: hub);
         var attempts = host.Services.GetRequiredService<AttemptRegistry>();
-        var drains = new DrainService(host.Client, host.Services.GetRequiredService<BlobSessionStore>(), host.Services.GetRequiredService<DrainLockStore>(), firstSave: ActivatorUtilities.CreateInstance<SaveSessionSnapshot>(host.Services), firstAttempt: new FirstAttemptStarter(host.Services));
+        var drains = ServiceOn(host, firstAttempt: new FirstAttemptStarter(host.Services));
 
         var started = await drains.StartAsync(new DrainOptions { BatchSize = 2, PhaseTimeoutSeconds = 60 });
         var (output, metadata) = await TestBed.CompleteAsync(host.Client, started.InstanceId!, TimeSpan.FromMinutes(3));
@@ -181,7 +181,7 @@ public sealed class DrainOrchestratorTests
         await bed.AddPhaseAsync("run-b", "ok-2", 0);
         await using var host = await bed.StartLocalHostAsync(taskHub: "t" + Guid.NewGuid().ToString("N")[..16]);
         var attempts = host.Services.GetRequiredService<AttemptRegistry>();
-        var drains = new DrainService(host.Client, host.Services.GetRequiredService<BlobSessionStore>(), host.Services.GetRequiredService<DrainLockStore>(), firstSave: ActivatorUtilities.CreateInstance<SaveSessionSnapshot>(host.Services), firstAttempt: new FirstAttemptStarter(host.Services));
+        var drains = ServiceOn(host, firstAttempt: new FirstAttemptStarter(host.Services));
 
         var started = await drains.StartAsync(new DrainOptions { BatchSize = 2, PhaseTimeoutSeconds = 60 });
         Assert.Equal(DrainStartStatus.Started, started.Status);
@@ -228,19 +228,19 @@ public sealed class DrainOrchestratorTests
     }
 
     [Fact]
-    public async Task Drain_GracefulCancelWhileAPhaseRuns_OrchestrationSavesAgainAndTheRecordsAgree()
+    public async Task Drain_GracefulCancelWhileAPhaseRuns_TheRecordIsAdoptedAndTheSessionEndsAfterIt()
     {
         // The executor call records its attempt and selects the next phase, assuming no cancel; the
-        // orchestration got a graceful cancel meanwhile, so it does not adopt that save: it saves the
-        // same result at the same index, ending the session. One result, one ledger entry, the
-        // selected phase never started, the lock let go.
+        // orchestration got a graceful cancel meanwhile: it adopts the record (the same result) and
+        // stops, finishing the session and letting the lock go itself. One result, one ledger entry,
+        // the selected phase never started.
         await using var bed = await TestBed.CreateAsync();
         await bed.AddPhaseAsync("run-a", "slow-1", 0);
         await bed.AddPhaseAsync("run-b", "ok-2", 0);
         var hub = "t" + Guid.NewGuid().ToString("N")[..16];
         await using var host = await bed.StartLocalHostAsync(taskHub: hub);
         var locks = host.Services.GetRequiredService<DrainLockStore>();
-        var drains = new DrainService(host.Client, host.Services.GetRequiredService<BlobSessionStore>(), locks, firstSave: ActivatorUtilities.CreateInstance<SaveSessionSnapshot>(host.Services));
+        var drains = ServiceOn(host);
 
         var started = await drains.StartAsync(new DrainOptions { BatchSize = 2, PhaseTimeoutSeconds = 60 });
         await WaitForFileAsync(Path.Combine(bed.PidDirectory, "slow-1.pid"));
@@ -249,7 +249,7 @@ public sealed class DrainOrchestratorTests
 
         Assert.Equal("Cancelled", output.Stop);
         Assert.Equal(1, output.TotalSuccess);
-        Assert.Equal([nameof(RunPhaseExecutor), nameof(SaveSessionSnapshot)], await TestBed.ScheduledActivitiesAsync(hub, started.InstanceId!));
+        Assert.Equal([nameof(RunPhaseExecutor), nameof(FinishSession), nameof(ReleaseDrainLock)], await TestBed.ScheduledActivitiesAsync(hub, started.InstanceId!));
         var session = await bed.ReadSessionAsync(output.SessionId);
         var result = Assert.Single(session.Results);
         Assert.Equal("slow-1", result.PhaseId);
@@ -262,6 +262,11 @@ public sealed class DrainOrchestratorTests
         Assert.Single(ledger.Attempts, a => a.AttemptId == result.AttemptId);
         Assert.Null(await locks.ReadAsync());
     }
+
+    /// <summary>The drain service as the command line and the HTTP API build it on a local host: the starter makes the first save.</summary>
+    private static DrainService ServiceOn(LocalHost.LocalDurableHost host, FinishedSessionSignal? finished = null, FirstAttemptStarter? firstAttempt = null) =>
+        new(host.Client, host.Services.GetRequiredService<BlobSessionStore>(), host.Services.GetRequiredService<DrainLockStore>(),
+            firstSave: ActivatorUtilities.CreateInstance<SaveSessionSnapshot>(host.Services), finished: finished, firstAttempt: firstAttempt);
 
     private static async Task WaitForFileAsync(string path)
     {

@@ -278,7 +278,8 @@ public sealed class RunPhaseExecutor(
     /// A settled attempt of a sequential drain recorded here, as the orchestration would record it
     /// (<see cref="InlineRecordPlan"/>): its result and the save after it, one trip through the engine
     /// fewer. Only well before the phase timer, and given up before it; any failure leaves the record
-    /// to the orchestration, whose save then writes the same result at the same index.
+    /// to the orchestration, whose save then writes the same result at the same index (the ledger
+    /// keeps one entry per attempt).
     /// </summary>
     private async Task<RunPhaseExecutorOutput> RecordInlineAsync(RunPhaseExecutorInput input, RunPhaseExecutorOutput output)
     {
@@ -295,9 +296,8 @@ public sealed class RunPhaseExecutor(
             var race = new PhaseRaceEnd(PhaseRaceWinner.ExecutorReported, ExecutorReports.From(output));
             var result = InlineRecordPlan.Decide(input.Phase, input.AttemptId, input.SessionId, race, settled, plan.TelemetryBefore, output.TelemetryAfter?.Count, plan.AttemptStartedAt, now, plan.PhaseTimeoutSeconds, plan.Before.Options.MaxTotalMinutes);
             result.AttemptId = input.AttemptId;
-            var (save, stop, pickNext, ends) = plan.SaveAfter(result, now);
-            var saved = await saves.SaveAsync(save, cutoff.Token);
-            return output with { Recorded = new InlineRecord(result, saved, stop.Stop, pickNext, ends) };
+            var saved = await saves.SaveAsync(plan.SaveAfter(result, now), cutoff.Token);
+            return output with { Recorded = new InlineRecord(result, saved) };
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -250,9 +250,12 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 // generation is the one that uses it.
                 var pickNext = !Parallel && board.MayPick;
                 var ends = running.Count == 0 && (board.Stop.Stops || (pickNext && startedThisGeneration < perGeneration));
-                if (done.Flow.Recorded is { } recorded && recorded.Stop == board.Stop.Stop && recorded.PickNext == pickNext && recorded.Ends == ends)
+                if (done.Flow.Recorded is { } recorded)
                 {
-                    // The executor call made this very save: adopted, one round trip fewer.
+                    // The executor call made this save: the same result and ledger entry, one round trip
+                    // fewer. Its stop can only be one this loop made too (the same rules, an earlier
+                    // clock, no cancel): when the loop stops where it went on (a cancel came meanwhile),
+                    // the session is finished and the lock let go after the loop.
                     lastSave = recorded.Save;
                     if (lastSave.Lock is { } renewal)
                     {

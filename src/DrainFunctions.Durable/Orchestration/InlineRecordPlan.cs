@@ -11,10 +11,9 @@ namespace DrainFunctions.Durable.Orchestration;
 /// it inline: the result decided, the save made (result, ledger entry, lock renewal, next
 /// selection, and the session's end when the drain ends there), as the orchestration would make
 /// them after the activity returned. One trip through the engine fewer a phase (issue 17). The
-/// orchestration adopts that save only when its own decisions after the phase agree with
-/// <see cref="InlineRecord"/>'s (a cancel or the budget may have come meanwhile); otherwise it
-/// saves again, which writes the same result at the same index (the ledger keeps one entry per
-/// attempt).
+/// orchestration records the same result and adopts the save. The call decides with no cancel
+/// and an earlier clock, so the orchestration can only stop where the call went on (a cancel came
+/// meanwhile), never the other way round; it then finishes the session and lets the lock go itself.
 /// </summary>
 public sealed record InlineRecordPlan
 {
@@ -81,10 +80,9 @@ public sealed record InlineRecordPlan
 
     /// <summary>
     /// The save the orchestration makes after <paramref name="result"/> (recorded in a copy of
-    /// <see cref="Before"/>'s state), with the decisions it rests on, as of <paramref name="now"/>
-    /// and with no cancel asked for.
+    /// <see cref="Before"/>'s state), as of <paramref name="now"/> and with no cancel asked for.
     /// </summary>
-    public (SaveSessionSnapshotInput Save, StopDecision Stop, bool PickNext, bool Ends) SaveAfter(DrainResult result, DateTimeOffset now)
+    public SaveSessionSnapshotInput SaveAfter(DrainResult result, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(result);
         var options = Before.Options;
@@ -103,7 +101,7 @@ public sealed record InlineRecordPlan
             }
         }
 
-        var save = new SaveSessionSnapshotInput
+        return new SaveSessionSnapshotInput
         {
             SessionId = sessionId,
             StartedAt = Iso8601.Format(SessionStartedAt),
@@ -117,7 +115,6 @@ public sealed record InlineRecordPlan
             Finish = ends ? new FinishSessionInput(sessionId, Iso8601.Format(now)) : null,
             ReleaseLock = ends && !options.DryRun && stop.Stop != SessionStop.LockLost && LockToken is { } token ? new ReleaseDrainLockInput(token) : null,
         };
-        return (save, stop, pickNext, ends);
     }
 
     /// <summary>
@@ -141,7 +138,4 @@ public sealed record InlineRecordPlan
 /// <summary>What the executor activity recorded itself (<see cref="InlineRecordPlan"/>).</summary>
 /// <param name="Result">The attempt's result, as saved.</param>
 /// <param name="Save">The save's output (with the next selection, the renewal, the end).</param>
-/// <param name="Stop">The stop it decided after the phase (<see cref="SessionStop.None"/>: none).</param>
-/// <param name="PickNext">The save selected the next phase.</param>
-/// <param name="Ends">The save ended the drain (or would have, had its selection found nothing).</param>
-public sealed record InlineRecord(DrainResult Result, SaveSessionSnapshotOutput Save, SessionStop Stop, bool PickNext, bool Ends);
+public sealed record InlineRecord(DrainResult Result, SaveSessionSnapshotOutput Save);
