@@ -49,7 +49,7 @@ public sealed class BlobLedgerStore
 
     private const int MaxConflictRetries = 100;
 
-    // Run blobs as last downloaded, by name, with their ETags; documents are never changed in place.
+    // Run blobs as last downloaded or written, by name, with their ETags; documents are never changed in place.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (ETag ETag, LedgerDocument Document)> cache = new(StringComparer.Ordinal);
 
     /// <summary>The cache holds every run blob as of a listing (and this process's writes since).</summary>

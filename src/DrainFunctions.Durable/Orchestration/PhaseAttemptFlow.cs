@@ -38,7 +38,7 @@ internal sealed class PhaseAttemptFlow(TaskOrchestrationContext context, PhaseAt
     /// <summary>The record the executor call is asked to make when it settles inline (<see cref="InlineRecordPlan"/>), or null.</summary>
     private InlineRecordPlan? recordPlan;
 
-    /// <summary>What the executor call recorded itself, when it did: the loop adopts its save if it agrees.</summary>
+    /// <summary>What the executor call recorded itself, when it did: the loop adopts its save.</summary>
     public InlineRecord? Recorded { get; private set; }
 
     private DateTimeOffset Now => new(context.CurrentUtcDateTime, TimeSpan.Zero);

@@ -44,6 +44,8 @@ public sealed class BlobSessionStore
 
     private readonly BlobContainerClient container;
     private readonly BacklogIdentity? scope;
+    private const int MaxRememberedAttempts = 1024;
+
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (AttemptRecord Record, ETag ETag)> writtenAttempts = new(StringComparer.Ordinal);
     private int containerReady;
 
@@ -367,6 +369,13 @@ public sealed class BlobSessionStore
         }
         else
         {
+            // Bounded: attempts that never end here (adopted elsewhere, abandoned) must not pile up;
+            // forgetting costs only a read.
+            if (writtenAttempts.Count >= MaxRememberedAttempts)
+            {
+                writtenAttempts.Clear();
+            }
+
             writtenAttempts[blobName] = (record, etag);
         }
     }
