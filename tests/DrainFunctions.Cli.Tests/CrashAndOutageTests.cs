@@ -135,6 +135,51 @@ public sealed class CrashAndOutageTests(ITestOutputHelper output)
         Assert.Equal("COMPLETE", bed.Phases()["run-a:p1"].State);
     }
 
+    /// <summary>
+    /// Issue 17: the executor call that records a phase starts the next phase itself, before the
+    /// orchestration has heard of it. Killed the instant that next executor starts (its call's answer
+    /// may not have reached the orchestration yet), the resumed drain learns of that attempt (from the
+    /// answer kept in the first attempt's marker, when the call is delivered again), adopts it and
+    /// records its real end: each phase ran once, nothing was started twice or left behind.
+    /// </summary>
+    [Fact]
+    public async Task Resume_AfterKill9AsTheNextPhaseStarts_AdoptsThatPhaseAndEachRunsOnce()
+    {
+        using var bed = new CrashBed();
+        await bed.InitAsync();
+        await bed.AddPhaseAsync("run-a", "p1", 0);
+        await bed.AddPhaseAsync("run-b", "p2", 0);
+        bed.Plan(new JsonObject
+        {
+            ["run-a:p1"] = new JsonObject { ["sleep"] = 0, ["outcome"] = "complete" },
+            ["run-b:p2"] = new JsonObject { ["sleep"] = 3, ["outcome"] = "complete" },
+        });
+
+        int nextPid;
+        using (var first = DrainProcess.Start(bed.Environment, "--batch-size", "2", "--phase-timeout-seconds", "60", "--executor-command", bed.Template))
+        {
+            nextPid = (await bed.WaitForEventAsync("start", "run-b:p2", TimeSpan.FromMinutes(2))).Pid;
+            first.Crash();
+            await first.WaitForExitAsync(TimeSpan.FromSeconds(30));
+            Assert.True(Alive(nextPid), "the executor did not survive the drain's SIGKILL; nothing to adopt");
+        }
+
+        using var resumed = DrainProcess.Start(bed.Environment, "--resume", "--executor-command", bed.Template, "--json");
+        var code = await resumed.WaitForExitAsync(Long);
+        Assert.True(code == 0, $"exit {code}\n{resumed.Stdout}\n{resumed.Stderr}\n{File.ReadAllText(bed.EventsPath)}");
+
+        var results = CrashBed.LastJson(resumed.Stdout).GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal(["p1", "p2"], results.Select(r => Text(r, "phase_id")));
+        Assert.All(results, r => Assert.True(r.GetProperty("success").GetBoolean()));
+        Assert.All(results, r => Assert.Null(Text(r, "interrupted_by")));
+        Assert.Single(bed.Events(), e => e.Kind == "start" && e.Key == "run-a:p1");
+        Assert.Single(bed.Events(), e => e.Kind == "start" && e.Key == "run-b:p2");
+        Assert.Single(bed.Events(), e => e.Kind == "done" && e.Key == "run-b:p2");
+        Assert.Empty(bed.Overlaps());
+        Assert.False(Alive(nextPid));
+        Assert.All(bed.Phases(), p => Assert.Equal("COMPLETE", p.Value.State));
+    }
+
     [Fact]
     public async Task Resume_AfterKill9WhenExecutorFinished_RecordsItsTrueOutcomeAndExits0()
     {

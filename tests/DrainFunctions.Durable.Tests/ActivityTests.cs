@@ -1,5 +1,8 @@
+using DrainFunctions.Core.Options;
 using DrainFunctions.Core.Selection;
+using DrainFunctions.Core.Sessions;
 using DrainFunctions.Durable.Activities;
+using DrainFunctions.Durable.Hosting;
 using DrainFunctions.Durable.Orchestration;
 using DrainFunctions.Durable.Storage;
 using DrainFunctions.Durable.Tests.Infrastructure;
@@ -89,6 +92,55 @@ public sealed class ActivityTests
         Assert.Equal("FAILED", settled.State);
         Assert.False(settled.Restored);
         Assert.StartsWith("ImportError at line 12", settled.LastFailureReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunPhaseExecutor_DeliveredAgainAfterItStartedTheNextAttempt_GivesItsKeptAnswerAndStartsNothing()
+    {
+        // Issue 17: a call that records its attempt starts the next one itself, on an answer it keeps
+        // in its marker first. Delivered again (its answer lost on the way to the orchestration), it
+        // gives that answer again: the orchestration then takes over the attempt already started.
+        await using var bed = await TestBed.CreateAsync();
+        await bed.AddPhaseAsync("run-a", "ok-1", 0);
+        await bed.AddPhaseAsync("run-b", "ok-2", 0);
+        await using var services = bed.BuildServices();
+        var attempts = services.GetRequiredService<AttemptRegistry>();
+        const string session = "batch-drain-20260101-000000";
+        var options = new DrainOptions { BatchSize = 5, PhaseTimeoutSeconds = 60 };
+        var plan = new InlineRecordPlan
+        {
+            Before = SelectNextPhaseInput.For(new PolicyState(), options, session, [], withSave: true),
+            SessionStartedAt = DateTimeOffset.UtcNow,
+            AttemptStartedAt = DateTimeOffset.UtcNow,
+            PhaseTimeoutSeconds = 60,
+            MayStartInGeneration = true,
+            InstanceId = "test-instance",
+            GraceSeconds = 15,
+            NextOrdinal = 1,
+        };
+        var input = RunPhaseExecutorInput.For(session, "first", new PhaseCandidate("run-a", "ok-1", 0, null), DateTimeOffset.UtcNow.AddSeconds(60), TimeSpan.FromSeconds(15), 60, mayExtend: false, telemetryRunId: null, options.SlotFor(1)) with { Record = plan };
+
+        var answered = await ActivatorUtilities.CreateInstance<RunPhaseExecutor>(services).RunAsync(new FakeActivityContext(nameof(RunPhaseExecutor)), input);
+        var next = answered.Recorded?.Next;
+        Assert.NotNull(next);
+        Assert.Equal(plan.NextAttempt(new PhaseCandidate("run-b", "ok-2", 0, null), 1, next.Deadline).AttemptId, next.AttemptId);
+        Assert.True(attempts.TryClaim(next.AttemptId, out var nextRun));
+        Assert.Equal(PhaseRunStatus.Completed, (await nextRun).Status);
+        Assert.Equal("COMPLETE", await bed.StateOfAsync("run-b", "ok-2"));
+        File.Delete(Path.Combine(bed.PidDirectory, "ok-1.pid"));
+        File.Delete(Path.Combine(bed.PidDirectory, "ok-2.pid"));
+
+        var again = await ActivatorUtilities.CreateInstance<RunPhaseExecutor>(services).RunAsync(new FakeActivityContext(nameof(RunPhaseExecutor)), input);
+
+        Assert.Equal(next, again.Recorded?.Next);
+        Assert.Equal(answered.Recorded!.Result.AttemptId, again.Recorded!.Result.AttemptId);
+        Assert.Equal(answered.Recorded.Save.Selection?.Selected, again.Recorded.Save.Selection?.Selected);
+        Assert.Equal(PhaseRunStatus.Completed, again.Status);
+        Assert.Null(bed.PidOf("ok-1"));
+        Assert.Null(bed.PidOf("ok-2"));
+        Assert.False(attempts.TryClaim(next.AttemptId, out _));
+        var session1 = await bed.ReadSessionAsync(session);
+        Assert.Equal("ok-1", Assert.Single(session1.Results).PhaseId);
     }
 
     [Fact]

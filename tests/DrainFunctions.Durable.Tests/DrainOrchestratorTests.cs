@@ -157,7 +157,9 @@ public sealed class DrainOrchestratorTests
         var (output, metadata) = await TestBed.CompleteAsync(host.Client, started.InstanceId!, TimeSpan.FromMinutes(3));
 
         Assert.Equal(2, output.TotalSuccess);
-        Assert.Equal(1, attempts.PrestartsClaimed);
+
+        // The first by the starter, the second by the first's executor call.
+        Assert.Equal(2, attempts.PrestartsClaimed);
         var first = metadata.ReadInputAs<DrainOrchestrationInput>()?.FirstAttempt;
         var session = await bed.ReadSessionAsync(output.SessionId);
         Assert.Equal(first?.AttemptId, session.Results[0].AttemptId);
@@ -169,6 +171,67 @@ public sealed class DrainOrchestratorTests
         var log = await bed.ReadBlobAsync(session.Results[0].SubprocessStdoutPath!);
         Assert.Single(System.Text.RegularExpressions.Regex.Matches(log!, "^\\[demo\\] draining run-a/ok-1:", System.Text.RegularExpressions.RegexOptions.Multiline));
         Assert.Equal([nameof(RunPhaseExecutor), nameof(RunPhaseExecutor)], await TestBed.ScheduledActivitiesAsync(hub, started.InstanceId!));
+    }
+
+    [Fact]
+    public async Task Drain_ExecutorCallsStartTheNextAttempt_TheOrchestrationTakesEachOverAndEveryPhaseRunsOnce()
+    {
+        // On the local host each executor call that records its attempt starts the next one, of the
+        // phase its save selected; the orchestration's call for that attempt takes the run over.
+        await using var bed = await TestBed.CreateAsync();
+        string[] phases = ["ok-1", "ok-2", "ok-3", "ok-4"];
+        foreach (var (phase, i) in phases.Select((p, i) => (p, i)))
+        {
+            await bed.AddPhaseAsync($"run-{i}", phase, 0);
+        }
+
+        var hub = "t" + Guid.NewGuid().ToString("N")[..16];
+        await using var host = await bed.StartLocalHostAsync(taskHub: hub);
+        var attempts = host.Services.GetRequiredService<AttemptRegistry>();
+        var drains = ServiceOn(host, firstAttempt: new FirstAttemptStarter(host.Services));
+
+        var started = await drains.StartAsync(new DrainOptions { BatchSize = 4, PhaseTimeoutSeconds = 60 });
+        var (output, metadata) = await TestBed.CompleteAsync(host.Client, started.InstanceId!, TimeSpan.FromMinutes(3));
+
+        Assert.Equal(4, output.TotalSuccess);
+        Assert.True(metadata.ReadInputAs<DrainOrchestrationInput>()?.StartNextInCall);
+        Assert.Equal(4, attempts.PrestartsClaimed);
+        var session = await bed.ReadSessionAsync(output.SessionId);
+        Assert.Equal(phases, session.Results.Select(r => r.PhaseId));
+        Assert.All(session.Results, r => Assert.True(r.Success));
+        Assert.Equal(4, session.Results.Select(r => r.AttemptId).Distinct().Count());
+        foreach (var result in session.Results)
+        {
+            var log = await bed.ReadBlobAsync(result.SubprocessStdoutPath!);
+            Assert.Single(System.Text.RegularExpressions.Regex.Matches(log!, $"^\\[demo\\] draining {result.RunId}/{result.PhaseId}:", System.Text.RegularExpressions.RegexOptions.Multiline));
+        }
+
+        Assert.Equal(Enumerable.Repeat(nameof(RunPhaseExecutor), 4), await TestBed.ScheduledActivitiesAsync(hub, started.InstanceId!));
+        Assert.All(await bed.AllStatesAsync(), s => Assert.StartsWith("COMPLETE", s.Value, StringComparison.Ordinal));
+
+        // The answers kept in the markers are let go once the orchestration asked for the attempts they started.
+        var store = host.Services.GetRequiredService<BlobSessionStore>();
+        var kept = new List<string>();
+        for (var wait = 0; wait < 50; wait++)
+        {
+            kept.Clear();
+            foreach (var result in session.Results)
+            {
+                if ((await store.ReadAttemptAsync(output.SessionId, result.AttemptId!))?.Answer is not null)
+                {
+                    kept.Add(result.PhaseId);
+                }
+            }
+
+            if (kept.Count == 0)
+            {
+                break;
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.Empty(kept);
     }
 
     [Fact]
@@ -233,14 +296,14 @@ public sealed class DrainOrchestratorTests
         // The executor call records its attempt and selects the next phase, assuming no cancel; the
         // orchestration got a graceful cancel meanwhile: it adopts the record (the same result) and
         // stops, finishing the session and letting the lock go itself. One result, one ledger entry,
-        // the selected phase never started.
+        // the selected phase never started: the call, which may start it itself, saw the cancel's marker.
         await using var bed = await TestBed.CreateAsync();
         await bed.AddPhaseAsync("run-a", "slow-1", 0);
         await bed.AddPhaseAsync("run-b", "ok-2", 0);
         var hub = "t" + Guid.NewGuid().ToString("N")[..16];
         await using var host = await bed.StartLocalHostAsync(taskHub: hub);
         var locks = host.Services.GetRequiredService<DrainLockStore>();
-        var drains = ServiceOn(host);
+        var drains = ServiceOn(host, firstAttempt: new FirstAttemptStarter(host.Services));
 
         var started = await drains.StartAsync(new DrainOptions { BatchSize = 2, PhaseTimeoutSeconds = 60 });
         await WaitForFileAsync(Path.Combine(bed.PidDirectory, "slow-1.pid"));

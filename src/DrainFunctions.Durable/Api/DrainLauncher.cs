@@ -69,7 +69,7 @@ public sealed class DrainLauncher(DurableTaskClient client, BlobSessionStore ses
                 // meanwhile, and both answer before anything is scheduled.
                 var id = instanceId?.Invoke(sessionId) ?? sessionId;
                 var instance = client.GetInstanceAsync(id, cancellationToken);
-                var input = new DrainOrchestrationInput { Options = options with { DryRun = false }, SessionId = sessionId, StartedAt = at, State = state ?? new PolicyState(), LockToken = token, SharedTimers = true };
+                var input = new DrainOrchestrationInput { Options = options with { DryRun = false }, SessionId = sessionId, StartedAt = at, State = state ?? new PolicyState(), LockToken = token, SharedTimers = true, StartNextInCall = firstAttempt is not null };
                 input = input with { FirstSave = await TryFirstSaveAsync(input, sessionId, at, id) };
                 if (input.FirstSave?.Lock is null)
                 {
@@ -198,6 +198,7 @@ public sealed class DrainLauncher(DurableTaskClient client, BlobSessionStore ses
                 Generation = 1,
                 LockToken = token,
                 SharedTimers = true,
+                StartNextInCall = firstAttempt is not null,
             };
             await client.ScheduleNewOrchestrationInstanceAsync(nameof(DrainOrchestrator), input, new StartOrchestrationOptions(instanceId), cancellationToken);
             return new DrainLaunch(session.SessionId, instanceId, null, null);

@@ -455,9 +455,15 @@ public sealed class DrainService(DurableTaskClient client, BlobSessionStore sess
         return new DrainCancel(DrainCancelStatus.Forced, instance.InstanceId, instance.RuntimeStatus) { Restored = restored };
     }
 
-    /// <summary>The orchestration's <c>cancel</c> event, for a watcher that knows the instance (Ctrl-C).</summary>
-    public Task SendCancelAsync(string instanceId, bool now, CancellationToken cancellationToken = default) =>
-        client.RaiseEventAsync(instanceId, CancelRequest.EventName, new CancelRequest(now ? CancelRequest.Now : CancelRequest.Graceful), cancellationToken);
+    /// <summary>
+    /// The orchestration's <c>cancel</c> event, for a watcher that knows the instance (Ctrl-C). Its
+    /// marker is written first: an executor call that would start the next attempt itself sees it.
+    /// </summary>
+    public async Task SendCancelAsync(string instanceId, bool now, CancellationToken cancellationToken = default)
+    {
+        await sessions.RequestCancelAsync(instanceId, cancellationToken);
+        await client.RaiseEventAsync(instanceId, CancelRequest.EventName, new CancelRequest(now ? CancelRequest.Now : CancelRequest.Graceful), cancellationToken);
+    }
 
     // ------------------------------------------------------------------ status, list
 

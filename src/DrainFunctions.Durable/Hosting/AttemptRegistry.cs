@@ -14,8 +14,8 @@ public sealed class AttemptRegistry
 {
     private readonly ConcurrentDictionary<string, Entry> running = new(StringComparer.Ordinal);
 
-    /// <summary>First attempts started by a drain's starter, until the orchestration's call takes one over.</summary>
-    private readonly ConcurrentDictionary<string, Task<RunPhaseExecutorOutput>> prestarted = new(StringComparer.Ordinal);
+    /// <summary>Attempts started before the orchestration asked for them, until its call takes one over; with the attempt whose call started it.</summary>
+    private readonly ConcurrentDictionary<string, (Task<RunPhaseExecutorOutput> Run, string? StartedBy)> prestarted = new(StringComparer.Ordinal);
 
     private int claimed;
 
@@ -25,23 +25,31 @@ public sealed class AttemptRegistry
     public int PrestartsClaimed => Volatile.Read(ref claimed);
 
     /// <summary>
-    /// An attempt started here before its orchestration asked for it (<see cref="FirstAttemptStarter"/>):
-    /// the orchestration's executor call for <paramref name="attemptId"/> takes <paramref name="run"/>
-    /// over, whether it still runs or has ended (its output is kept until then).
+    /// An attempt started here before its orchestration asked for it (<see cref="FirstAttemptStarter"/>,
+    /// or the executor call of <paramref name="startedBy"/>): the orchestration's executor call for
+    /// <paramref name="attemptId"/> takes <paramref name="run"/> over, whether it still runs or has
+    /// ended (its output is kept until then).
     /// </summary>
-    public void Prestarted(string attemptId, Task<RunPhaseExecutorOutput> run) => prestarted[attemptId] = run;
+    public void Prestarted(string attemptId, Task<RunPhaseExecutorOutput> run, string? startedBy = null) => prestarted[attemptId] = (run, startedBy);
 
     /// <summary>A prestarted attempt that will not run after all (its drain was not scheduled).</summary>
     public void Withdraw(string attemptId) => prestarted.TryRemove(attemptId, out _);
 
     /// <summary>The run of a prestarted attempt, for the one call that takes it over.</summary>
-    public bool TryClaim(string attemptId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Task<RunPhaseExecutorOutput>? run)
+    public bool TryClaim(string attemptId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Task<RunPhaseExecutorOutput>? run) =>
+        TryClaim(attemptId, out run, out _);
+
+    /// <summary>The same, with the attempt whose executor call started it (null: the drain's starter).</summary>
+    public bool TryClaim(string attemptId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Task<RunPhaseExecutorOutput>? run, out string? startedBy)
     {
-        if (!prestarted.TryRemove(attemptId, out run))
+        if (!prestarted.TryRemove(attemptId, out var claimedRun))
         {
+            run = null;
+            startedBy = null;
             return false;
         }
 
+        (run, startedBy) = claimedRun;
         Interlocked.Increment(ref claimed);
         return true;
     }

@@ -72,7 +72,8 @@ public sealed class FirstAttemptStarter(IServiceProvider services)
         internal TaskCompletionSource<RunPhaseExecutorOutput> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    private sealed class StarterContext(string instanceId) : TaskActivityContext
+    /// <summary>The context of an executor call made by this process for the orchestration <paramref name="instanceId"/>, before the orchestration's own.</summary>
+    internal sealed class StarterContext(string instanceId) : TaskActivityContext
     {
         public override TaskName Name => nameof(RunPhaseExecutor);
 

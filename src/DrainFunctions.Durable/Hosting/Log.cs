@@ -70,4 +70,13 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4023, Level = LogLevel.Warning, Message = "Recording attempt {AttemptId} with its executor call failed (the orchestrator records it): {Message}")]
     public static partial void RecordDeferred(ILogger logger, string attemptId, string message);
+
+    [LoggerMessage(EventId = 4024, Level = LogLevel.Information, Message = "Attempt {AttemptId} recorded; the next one, {NextAttemptId} of {RunId}/{PhaseId}, starts here before the orchestration asks for it")]
+    public static partial void NextStarted(ILogger logger, string attemptId, string nextAttemptId, string runId, string phaseId);
+
+    [LoggerMessage(EventId = 4025, Level = LogLevel.Warning, Message = "Attempt {AttemptId} recorded; the next one is left to the orchestration: {Message}")]
+    public static partial void NextDeferred(ILogger logger, string attemptId, string message);
+
+    [LoggerMessage(EventId = 4026, Level = LogLevel.Information, Message = "Attempt {AttemptId} delivered again: its kept answer is given again (it started attempt {NextAttemptId})")]
+    public static partial void AnswerRepeated(ILogger logger, string attemptId, string? nextAttemptId);
 }

@@ -37,6 +37,13 @@ public sealed record DrainOrchestrationInput
     /// </summary>
     public bool SharedTimers { get; init; }
 
+    /// <summary>
+    /// A sequential drain's executor call, having recorded its attempt, starts the next one itself
+    /// (<see cref="InlineRecord.Next"/>): set by starters whose process runs the orchestration's calls
+    /// and the executors (the local host). False: the orchestration starts every attempt.
+    /// </summary>
+    public bool StartNextInCall { get; init; }
+
     // ---- carried across generations (null/empty on the first start) ----
     public string? SessionId { get; init; }
 

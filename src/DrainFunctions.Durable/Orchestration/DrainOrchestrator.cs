@@ -56,8 +56,11 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
         /// <summary>The generation's shared phase and budget timers (null: one per attempt, see <see cref="DrainOrchestrationInput.SharedTimers"/>).</summary>
         private readonly GenerationTimers? timers;
 
-        /// <summary>The first attempt its starter started, until the first pick runs it.</summary>
-        private PrestartedAttempt? firstAttempt;
+        /// <summary>
+        /// An attempt already started, until the next pick runs it: the first one, by the drain's
+        /// starter, or the next one, by the executor call that recorded the last (<see cref="InlineRecord.Next"/>).
+        /// </summary>
+        private PrestartedAttempt? prestartedAttempt;
         private DateTimeOffset? lockExpires;
 
         /// <summary>Who took the drain lock over, when a renewal (made with a save) found it lost.</summary>
@@ -88,7 +91,7 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
 
             // A dry run starts nothing: its picks go one after the other.
             board = new SlotBoard(options.DryRun ? 1 : options.ParallelSlots(), state.TotalProcessed);
-            firstAttempt = input.Generation == 0 && !options.DryRun ? input.FirstAttempt : null;
+            prestartedAttempt = options.DryRun ? null : input.FirstAttempt;
         }
 
         private DateTimeOffset Now => new(context.CurrentUtcDateTime, TimeSpan.Zero);
@@ -161,17 +164,17 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
             for (var pass = 0; pass <= (2 * perGeneration) + 2; pass++)
             {
                 // Fill the free slots, one pick at a time, each seeing every result recorded so far.
-                while (board.MayPick)
+                while (board.MayPick || prestartedAttempt is not null)
                 {
-                    // An attempt its starter started already runs: its phase is picked whatever the
-                    // check says (a stop decided meanwhile applies after it).
+                    // An attempt started already runs: its phase is picked whatever the checks say (a
+                    // stop decided meanwhile applies after it; the save that picked it renewed the lock).
                     var prestarted = TakePrestarted();
                     if (prestarted is null && board.BeforePick(Processed, options, started, Now, cancel.Check()?.Mode).Stops)
                     {
                         break;
                     }
 
-                    if (startedThisGeneration >= perGeneration)
+                    if (prestarted is null && startedThisGeneration >= perGeneration)
                     {
                         board.Pause();
                         break;
@@ -179,7 +182,7 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
 
                     // One drain per database: the hold is renewed between phases; a drain that finds
                     // another one holding it (its own host was gone past the hold) stops before picking.
-                    if (await RenewLockAsync() is { } heldBy)
+                    if (prestarted is null && await RenewLockAsync() is { } heldBy)
                     {
                         board.StopPicking(new StopDecision(SessionStop.LockLost, $"\n[LOCK] {heldBy} - stopping"));
                         break;
@@ -211,6 +214,11 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                     // A sequential drain's executor call records its attempt itself when it settles inline.
                     var plan = Parallel ? null : RecordPlan(startedThisGeneration < perGeneration);
                     var slot = board.Start(phase, Now);
+                    if (plan is not null && input.StartNextInCall && plan.MayStartInGeneration && !board.Stop.Stops)
+                    {
+                        plan = plan with { NextOrdinal = slot.Ordinal + 1 };
+                    }
+
                     log.Add(Parallel ? ProgressLines.DrainingInSlot(phase, slot.Slot) : ProgressLines.Draining(phase));
                     var attemptId = AttemptIds.For(input.LockToken ?? context.InstanceId, sessionId, slot.Ordinal, phase.Key);
                     var deadline = prestarted?.AttemptId == attemptId ? prestarted.Deadline : (DateTimeOffset?)null;
@@ -237,8 +245,13 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 board.StopPicking(DrainLoopRules.AfterPhase(winner, book, options));
 
                 // With nothing else in flight, the check before the next pick is made now: a drain that
-                // ends after this save finishes its session and lets its lock go in it.
-                if (running.Count == 0)
+                // ends after this save finishes its session and lets its lock go in it. Not when the
+                // executor call started the next attempt: that one runs first.
+                if (done.Flow.Recorded?.Next is { } next)
+                {
+                    prestartedAttempt = next;
+                }
+                else if (running.Count == 0)
                 {
                     board.StopPicking(DrainLoopRules.BeforePhase(Processed, options, started, Now, cancel.Check()?.Mode));
                 }
@@ -294,11 +307,11 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
             return Output(stop.Stop.ToString(), stop.Line);
         }
 
-        /// <summary>The first attempt as the starter started it, once: for the first pick of the drain's first generation.</summary>
+        /// <summary>The attempt started already, once: for the next pick.</summary>
         private PrestartedAttempt? TakePrestarted()
         {
-            var first = firstAttempt;
-            firstAttempt = null;
+            var first = prestartedAttempt;
+            prestartedAttempt = null;
             return first;
         }
 
@@ -421,7 +434,7 @@ public sealed class DrainOrchestrator : TaskOrchestrator<DrainOrchestrationInput
                 Generation = input.Generation + 1,
                 LockExpiresAt = lockExpires,
                 FirstSave = lastSave,
-                FirstAttempt = null,
+                FirstAttempt = prestartedAttempt,
                 State = ProcessedKeyGroups.WithoutKeys(state),
                 ProcessedByRun = options.DryRun ? [] : ProcessedKeyGroups.Group(state.ProcessedKeys),
                 DryRunPicks = picks,

@@ -44,6 +44,26 @@ public sealed record InlineRecordPlan
     public int GraceSeconds { get; init; }
 
     /// <summary>
+    /// The ordinal the next attempt gets when the call may start it itself, right after its save
+    /// selected it (<see cref="InlineRecord.Next"/>): where the orchestration's calls run in the
+    /// process that runs the executors (the local host), and the generation may start another phase.
+    /// Null: the orchestration starts the next attempt.
+    /// </summary>
+    public int? NextOrdinal { get; init; }
+
+    /// <summary>
+    /// The call of the next attempt as the orchestration makes it for <paramref name="phase"/> (the
+    /// slot's, with no progress-aware timeout; sequential drains only), to run to <paramref name="deadline"/>.
+    /// </summary>
+    public RunPhaseExecutorInput NextAttempt(PhaseCandidate phase, int ordinal, DateTimeOffset deadline)
+    {
+        ArgumentNullException.ThrowIfNull(phase);
+        var options = Before.Options;
+        var sessionId = Before.SessionId ?? throw new InvalidOperationException("an inline record needs its session id");
+        return RunPhaseExecutorInput.For(sessionId, AttemptIds.For(LockToken ?? InstanceId, sessionId, ordinal, phase.Key), phase, deadline, TimeSpan.FromSeconds(Math.Max(0, GraceSeconds)), options.PhaseTimeoutSeconds, mayExtend: false, telemetryRunId: null, options.SlotFor(1));
+    }
+
+    /// <summary>
     /// The result of an attempt its executor reported and the call settled, as
     /// <see cref="PhaseResults.Decide"/> makes it in the orchestration (same facts, same rules).
     /// </summary>
@@ -138,4 +158,12 @@ public sealed record InlineRecordPlan
 /// <summary>What the executor activity recorded itself (<see cref="InlineRecordPlan"/>).</summary>
 /// <param name="Result">The attempt's result, as saved.</param>
 /// <param name="Save">The save's output (with the next selection, the renewal, the end).</param>
-public sealed record InlineRecord(DrainResult Result, SaveSessionSnapshotOutput Save);
+public sealed record InlineRecord(DrainResult Result, SaveSessionSnapshotOutput Save)
+{
+    /// <summary>
+    /// The next attempt, of the phase the save selected, when the call started it itself
+    /// (<see cref="InlineRecordPlan.NextOrdinal"/>): the orchestration's next call takes it over,
+    /// and runs it whatever it decides meanwhile (a stop applies after it).
+    /// </summary>
+    public PrestartedAttempt? Next { get; init; }
+}

@@ -102,6 +102,37 @@ public sealed record AttemptRecord
     /// <summary>The agent pool's side of the attempt (executor <c>agent</c> only).</summary>
     public AgentAssignment? Assignment { get; init; }
 
+    /// <summary>
+    /// The executor call's answer, kept before the call started the next attempt
+    /// (<see cref="Orchestration.InlineRecord.Next"/>): a redelivered call answers the same, so the
+    /// orchestration always learns of the attempt it started. The engine's own JSON of the output,
+    /// gzip-compressed and base64-encoded (<see cref="PackAnswer"/>); let go once the orchestration
+    /// asked for that next attempt.
+    /// </summary>
+    public string? Answer { get; init; }
+
+    /// <summary>The form <see cref="Answer"/> is kept in: a third of the JSON's bytes, written twice a phase.</summary>
+    public static string PackAnswer(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        using var packed = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(packed, System.IO.Compression.CompressionLevel.Fastest))
+        {
+            gzip.Write(System.Text.Encoding.UTF8.GetBytes(json));
+        }
+
+        return Convert.ToBase64String(packed.ToArray());
+    }
+
+    /// <summary>The JSON <see cref="PackAnswer"/> packed.</summary>
+    public static string UnpackAnswer(string packed)
+    {
+        ArgumentNullException.ThrowIfNull(packed);
+        using var gzip = new System.IO.Compression.GZipStream(new MemoryStream(Convert.FromBase64String(packed)), System.IO.Compression.CompressionMode.Decompress);
+        using var reader = new StreamReader(gzip, System.Text.Encoding.UTF8);
+        return reader.ReadToEnd();
+    }
+
     /// <summary>Handed to the agent pool: its processes are an agent's, never this host's.</summary>
     [JsonIgnore]
     public bool RunsOnAgent => Assignment is not null;

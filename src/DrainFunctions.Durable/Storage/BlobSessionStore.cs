@@ -126,6 +126,11 @@ public sealed class BlobSessionStore
 
     public static string StopBlobName(string sessionId, string attemptId) => AttemptBlobName(sessionId, attemptId) + StopSuffix;
 
+    /// <summary><c>cancels/&lt;instance&gt;</c>: see <see cref="RequestCancelAsync"/>.</summary>
+    public static string CancelBlobName(string instanceId) => $"{CancelsFolder}/{BlobNames.Segment(instanceId)}";
+
+    private const string CancelsFolder = "cancels";
+
     /// <summary>
     /// <c>&lt;session&gt;/logs/&lt;run&gt;__&lt;phase&gt;.&lt;stream&gt;.txt</c>; the session JSON's
     /// <c>subprocess_stdout_path</c> holds this name, so it always points at the blob written.
@@ -290,6 +295,20 @@ public sealed class BlobSessionStore
     public async Task<bool> IsStopRequestedAsync(string sessionId, string attemptId, CancellationToken cancellationToken = default) =>
         (await container.GetBlobClient(StopBlobName(sessionId, attemptId)).ExistsAsync(cancellationToken)).Value;
 
+    /// <summary>
+    /// A cancel asked of the drain instance <paramref name="instanceId"/>, written before its event is
+    /// raised: an executor call about to start the next attempt itself checks it first (the
+    /// orchestration hears of the cancel only after that call returns).
+    /// </summary>
+    public async Task RequestCancelAsync(string instanceId, CancellationToken cancellationToken = default)
+    {
+        await EnsureContainerAsync(cancellationToken);
+        await container.GetBlobClient(CancelBlobName(instanceId)).UploadAsync(BinaryData.FromString("cancel"), overwrite: true, cancellationToken);
+    }
+
+    public async Task<bool> IsCancelRequestedAsync(string instanceId, CancellationToken cancellationToken = default) =>
+        (await container.GetBlobClient(CancelBlobName(instanceId)).ExistsAsync(cancellationToken)).Value;
+
     /// <summary>Creates the attempt marker; false when it already existed (a redelivered or retried call).</summary>
     public async Task<bool> TryCreateAttemptAsync(AttemptRecord record, CancellationToken cancellationToken = default)
     {
@@ -358,26 +377,19 @@ public sealed class BlobSessionStore
     }
 
     /// <summary>
-    /// The marker as this process last wrote it, until the attempt has ended (the writes before
-    /// and around the executor's run: its start, its pid, its end), so that each skips a read.
+    /// The marker as this process last wrote it (the writes around the executor's run: its start, its
+    /// pid, its end, the answer kept after it), so that each skips a read.
     /// </summary>
     private void RememberAttempt(string blobName, AttemptRecord record, ETag etag)
     {
-        if (record.Stage == AttemptStages.Ended)
+        // Bounded: markers are not forgotten one by one (a call may still write its answer after the
+        // end); forgetting them all costs one read each.
+        if (writtenAttempts.Count >= MaxRememberedAttempts)
         {
-            writtenAttempts.TryRemove(blobName, out _);
+            writtenAttempts.Clear();
         }
-        else
-        {
-            // Bounded: attempts that never end here (adopted elsewhere, abandoned) must not pile up;
-            // forgetting costs only a read.
-            if (writtenAttempts.Count >= MaxRememberedAttempts)
-            {
-                writtenAttempts.Clear();
-            }
 
-            writtenAttempts[blobName] = (record, etag);
-        }
+        writtenAttempts[blobName] = (record, etag);
     }
 
     private async Task<(AttemptRecord? Record, ETag ETag)> ReadAttemptWithETagAsync(string sessionId, string attemptId, CancellationToken cancellationToken)
