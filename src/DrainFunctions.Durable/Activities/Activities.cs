@@ -377,7 +377,7 @@ public sealed class RunPhaseExecutor(
     /// <summary>
     /// The answer kept in <paramref name="attemptId"/>'s marker, let go once the orchestration asked for
     /// the attempt that answer started (it has recorded the answer: that call is not delivered again).
-    /// Beside the run, best effort: a kept answer only costs its bytes (about 3 KB a phase).
+    /// Beside the run, best effort: a kept answer only costs its bytes (about 1 KB a phase).
     /// </summary>
     private void ForgetAnswer(string sessionId, string attemptId) =>
         _ = Task.Run(

@@ -111,7 +111,7 @@ public sealed record AttemptRecord
     /// </summary>
     public string? Answer { get; init; }
 
-    /// <summary>The form <see cref="Answer"/> is kept in: a third of the JSON's bytes, written twice a phase.</summary>
+    /// <summary>The form <see cref="Answer"/> is kept in: about a third of the JSON's bytes.</summary>
     public static string PackAnswer(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
