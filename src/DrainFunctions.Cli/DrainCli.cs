@@ -69,8 +69,7 @@ public static class DrainCli
     /// network), also when wrapped with what was being done; never a failure of its own code: a bug
     /// keeps its stack trace so that it gets fixed.
     /// </summary>
-    public static bool IsInfrastructure(Exception exception) => exception is Grpc.Core.RpcException
-        or Azure.RequestFailedException
+    public static bool IsInfrastructure(Exception exception) => exception is Azure.RequestFailedException
         or DrainFunctions.Data.BacklogUnavailableException
         or HttpRequestException
         or DrainFunctions.LocalHost.StorageUnavailableException

@@ -4,6 +4,7 @@ using DrainFunctions.Core.Options;
 using DrainFunctions.Core.Sessions;
 using DrainFunctions.Data;
 using DrainFunctions.Durable.Api;
+using DrainFunctions.Durable.Hosting;
 using DrainFunctions.Durable.Orchestration;
 using DrainFunctions.Durable.Storage;
 using Microsoft.DurableTask.Client;
@@ -314,8 +315,8 @@ public static class DrainCommand
     /// <summary>
     /// How long an orchestration may still say Running after its session was finished
     /// (<c>completed_at</c> written, the very last step) before the watcher takes the drain as
-    /// ended: after a storage outage of minutes the local sidecar was seen to lose an
-    /// orchestration's completion while every result was already saved.
+    /// ended: after a storage outage of minutes the local host (then served through a gRPC
+    /// sidecar) was seen to lose an orchestration's completion while every result was already saved.
     /// </summary>
     private static readonly TimeSpan FinishedButRunning = TimeSpan.FromSeconds(30);
 
@@ -364,13 +365,13 @@ public static class DrainCommand
                     unansweredSince = null;
                 }
             }
-            catch (Grpc.Core.RpcException ex) when (DateTime.UtcNow - (unansweredSince ??= DateTime.UtcNow) < MaxUnanswered)
+            catch (Exception ex) when (DrainCli.IsInfrastructure(ex) && DateTime.UtcNow - (unansweredSince ??= DateTime.UtcNow) < MaxUnanswered)
             {
                 // Storage unreachable or restarting: the durable state is safe and the orchestration
                 // waits for it too; ask again, and say so once a minute rather than every second.
                 if (DateTime.UtcNow - lastNotice >= UnansweredNoticeEvery)
                 {
-                    stderr.WriteLine($"drain: the durable host did not answer ({ex.StatusCode}: {ex.Status.Detail}); waiting for it...");
+                    stderr.WriteLine($"drain: the durable host did not answer ({ex.GetType().Name}: {Outage.Describe(ex)}); waiting for it...");
                     lastNotice = DateTime.UtcNow;
                 }
 

@@ -37,7 +37,7 @@ public static class CliLogging
 
         var minimum = console ? level!.Value : LogLevel.Information;
 
-        // At information and above, the in-process sidecar's HTTP/2 plumbing (a line per gRPC call) is left out.
+        // At information and above, ASP.NET Core's plumbing (`drain serve`: lines per request) is left out.
         var plumbing = minimum >= LogLevel.Information ? LogLevel.Warning : minimum;
         var factory = new ClosableLoggerFactory(LoggerFactory.Create(logging =>
         {

@@ -10,7 +10,7 @@ namespace DrainFunctions.Durable.Api;
 /// <summary>
 /// What a request that failed outside its handler's own answers becomes: a problem+json body like
 /// the API's 400s, never the host's bare 500. Something that did not answer (storage, the database,
-/// the durable backend over gRPC) is a 503 with <c>Retry-After</c>; a stored document that does not
+/// the durable backend, over gRPC or in process) is a 503 with <c>Retry-After</c>; a stored document that does not
 /// parse, or anything else, a 500. The detail says what failed in one line, without secrets
 /// (<see cref="Outage.Describe"/>: no SAS query, passwords masked by the stores' own messages).
 /// The Function App's worker middleware and <c>drain serve</c> both answer with it.
@@ -23,6 +23,9 @@ public static class ApiFailures
     // durable backend's RpcException is known by its name and its public StatusCode.
     private const string RpcExceptionType = "Grpc.Core.RpcException";
     private static readonly string[] RpcUnavailable = ["Unavailable", "DeadlineExceeded", "ResourceExhausted", "Aborted"];
+
+    // The local host's backend (DurableTask.AzureStorage) wraps a storage request's failure in its own type.
+    private const string BackendStorageExceptionType = "DurableTask.AzureStorage.Storage.DurableTaskStorageException";
 
     public static ApiResult ToResult(Exception exception)
     {
@@ -45,6 +48,11 @@ public static class ApiFailures
         if (exception is AggregateException { InnerExceptions.Count: > 0 } aggregate)
         {
             return Classify(aggregate.InnerExceptions[^1]);
+        }
+
+        if (exception.GetType().FullName == BackendStorageExceptionType && exception.InnerException is { } storage)
+        {
+            return Classify(storage);
         }
 
         if (exception.GetType().FullName == RpcExceptionType)
