@@ -21,13 +21,13 @@ namespace DrainFunctions.LocalHost;
 public sealed class LocalDurableHost : IAsyncDisposable
 {
     private readonly IHost worker;
-    private readonly AzureStorageOrchestrationService service;
+    private readonly TaskHubEngine engine;
     private bool workerStarted;
 
-    private LocalDurableHost(IHost worker, AzureStorageOrchestrationService service)
+    private LocalDurableHost(IHost worker, TaskHubEngine engine)
     {
         this.worker = worker;
-        this.service = service;
+        this.engine = engine;
         Client = worker.Services.GetRequiredService<DurableTaskClient>();
         Ready = Task.CompletedTask;
     }
@@ -138,7 +138,7 @@ public sealed class LocalDurableHost : IAsyncDisposable
                 });
             })
             .Build();
-        var host = new LocalDurableHost(worker, service);
+        var host = new LocalDurableHost(worker, engine);
         host.Ready = host.StartAsync(hubReady, clientOnly, cancellationToken);
         return host;
     }
@@ -180,7 +180,17 @@ public sealed class LocalDurableHost : IAsyncDisposable
         }
 
         worker.Dispose();
-        service.Dispose();
+
+        // The backend gives its lease up in the background (DetachedStopOrchestrationService).
+        _ = engine.WorkerService.Stopping.ContinueWith(
+            stop =>
+            {
+                _ = stop.Exception;
+                engine.Service.Dispose();
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.None,
+            TaskScheduler.Default);
     }
 
     /// <summary>

@@ -37,7 +37,7 @@ internal sealed class TaskHubWorkerService : DurableTaskWorker
         this.loggerFactory = loggerFactory;
         var shims = new DurableTaskShimFactory(options.Get(name), loggerFactory);
         worker = new TaskHubWorker(
-            engine.Service,
+            engine.WorkerService,
             new Orchestrations(factory, shims, services),
             new Activities(factory, shims, services),
             loggerFactory)
@@ -111,7 +111,11 @@ internal sealed class TaskHubWorkerService : DurableTaskWorker
 
 /// <summary>
 /// The backend the worker and the client share, and whether its task hub exists yet: both wait
-/// for <see cref="HubReady"/> before their first request. The worker stops the backend only if it
-/// started it (a stop before a start threw on a thread-pool thread and ended the process).
+/// for <see cref="HubReady"/> before their first request. The worker sees it as
+/// <see cref="WorkerService"/>, whose stop is not waited for; the worker stops the backend only if
+/// it started it (a stop before a start threw on a thread-pool thread and ended the process).
 /// </summary>
-internal sealed record TaskHubEngine(AzureStorageOrchestrationService Service, Task HubReady);
+internal sealed record TaskHubEngine(AzureStorageOrchestrationService Service, Task HubReady)
+{
+    public DetachedStopOrchestrationService WorkerService { get; } = new(Service);
+}
