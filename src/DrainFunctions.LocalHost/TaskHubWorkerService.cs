@@ -15,12 +15,11 @@ namespace DrainFunctions.LocalHost;
 /// Storage backend, dispatching straight to the SDK's orchestrators and activities through the
 /// SDK's own shims (the adapter the Durable Functions extension hosts them with). Before this the
 /// same backend was served through an in-process gRPC sidecar (Kestrel, HTTP/2, protobuf): every
-/// work item crossed it twice, and its stack was a fifth of the command line's memory (issue 17).
+/// work item crossed it twice, and its stack was about 30 MB of a drain's 225 MB peak (issue 17).
 /// </summary>
 internal sealed class TaskHubWorkerService : DurableTaskWorker
 {
     private readonly TaskHubEngine engine;
-    private readonly ILoggerFactory loggerFactory;
     private readonly TaskHubWorker worker;
     private bool started;
 
@@ -34,7 +33,6 @@ internal sealed class TaskHubWorkerService : DurableTaskWorker
         : base(name, factory)
     {
         this.engine = engine;
-        this.loggerFactory = loggerFactory;
         var shims = new DurableTaskShimFactory(options.Get(name), loggerFactory);
         worker = new TaskHubWorker(
             engine.WorkerService,
