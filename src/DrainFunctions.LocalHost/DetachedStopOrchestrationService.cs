@@ -9,10 +9,23 @@ namespace DrainFunctions.LocalHost;
 /// second at the end of every command (issue 17). The lease is held under the host's fixed
 /// <see cref="LocalHostOptions.WorkerId"/>, which the next host takes over at once, as after a
 /// kill -9; a process that lives on (<c>drain serve</c>, tests) sees the release finish in
-/// <see cref="Stopping"/>. Everything else is passed through.
+/// <see cref="Stopping"/>.
+/// <para>
+/// Before the stop is begun, the work items' completions already under way end (for at most
+/// <see cref="CompletionWait"/>). The worker's stop is forced and does not wait for them, and an
+/// activity's completion sends its result before it deletes its message: the orchestration could
+/// complete on that result, the command exit, and the message stay in the queue, to run the
+/// activity again in the next host (seen: a drain's last save left in the work-item queue).
+/// Everything else is passed through.
+/// </para>
 /// </summary>
 internal sealed class DetachedStopOrchestrationService(IOrchestrationService inner) : IOrchestrationService
 {
+    /// <summary>How long a stop waits for the completions under way: storage round trips, unless storage is away.</summary>
+    public static readonly TimeSpan CompletionWait = TimeSpan.FromSeconds(3);
+
+    private readonly InFlightCalls completions = new();
+
     /// <summary>The backend's own stop, once begun.</summary>
     public Task Stopping { get; private set; } = Task.CompletedTask;
 
@@ -30,10 +43,10 @@ internal sealed class DetachedStopOrchestrationService(IOrchestrationService inn
 
     public Task StopAsync() => StopAsync(false);
 
-    public Task StopAsync(bool isForced)
+    public async Task StopAsync(bool isForced)
     {
+        await completions.WhenEndedAsync(CompletionWait);
         Stopping = inner.StopAsync(isForced);
-        return Task.CompletedTask;
     }
 
     public Task CreateAsync() => inner.CreateAsync();
@@ -66,10 +79,10 @@ internal sealed class DetachedStopOrchestrationService(IOrchestrationService inn
         IList<TaskMessage> timerMessages,
         TaskMessage continuedAsNewMessage,
         OrchestrationState orchestrationState) =>
-        inner.CompleteTaskOrchestrationWorkItemAsync(workItem, newOrchestrationRuntimeState, outboundMessages, orchestratorMessages, timerMessages, continuedAsNewMessage, orchestrationState);
+        completions.Track(inner.CompleteTaskOrchestrationWorkItemAsync(workItem, newOrchestrationRuntimeState, outboundMessages, orchestratorMessages, timerMessages, continuedAsNewMessage, orchestrationState));
 
     public Task AbandonTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem) =>
-        inner.AbandonTaskOrchestrationWorkItemAsync(workItem);
+        completions.Track(inner.AbandonTaskOrchestrationWorkItemAsync(workItem));
 
     public Task ReleaseTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem) =>
         inner.ReleaseTaskOrchestrationWorkItemAsync(workItem);
@@ -81,8 +94,8 @@ internal sealed class DetachedStopOrchestrationService(IOrchestrationService inn
         inner.RenewTaskActivityWorkItemLockAsync(workItem);
 
     public Task CompleteTaskActivityWorkItemAsync(TaskActivityWorkItem workItem, TaskMessage responseMessage) =>
-        inner.CompleteTaskActivityWorkItemAsync(workItem, responseMessage);
+        completions.Track(inner.CompleteTaskActivityWorkItemAsync(workItem, responseMessage));
 
     public Task AbandonTaskActivityWorkItemAsync(TaskActivityWorkItem workItem) =>
-        inner.AbandonTaskActivityWorkItemAsync(workItem);
+        completions.Track(inner.AbandonTaskActivityWorkItemAsync(workItem));
 }
