@@ -57,7 +57,8 @@ internal sealed class TaskHubWorkerService : DurableTaskWorker
         if (started)
         {
             // Forced: work in flight is not waited for (the durable state keeps it; a phase's own
-            // stop is the drain's business), and the dispatchers' idle polls end at once.
+            // stop is the drain's business), and the dispatchers' idle polls end at once. The
+            // completions already under way are (DetachedStopOrchestrationService).
             await worker.StopAsync(isForced: true);
         }
     }
