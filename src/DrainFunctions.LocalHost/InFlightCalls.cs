@@ -13,18 +13,24 @@ internal sealed class InFlightCalls
     public Task Track(Task call)
     {
         ArgumentNullException.ThrowIfNull(call);
+
+        // The set holds a token that ends only after its call has left the set, so that a waiter
+        // woken by the token never sees the ended call still counted.
+        var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (gate)
         {
-            calls.Add(call);
+            calls.Add(ended.Task);
         }
 
         call.ContinueWith(
-            ended =>
+            _ =>
             {
                 lock (gate)
                 {
-                    calls.Remove(ended);
+                    calls.Remove(ended.Task);
                 }
+
+                ended.SetResult();
             },
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
