@@ -50,9 +50,16 @@ report() {  # LABEL PHASES-SO-FAR
 }
 drain() {  # PHASES LABEL: a drain of PHASES phases of a fresh copy of the template (same container, task hub)
   n=$((n + 1)); local db="$work/backlog-$n.db"; cp "$template" "$db"
+  local rc=0
   DATABASE_URL="sqlite:///$db" ./drain --batch-size "$1" --phase-timeout-seconds 10 --no-ledger \
-    --executor process --executor-command "$exec_cmd" > "$work/drain-$n.log" 2>&1 \
-    || { tail -20 "$work/drain-$n.log" >&2; echo "run.sh: drain $n failed" >&2; exit 1; }
+    --executor process --executor-command "$exec_cmd" > "$work/drain-$n.log" 2>&1 || rc=$?
+  # Exit 1 with a saved session is a whole drain in which a phase failed (once, one stand-in run passed
+  # the 10 s timeout, cause not found): its storage counts like any other. Anything else stops the bench.
+  if [ "$rc" -eq 1 ] && grep -q "^Session saved to:" "$work/drain-$n.log"; then
+    echo "  (drain $n: a phase did not succeed: $(grep -m1 -E '^ *\[TIMEOUT\] Timeouts:' "$work/drain-$n.log" | xargs))" >&2
+  elif [ "$rc" -ne 0 ]; then
+    tail -20 "$work/drain-$n.log" >&2; echo "run.sh: drain $n failed" >&2; exit 1
+  fi
   rm -f "$db" "$db-wal" "$db-shm"
 }
 done_phases=0; n=0

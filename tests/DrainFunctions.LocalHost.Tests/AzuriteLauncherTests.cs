@@ -50,7 +50,7 @@ public class AzuriteLauncherTests
             console.log([constants.DEFAULT_MAX_EXTENT_SIZE, constants.DEFAULT_EXTENT_GC_PROTECT_TIME_IN_MS, inert, db.autosaveInterval].join(" "));
             """;
 
-        Assert.Equal($"{128 * 1024} {2 * 60 * 1000} True 2000", await NodeAsync(root, probe, main, start.Environment["NODE_OPTIONS"]));
+        Assert.Equal($"{32 * 1024} {2 * 60 * 1000} True 2000", await NodeAsync(root, probe, main, start.Environment["NODE_OPTIONS"]));
         Assert.Equal($"{64 * 1024 * 1024} {10 * 60 * 1000} False 5000", await NodeAsync(root, probe, main, nodeOptions: null));
     }
 
