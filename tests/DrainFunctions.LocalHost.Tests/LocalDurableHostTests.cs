@@ -49,15 +49,25 @@ public class LocalDurableHostTests
     [Fact]
     public async Task Begin_ClientCallsBeforeTheEngineRuns_WaitForItAndAnswer()
     {
-        await using var host = LocalDurableHost.Begin(Options(TestStorage.NewTaskHub()), r => r.AddOrchestrator<GreetOrchestrator>().AddActivity<GreetActivity>());
-        var startedAtBegin = host.Ready.IsCompleted;
+        // Storage held behind a gate: the task hub cannot be created before the call below is made
+        // (racing a real Azurite, the hub was sometimes ready before Begin returned on a loaded machine).
+        await using var storage = new GatedStorage(TestStorage.ConnectionString);
+        var hub = TestStorage.NewTaskHub();
+        var begun = Task.Run(() => LocalDurableHost.Begin(new LocalHostOptions { StorageConnectionString = storage.ConnectionString, TaskHubName = hub, WorkerId = "test-" + hub }, r => r.AddOrchestrator<GreetOrchestrator>().AddActivity<GreetActivity>()));
+
+        // Begin returns while the task hub cannot be created: it does not wait for storage.
+        await using var host = await begun.WaitAsync(TimeSpan.FromSeconds(30));
 
         // Made before the task hub exists: the call waits for it instead of failing.
-        var id = await host.Client.ScheduleNewOrchestrationInstanceAsync(nameof(GreetOrchestrator), "early");
+        var scheduling = host.Client.ScheduleNewOrchestrationInstanceAsync(nameof(GreetOrchestrator), "early");
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        var waitedForTheEngine = !host.Ready.IsCompleted && !scheduling.IsCompleted;
+        storage.Open();
+        var id = await scheduling;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var state = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
 
-        Assert.False(startedAtBegin);
+        Assert.True(waitedForTheEngine);
         Assert.True(host.Ready.IsCompletedSuccessfully);
         Assert.Equal("hello early, hello early", state.ReadOutputAs<string>());
     }
