@@ -57,6 +57,7 @@ public class LocalDurableHostTests
 
         // Begin returns while the task hub cannot be created: it does not wait for storage.
         await using var host = await begun.WaitAsync(TimeSpan.FromSeconds(30));
+        var startedAtBegin = host.Ready.IsCompleted;
 
         // Made before the task hub exists: the call waits for it instead of failing.
         var scheduling = host.Client.ScheduleNewOrchestrationInstanceAsync(nameof(GreetOrchestrator), "early");
@@ -67,6 +68,7 @@ public class LocalDurableHostTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var state = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
 
+        Assert.False(startedAtBegin);
         Assert.True(waitedForTheEngine);
         Assert.True(host.Ready.IsCompletedSuccessfully);
         Assert.Equal("hello early, hello early", state.ReadOutputAs<string>());
